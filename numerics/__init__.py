@@ -1,0 +1,1 @@
+"""Evaluation and simulation: theory expressions to numbers, and the papers' networks in torch."""

@@ -1,0 +1,95 @@
+"""Confidence intervals and tests used by the verdicts.
+
+Entries of one network share its weights, so they are not independent: every interval here treats the B
+independent *networks* as the sampling units (cluster jackknife), and the i.i.d.-entry chi-square interval is
+kept beside it to show how much the network-to-network fluctuation (the finite-width effect) widens the truth.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+import numpy as np
+from scipy import stats as sst
+
+
+@dataclass(frozen=True)
+class Interval:
+    """A point estimate with a two-sided (1 - delta) confidence interval."""
+
+    estimate: float
+    low: float
+    high: float
+    se: float
+    delta: float
+
+    def scaled(self, factor: float) -> "Interval":
+        """The interval of factor * statistic (factor > 0)."""
+        return Interval(self.estimate * factor, self.low * factor, self.high * factor, self.se * factor, self.delta)
+
+    def shifted(self, offset: float) -> "Interval":
+        return Interval(self.estimate + offset, self.low + offset, self.high + offset, self.se, self.delta)
+
+
+def _check_delta(delta: float) -> None:
+    if not 0 < delta < 1:
+        raise ValueError(f"delta must lie in (0, 1), got {delta}")
+
+
+def cluster_interval(moments: np.ndarray, combine: Callable[[np.ndarray], np.ndarray], delta: float) -> Interval:
+    """Jackknife-over-networks interval for statistic = combine(mean of per-network moments).
+
+    ``moments`` is (B, m): one row of moment estimates per independent network, each from the same number of
+    entries.  ``combine`` maps (..., m) -> (...) and is applied to leave-one-network-out means, so ratios of
+    moments (kurtosis, variance ratios) get a delta-method-equivalent standard error with no formula to derive.
+    The t quantile with B - 1 degrees of freedom gives the interval.
+    """
+    _check_delta(delta)
+    moments = np.asarray(moments, dtype=np.float64)
+    if moments.ndim != 2 or moments.shape[0] < 2:
+        raise ValueError(f"moments must be (B, m) with B >= 2 networks, got shape {moments.shape}")
+    B = moments.shape[0]
+    estimate = float(combine(moments.mean(axis=0)))
+    leave_one_out = (moments.sum(axis=0) - moments) / (B - 1)
+    pseudo = np.asarray(combine(leave_one_out), dtype=np.float64)
+    se = float(np.sqrt((B - 1) / B * np.sum((pseudo - pseudo.mean()) ** 2)))
+    half = float(sst.t.ppf(1 - delta / 2, B - 1)) * se
+    return Interval(estimate, estimate - half, estimate + half, se, delta)
+
+
+def chi2_variance_interval(sum_squares: float, n: int, delta: float) -> Interval:
+    """Exact interval for the variance of n i.i.d. N(0, s^2) values given their sum of squares."""
+    _check_delta(delta)
+    if n < 1:
+        raise ValueError(f"n must be >= 1, got {n}")
+    estimate = sum_squares / n
+    low = sum_squares / sst.chi2.ppf(1 - delta / 2, n)
+    high = sum_squares / sst.chi2.ppf(delta / 2, n)
+    return Interval(float(estimate), float(low), float(high), float(estimate * np.sqrt(2 / n)), delta)
+
+
+def ks_normal_pvalue(samples: np.ndarray) -> float:
+    """Kolmogorov-Smirnov p-value of standardized samples against N(0, 1)."""
+    return float(sst.kstest(np.ravel(samples), "norm").pvalue)
+
+
+def ks_two_sample_pvalue(x: np.ndarray, y: np.ndarray) -> float:
+    """Two-sample Kolmogorov-Smirnov p-value: do x and y come from one law?"""
+    return float(sst.ks_2samp(np.ravel(x), np.ravel(y)).pvalue)
+
+
+def rowwise_spearman(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """Spearman rank correlation of x[b] and y[b] for every row b; x, y are (B, n) with n >= 2."""
+    if x.shape != y.shape or x.ndim != 2 or x.shape[1] < 2:
+        raise ValueError(f"x and y must be equal (B, n >= 2) arrays, got {x.shape} and {y.shape}")
+    rx = x.argsort(axis=1).argsort(axis=1).astype(np.float64)
+    ry = y.argsort(axis=1).argsort(axis=1).astype(np.float64)
+    rx -= rx.mean(axis=1, keepdims=True)
+    ry -= ry.mean(axis=1, keepdims=True)
+    return (rx * ry).sum(axis=1) / np.sqrt((rx**2).sum(axis=1) * (ry**2).sum(axis=1))
+
+
+def bonferroni(delta: float, m: int) -> float:
+    """Per-test level keeping the family-wise error at delta over m simultaneous intervals."""
+    _check_delta(delta)
+    return delta / max(m, 1)

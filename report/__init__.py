@@ -1,0 +1,1 @@
+"""Rendering of verdicts and SymPy derivations (LaTeX, figures); it never computes a statistic."""

@@ -1,0 +1,1 @@
+"""SymPy-only source of truth: every formula the verifier checks lives here, once."""

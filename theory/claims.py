@@ -1,0 +1,89 @@
+"""The Claim type and the registry: a claim is data (an id, its source, a SymPy right-hand side), not code.
+
+Verification code looks claims up by id or glob; the measured quantity is named by a string that the
+numerics layer resolves to an estimator, so theory imports nothing from the other packages.
+"""
+from __future__ import annotations
+
+import fnmatch
+from dataclasses import dataclass
+from typing import Iterable, Literal
+
+import sympy as sp
+
+from theory.symbols import LATEX_NAMES
+
+Kind = Literal["equality", "distribution", "upper_bound", "trend", "trajectory"]
+Comparison = Literal["ratio", "difference"]
+Provenance = Literal["stated", "derived"]
+
+
+@dataclass(frozen=True)
+class Claim:
+    """One checkable statement of a paper.
+
+    ``comparison`` says how the measured statistic S meets the right-hand side R: ``ratio`` judges S/R against
+    [1 - tau, 1 + tau], ``difference`` judges S - R against [-tau, tau] (for claims whose R is 0).
+    ``tolerance`` is tau as an expression in the configuration symbols (e.g. sqrt(L/N) for finite width).
+    """
+
+    id: str
+    paper: str
+    place: str
+    kind: Kind
+    quantity: str
+    lhs: sp.Symbol
+    rhs: sp.Expr
+    tolerance: sp.Expr
+    regime: str
+    provenance: Provenance
+    source: str
+    arch: str | None = None
+    comparison: Comparison = "ratio"
+
+    @property
+    def statement(self) -> str:
+        """The claim as LaTeX, printed from the SymPy objects themselves."""
+        return sp.latex(sp.Eq(self.lhs, self.rhs, evaluate=False), symbol_names=LATEX_NAMES)
+
+    @property
+    def text(self) -> str:
+        """A plain-text rendering for terminals."""
+        return f"{self.lhs} = {sp.sstr(self.rhs)}"
+
+
+class UnknownClaimError(LookupError):
+    """No registered claim matches what the user asked for."""
+
+
+class Registry:
+    """Claims by id, in registration order."""
+
+    def __init__(self) -> None:
+        self._claims: dict[str, Claim] = {}
+
+    def register(self, claims: Iterable[Claim]) -> None:
+        for claim in claims:
+            if claim.id in self._claims:
+                raise ValueError(f"claim id {claim.id!r} is registered twice")
+            self._claims[claim.id] = claim
+
+    def __getitem__(self, claim_id: str) -> Claim:
+        return self._claims[claim_id]
+
+    def __iter__(self):
+        return iter(self._claims.values())
+
+    def __len__(self) -> int:
+        return len(self._claims)
+
+    def select(self, patterns: Iterable[str] | None = None) -> list[Claim]:
+        """Claims whose id matches any glob; every pattern must match something."""
+        patterns = [p.strip() for p in (patterns or ["*"]) if p.strip()]
+        chosen = []
+        for pattern in patterns:
+            hits = [c for c in self._claims.values() if fnmatch.fnmatchcase(c.id, pattern)]
+            if not hits:
+                raise UnknownClaimError(f"no claim matches {pattern!r}; `atv claims` lists the registered ids")
+            chosen.extend(c for c in hits if c not in chosen)
+        return chosen

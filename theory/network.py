@@ -1,0 +1,94 @@
+"""Architecture specs: one ``NetworkSpec`` feeds both the SymPy prediction and the torch model.
+
+The activation is the ReLU-like phi(z) = u z (z >= 0), v z (z < 0).  alpha is *derived* from it as
+E[phi'(Z)^2] for a symmetric pre-activation Z, not typed in, so the torch builder (which lambdifies phi') and
+the theory cannot drift apart.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass
+from typing import Literal
+
+import sympy as sp
+import sympy.stats as sps
+
+from theory.symbols import K, L, N, d, sigma_b2, sigma_w2, u, v, z
+
+Architecture = Literal["vanilla", "residual"]
+ARCHITECTURES: tuple[Architecture, ...] = ("vanilla", "residual")
+
+#: phi(z) and its slope D(z) = phi'(z): the diagonal of the D matrices in J = P_out D W ... D W P_in
+ACTIVATION = sp.Piecewise((u * z, z >= 0), (v * z, True))
+SLOPE = sp.diff(ACTIVATION, z)
+
+
+def _derive_alpha() -> sp.Expr:
+    """alpha = E[phi'(Z)^2], Z ~ N(0, 1): the variance gain of one D matrix (sign-symmetric pre-activations)."""
+    Z = sps.Normal("Z", 0, 1)
+    return sp.simplify(sps.E(SLOPE.subs(z, Z) ** 2))
+
+
+ALPHA = _derive_alpha()
+
+#: propagation factor omega per architecture (seed 001): vanilla alpha sigma_w^2, residual 1 + alpha sigma_w^2
+OMEGA: dict[str, sp.Expr] = {
+    "vanilla": ALPHA * sigma_w2,
+    "residual": 1 + ALPHA * sigma_w2,
+}
+
+
+class SpecError(ValueError):
+    """A configuration value outside its allowed range (reported to users as one sentence)."""
+
+
+def omega_of(arch: str) -> sp.Expr:
+    """The architecture's omega as an expression in (u, v, sigma_w2)."""
+    try:
+        return OMEGA[arch]
+    except KeyError:
+        raise SpecError(f"architecture {arch!r} is unknown; allowed: {', '.join(ARCHITECTURES)}") from None
+
+
+@dataclass(frozen=True)
+class NetworkSpec:
+    """The papers' network: x in R^d -> P_in -> L trainable layers of width N -> P_out -> R^K."""
+
+    arch: Architecture
+    d: int
+    K: int
+    N: int
+    L: int
+    sigma_w2: float
+    sigma_b2: float
+    u: float = 1.0
+    v: float = 0.0
+
+    def __post_init__(self) -> None:
+        omega_of(self.arch)
+        for name in ("d", "K", "N", "L"):
+            value = getattr(self, name)
+            if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+                raise SpecError(f"{name} must be a positive integer, got {value!r}")
+        for name in ("sigma_w2", "sigma_b2", "u", "v"):
+            value = getattr(self, name)
+            if not isinstance(value, (int, float)) or not math.isfinite(value):
+                raise SpecError(f"{name} must be a finite number, got {value!r}")
+        if self.sigma_w2 <= 0:
+            raise SpecError(f"sigma_w2 must be > 0 (a variance), got {self.sigma_w2!r}")
+        if self.sigma_b2 < 0:
+            raise SpecError(f"sigma_b2 must be >= 0 (a variance), got {self.sigma_b2!r}")
+        if self.u == 0 and self.v == 0:
+            raise SpecError("u and v cannot both be 0: the activation would be identically zero")
+
+    def values(self) -> dict[sp.Symbol, float]:
+        """Substitution map from the shared symbols to this spec's numbers."""
+        return {d: self.d, K: self.K, N: self.N, L: self.L, sigma_w2: self.sigma_w2,
+                sigma_b2: self.sigma_b2, u: self.u, v: self.v}
+
+    def as_dict(self) -> dict[str, object]:
+        return asdict(self)
+
+    @property
+    def omega(self) -> sp.Expr:
+        return omega_of(self.arch)

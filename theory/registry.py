@@ -1,0 +1,8 @@
+"""The default registry: every paper module's claims, registered once."""
+from __future__ import annotations
+
+from theory.claims import Registry
+from theory.papers import meanfield
+
+REGISTRY = Registry()
+REGISTRY.register(meanfield.CLAIMS)

@@ -1,0 +1,1 @@
+"""Orchestration and the user-facing surface: claims -> experiments -> verdicts."""

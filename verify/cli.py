@@ -1,0 +1,152 @@
+"""The ``atv`` command line: run | claims (DESIGN.md, CLI contract).
+
+Exit codes: 0 the run completed; 1 with --strict when any claim is VIOLATED; 2 bad usage or configuration
+(one line on stderr, no traceback); 130 interrupted (results so far are kept in results.json).
+"""
+from __future__ import annotations
+
+import platform
+import subprocess
+import sys
+from datetime import datetime, timezone
+from importlib import metadata
+from pathlib import Path
+from typing import Optional
+
+import typer
+from rich.console import Console
+
+from theory.claims import UnknownClaimError
+from theory.registry import REGISTRY
+from verify.console import LEGEND, ProgressBars, claims_table, verdict_table
+from verify.profiles import ProfileError, get_profile, load_config, parse_set
+from verify.schema import ResultsWriter
+from verify.suite import Suite
+from verify.verdict import Status
+
+app = typer.Typer(add_completion=False, pretty_exceptions_enable=False, no_args_is_help=True,
+                  help="Verify the theory of adversarial training against real networks.")
+#: piped output (logs, CI) gets room for full claim ids; a terminal keeps its own width
+console = Console(width=None if sys.stdout.isatty() else 120)
+err_console = Console(stderr=True, width=None if sys.stderr.isatty() else 120)
+
+
+class UsageError(Exception):
+    """A user mistake: reported as one line, exit code 2."""
+
+
+def fail(message: str) -> typer.Exit:
+    err_console.print(f"atv: error: {message}", highlight=False, markup=False, soft_wrap=True)
+    return typer.Exit(code=2)
+
+
+def resolve_device(requested: str) -> str:
+    import torch
+
+    if requested == "auto":
+        return "cuda" if torch.cuda.is_available() else "cpu"
+    if requested == "cuda" and not torch.cuda.is_available():
+        raise UsageError("--device cuda was asked for but no CUDA device is available; use --device cpu or auto")
+    if requested not in ("cpu", "cuda"):
+        raise UsageError(f"--device must be auto, cpu or cuda, got {requested!r}")
+    return requested
+
+
+def run_metadata(profile: dict, device: str, seed: int) -> dict:
+    versions = {"python": platform.python_version()}
+    for package in ("adversarial-theory-verifier", "torch", "sympy", "mpmath", "numpy", "scipy", "hypothesis"):
+        try:
+            versions[package] = metadata.version(package)
+        except metadata.PackageNotFoundError:
+            versions[package] = None
+    import torch
+
+    device_name = torch.cuda.get_device_name() if device == "cuda" else platform.processor() or platform.machine()
+    return {"versions": versions, "device": f"{device} ({device_name})", "seed": seed, "profile": profile,
+            "git_revision": git_revision(), "started": now(), "finished": None, "state": "running",
+            "argv": sys.argv[1:]}
+
+
+def git_revision() -> str | None:
+    root = Path(__file__).resolve().parent.parent
+    try:
+        rev = subprocess.run(["git", "rev-parse", "HEAD"], cwd=root, capture_output=True, text=True, timeout=5)
+        dirty = subprocess.run(["git", "status", "--porcelain"], cwd=root, capture_output=True, text=True, timeout=5)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    if rev.returncode != 0:
+        return None
+    return rev.stdout.strip() + ("-dirty" if dirty.stdout.strip() else "")
+
+
+def now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+def split_globs(only: Optional[str]) -> list[str] | None:
+    return [p for p in only.split(",")] if only else None
+
+
+@app.command()
+def run(
+    profile: str = typer.Option("quick", help="quick (CPU, minutes) | paper (the paper's sizes, GPU) | full"),
+    only: Optional[str] = typer.Option(None, help="comma-separated claim-id globs, e.g. 'mf.thm4_1.*'"),
+    device: Optional[str] = typer.Option(None, help="auto | cpu | cuda (default: the profile's)"),
+    seed: int = typer.Option(0, help="run seed; the same seed gives the same verdicts on the same device"),
+    out: Path = typer.Option(Path("atv-out"), help="output folder for results.json"),
+    strict: bool = typer.Option(False, help="exit 1 when any claim is VIOLATED"),
+    set_: list[str] = typer.Option([], "--set", help="override a setting, e.g. --set N=256 (repeatable)"),
+    config: Optional[Path] = typer.Option(None, help="TOML file of settings overriding the profile"),
+) -> None:
+    """Run the verification suite and write OUT/results.json."""
+    try:
+        chosen = get_profile(profile)
+        overrides = {**(load_config(config) if config else {}), **parse_set(set_)}
+        chosen = chosen.with_overrides(overrides) if overrides else chosen
+        claims = REGISTRY.select(split_globs(only))
+        resolved = resolve_device(device or chosen.device)
+    except (ProfileError, UnknownClaimError, UsageError) as err:
+        raise fail(str(err.args[0] if err.args else err)) from None
+
+    writer = ResultsWriter(out, run_metadata(chosen.describe(), resolved, seed))
+    console.print(f"[bold]atv run[/] profile={chosen.name} ({chosen.description}), device={resolved}, "
+                  f"seed={seed}, {len(claims)} claim(s) -> {writer.path}")
+    verdicts = []
+    state = "failed"
+    try:
+        with ProgressBars(console) as bars:
+            claims_done = bars.task("claims", len(claims))
+
+            def record(verdict) -> None:
+                verdicts.append(verdict)
+                writer.add(verdict.to_json())
+                claims_done(1)
+
+            Suite(chosen, seed, resolved, on_verdict=record, progress=bars.task).run(claims)
+        state = "complete"
+    except KeyboardInterrupt:
+        state = "interrupted"
+        err_console.print(f"atv: interrupted; {len(verdicts)} verdict(s) kept in {writer.path}")
+        raise typer.Exit(code=130) from None
+    finally:
+        writer.finish(state, now())
+    console.print(verdict_table(verdicts))
+    console.print(LEGEND, style="dim")
+    counts = {s: sum(v.status is s for v in verdicts) for s in Status}
+    console.print(", ".join(f"{n} {s.value}" for s, n in counts.items()) + f"; results in {writer.path}")
+    if strict and counts[Status.VIOLATED]:
+        raise typer.Exit(code=1)
+
+
+@app.command()
+def claims(only: Optional[str] = typer.Option(None, help="comma-separated claim-id globs")) -> None:
+    """List the registered claims with their source and provenance."""
+    try:
+        chosen = REGISTRY.select(split_globs(only))
+    except UnknownClaimError as err:
+        raise fail(str(err.args[0])) from None
+    console.print(claims_table(chosen))
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,95 @@
+"""The results.json schema (documented here and in README.md) and an incremental, crash-safe writer."""
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import jsonschema
+
+STATUSES = ["HOLDS", "VIOLATED", "INCONCLUSIVE"]
+_number_or_null = {"type": ["number", "null"]}
+
+CONFIG_SCHEMA = {
+    "type": "object",
+    "required": ["config", "status", "comparison", "statistic", "ci_low", "ci_high", "tolerance", "n_samples",
+                 "networks", "measured", "theory"],
+    "properties": {
+        "config": {"type": "object"},
+        "status": {"enum": STATUSES},
+        "comparison": {"enum": ["ratio", "difference"]},
+        "statistic": {"type": "number"}, "ci_low": {"type": "number"}, "ci_high": {"type": "number"},
+        "tolerance": {"type": "number", "minimum": 0},
+        "n_samples": {"type": "integer", "minimum": 1}, "networks": {"type": "integer", "minimum": 2},
+        "measured": {"type": "number"}, "theory": {"type": "number"}, "p_value": _number_or_null,
+        "extras": {"type": "object"},
+    },
+}
+
+VERDICT_SCHEMA = {
+    "type": "object",
+    "required": ["claim_id", "status", "statistic", "ci_low", "ci_high", "tolerance", "n_samples", "configs",
+                 "seed", "device", "seconds", "notes", "kind", "comparison", "statement", "delta"],
+    "properties": {
+        "claim_id": {"type": "string"},
+        "status": {"enum": STATUSES},
+        "statistic": {"type": "number"}, "ci_low": {"type": "number"}, "ci_high": {"type": "number"},
+        "tolerance": {"type": "number", "minimum": 0},
+        "n_samples": {"type": "integer", "minimum": 1},
+        "configs": {"type": "array", "minItems": 1, "items": CONFIG_SCHEMA},
+        "seed": {"type": "integer"}, "device": {"type": "string"}, "seconds": {"type": "number", "minimum": 0},
+        "notes": {"type": "string"}, "kind": {"type": "string"}, "comparison": {"enum": ["ratio", "difference"]},
+        "statement": {"type": "string"}, "delta": {"type": "number", "exclusiveMinimum": 0, "exclusiveMaximum": 1},
+        "p_value": _number_or_null,
+    },
+}
+
+RESULTS_SCHEMA = {
+    "$schema": "https://json-schema.org/draft/2020-12/schema",
+    "type": "object",
+    "required": ["metadata", "verdicts"],
+    "properties": {
+        "metadata": {
+            "type": "object",
+            "required": ["versions", "device", "seed", "profile", "git_revision", "started", "finished", "state",
+                         "argv"],
+            "properties": {
+                "versions": {"type": "object"}, "device": {"type": "string"}, "seed": {"type": "integer"},
+                "profile": {"type": "object"}, "git_revision": {"type": ["string", "null"]},
+                "started": {"type": "string"}, "finished": {"type": ["string", "null"]},
+                "state": {"enum": ["running", "complete", "interrupted", "failed"]},
+                "argv": {"type": "array", "items": {"type": "string"}},
+            },
+        },
+        "verdicts": {"type": "array", "items": VERDICT_SCHEMA},
+    },
+}
+
+
+def validate(results: dict) -> None:
+    """Raise jsonschema.ValidationError when ``results`` does not follow the schema."""
+    jsonschema.validate(results, RESULTS_SCHEMA)
+
+
+class ResultsWriter:
+    """Rewrites DIR/results.json atomically after every verdict, so an interrupted run keeps what it finished."""
+
+    def __init__(self, out_dir: Path, metadata: dict) -> None:
+        self.path = Path(out_dir) / "results.json"
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.results = {"metadata": metadata, "verdicts": []}
+        self._write()
+
+    def add(self, verdict: dict) -> None:
+        self.results["verdicts"].append(verdict)
+        self._write()
+
+    def finish(self, state: str, finished: str) -> None:
+        self.results["metadata"].update(state=state, finished=finished)
+        self._write()
+
+    def _write(self) -> None:
+        validate(self.results)
+        tmp = self.path.with_suffix(".json.tmp")
+        tmp.write_text(json.dumps(self.results, indent=2, allow_nan=False) + "\n")
+        os.replace(tmp, self.path)
