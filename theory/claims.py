@@ -25,6 +25,8 @@ class Claim:
     ``comparison`` says how the measured statistic S meets the right-hand side R: ``ratio`` judges S/R against
     [1 - tau, 1 + tau], ``difference`` judges S - R against [-tau, tau] (for claims whose R is 0).
     ``tolerance`` is tau as an expression in the configuration symbols (e.g. sqrt(L/N) for finite width).
+    ``rhs`` is fully substituted (what gets evaluated); ``abstract`` is the same right-hand side written with
+    the symbols of ``definitions`` (omega, alpha), the way the paper writes it, and is what gets printed.
     """
 
     id: str
@@ -40,16 +42,40 @@ class Claim:
     source: str
     arch: str | None = None
     comparison: Comparison = "ratio"
+    lhs_latex: str | None = None
+    abstract: sp.Expr | None = None
+    definitions: tuple[tuple[sp.Symbol, sp.Expr], ...] = ()
+
+    def __post_init__(self) -> None:
+        if self.abstract is not None and sp.simplify(expand_definitions(self.abstract, self.definitions)
+                                                     - self.rhs) != 0:
+            raise ValueError(f"claim {self.id}: the abstract form with its definitions differs from rhs")
+
+    def _shown(self) -> sp.Expr:
+        return self.rhs if self.abstract is None else self.abstract
 
     @property
     def statement(self) -> str:
         """The claim as LaTeX, printed from the SymPy objects themselves."""
-        return sp.latex(sp.Eq(self.lhs, self.rhs, evaluate=False), symbol_names=LATEX_NAMES)
+        names = {**LATEX_NAMES, **({self.lhs: self.lhs_latex} if self.lhs_latex else {})}
+        parts = [sp.latex(sp.Eq(self.lhs, self._shown(), evaluate=False), symbol_names=names)]
+        used = self._shown().free_symbols
+        parts += [sp.latex(sp.Eq(s, e, evaluate=False), symbol_names=names)
+                  for s, e in self.definitions if s in used or any(s in x.free_symbols for _, x in self.definitions)]
+        return r",\quad ".join(parts)
 
     @property
     def text(self) -> str:
         """A plain-text rendering for terminals."""
-        return f"{self.lhs} = {sp.sstr(self.rhs)}"
+        where = [f"{s} = {sp.sstr(e)}" for s, e in self.definitions]
+        return f"{self.lhs} = {sp.sstr(self._shown())}" + (f"  where {', '.join(where)}" if where else "")
+
+
+def expand_definitions(expr: sp.Expr, definitions: tuple[tuple[sp.Symbol, sp.Expr], ...]) -> sp.Expr:
+    """Substitute each definition in order (later ones may define symbols used by earlier ones)."""
+    for symbol, value in definitions:
+        expr = expr.subs(symbol, value)
+    return sp.piecewise_fold(expr)
 
 
 class UnknownClaimError(LookupError):

@@ -13,7 +13,7 @@ from typing import Literal
 import sympy as sp
 import sympy.stats as sps
 
-from theory.symbols import K, L, N, d, sigma_b2, sigma_w2, u, v, z
+from theory.symbols import K, L, N, alpha, d, sigma_b2, sigma_w2, u, v, z
 
 Architecture = Literal["vanilla", "residual"]
 ARCHITECTURES: tuple[Architecture, ...] = ("vanilla", "residual")
@@ -31,21 +31,23 @@ def _derive_alpha() -> sp.Expr:
 
 ALPHA = _derive_alpha()
 
-#: propagation factor omega per architecture (seed 001): vanilla alpha sigma_w^2, residual 1 + alpha sigma_w^2
-OMEGA: dict[str, sp.Expr] = {
-    "vanilla": ALPHA * sigma_w2,
-    "residual": 1 + ALPHA * sigma_w2,
+#: propagation factor omega per architecture as seed 001 states it, in terms of the symbol alpha
+OMEGA_STATED: dict[str, sp.Expr] = {
+    "vanilla": alpha * sigma_w2,
+    "residual": 1 + alpha * sigma_w2,
 }
+#: the same with alpha expanded from the activation
+OMEGA: dict[str, sp.Expr] = {arch: expr.subs(alpha, ALPHA) for arch, expr in OMEGA_STATED.items()}
 
 
 class SpecError(ValueError):
     """A configuration value outside its allowed range (reported to users as one sentence)."""
 
 
-def omega_of(arch: str) -> sp.Expr:
-    """The architecture's omega as an expression in (u, v, sigma_w2)."""
+def omega_of(arch: str, stated: bool = False) -> sp.Expr:
+    """The architecture's omega in (u, v, sigma_w2), or with ``stated`` in (alpha, sigma_w2) as the seed writes it."""
     try:
-        return OMEGA[arch]
+        return (OMEGA_STATED if stated else OMEGA)[arch]
     except KeyError:
         raise SpecError(f"architecture {arch!r} is unknown; allowed: {', '.join(ARCHITECTURES)}") from None
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import sympy as sp
 import sympy.stats as sps
 
-from theory.network import ALPHA, OMEGA, SLOPE, omega_of
+from theory.network import ALPHA, OMEGA, SLOPE
 from theory.symbols import L, alpha, d, k, l, omega, sigma_b2, sigma_w2, z
 
 q = sp.Function("q")
@@ -71,10 +71,6 @@ class Recursion:
         critical_stated = stated.subs(omega, 1).subs(subs)
         critical_solved = sp.limit(solved, omega, 1).subs(subs)
         return sp.simplify(critical_solved - critical_stated) == 0
-
-    def for_arch(self, arch: str) -> sp.Expr:
-        """The closed form with the architecture's omega and the activation's alpha substituted."""
-        return sp.piecewise_fold(self.closed_form().subs({omega: omega_of(arch), alpha: ALPHA}))
 
 
 JACOBIAN = Recursion(

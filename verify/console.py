@@ -48,7 +48,8 @@ def verdict_table(verdicts: Iterable[Verdict]) -> Table:
 
 def claims_table(claims: Iterable[Claim]) -> Table:
     table = Table(title="Registered claims", header_style="bold")
-    for name in ("id", "kind", "provenance", "source", "statement"):
+    table.add_column("id", no_wrap=True)
+    for name in ("kind", "provenance", "source", "statement"):
         table.add_column(name, overflow="fold")
     for c in claims:
         table.add_row(c.id, c.kind, c.provenance, f"{c.paper}, {c.place} ({c.source})", c.text)

@@ -1,0 +1,60 @@
+"""The registry: ids, globs, provenance, and that every claim names an estimator that exists."""
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+import sympy as sp
+
+from numerics.estimators import ESTIMATORS
+from theory.claims import Registry, UnknownClaimError, expand_definitions
+from theory.network import ARCHITECTURES
+from theory.registry import REGISTRY
+from theory.symbols import LATEX_NAMES
+
+THM41 = ["jacobian_variance", "bias_variance", "jacobian_gaussian", "bias_gaussian", "independence",
+         "input_independence"]
+
+
+def test_theorem_4_1_has_every_claim_for_both_architectures():
+    ids = {c.id for c in REGISTRY}
+    for arch in ARCHITECTURES:
+        for name in THM41:
+            assert f"mf.thm4_1.{name}.{arch}" in ids
+    assert all(c.id.endswith(f".{c.arch}") for c in REGISTRY)
+
+
+def test_every_claim_is_well_formed():
+    for c in REGISTRY:
+        assert c.quantity in ESTIMATORS, c.id
+        assert c.provenance in ("stated", "derived")
+        assert isinstance(c.rhs, sp.Expr) and isinstance(c.tolerance, sp.Expr)
+        shown = c.rhs if c.abstract is None else c.abstract
+        names = {**LATEX_NAMES, c.lhs: c.lhs_latex}
+        assert c.statement.startswith(sp.latex(sp.Eq(c.lhs, shown, evaluate=False), symbol_names=names))
+        assert sp.simplify(expand_definitions(shown, c.definitions) - c.rhs) == 0
+        assert c.comparison == "difference" or c.rhs != 0
+
+
+def test_an_abstract_form_that_disagrees_with_rhs_is_refused():
+    claim = REGISTRY["mf.thm4_1.jacobian_variance.vanilla"]
+    with pytest.raises(ValueError, match="differs"):
+        dataclasses.replace(claim, rhs=2 * claim.rhs)
+
+
+def test_glob_selection_and_unknown_patterns():
+    assert len(REGISTRY.select(["mf.thm4_1.*"])) == len(REGISTRY)
+    vanilla = REGISTRY.select(["mf.thm4_1.*.vanilla"])
+    assert vanilla and all(c.arch == "vanilla" for c in vanilla)
+    both = REGISTRY.select(["*jacobian_variance*", "mf.thm4_1.jacobian_variance.vanilla"])
+    assert [c.id for c in both] == ["mf.thm4_1.jacobian_variance.vanilla", "mf.thm4_1.jacobian_variance.residual"]
+    with pytest.raises(UnknownClaimError, match="nosuch"):
+        REGISTRY.select(["nosuch"])
+
+
+def test_duplicate_ids_are_refused():
+    registry = Registry()
+    claim = next(iter(REGISTRY))
+    registry.register([claim])
+    with pytest.raises(ValueError, match="twice"):
+        registry.register([dataclasses.replace(claim)])

@@ -1,0 +1,121 @@
+"""The command line: exit codes, one-line errors, results.json, reproducibility, crash safety."""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+from typer.testing import CliRunner
+
+from verify import cli
+from verify.schema import validate
+
+runner = CliRunner()
+TINY = ["--set", "networks=12", "--set", "N=24", "--set", "d=4", "--set", "K=4", "--set", "L=2"]
+
+
+def atv(*args: str):
+    return runner.invoke(cli.app, list(args))
+
+
+def run_module(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "verify", *args], capture_output=True, text=True, timeout=120)
+
+
+@pytest.mark.parametrize("args, fragment", [
+    (["run", "--only", "nosuch"], "no claim matches 'nosuch'"),
+    (["run", "--profile", "nosuch"], "unknown profile 'nosuch'"),
+    (["run", "--set", "sigma_b2=-1"], "sigma_b2 must be >= 0"),
+    (["run", "--set", "N=abc"], "N must be an integer"),
+    (["run", "--set", "networks=1"], "networks must be >= 2"),
+    (["run", "--set", "bogus=1"], "unknown setting 'bogus'"),
+    (["run", "--device", "tpu"], "--device must be auto, cpu or cuda"),
+    (["claims", "--only", "nosuch"], "no claim matches"),
+])
+def test_bad_usage_exits_2_with_one_line(args, fragment):
+    result = run_module(*args)
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and fragment in lines[0] and lines[0].startswith("atv: error:")
+    assert "Traceback" not in result.stderr + result.stdout
+
+
+def test_config_file_value_out_of_range_is_refused(tmp_path):
+    config = tmp_path / "bad.toml"
+    config.write_text("sigma_w2 = -2.0\n")
+    result = run_module("run", "--config", str(config))
+    assert result.returncode == 2 and "sigma_w2 must be > 0" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+    config.write_text("[section]\nN = 3\n")
+    assert run_module("run", "--config", str(config)).returncode == 2
+    assert run_module("run", "--config", str(tmp_path / "missing.toml")).returncode == 2
+
+
+def test_claims_lists_every_claim():
+    result = atv("claims")
+    assert result.exit_code == 0
+    for claim in cli.REGISTRY:
+        assert claim.id in result.output
+
+
+def _statistics(path):
+    data = json.loads(path.read_text())
+    validate(data)
+    return [{k: v for k, v in verdict.items() if k != "seconds"} for verdict in data["verdicts"]], data
+
+
+def test_run_writes_valid_results_and_is_reproducible(tmp_path):
+    args = ["run", "--only", "mf.thm4_1.*.vanilla", "--seed", "3", *TINY]
+    first = atv(*args, "--out", str(tmp_path / "a"))
+    assert first.exit_code == 0, first.output
+    assert "Verdicts" in first.output
+    second = atv(*args, "--out", str(tmp_path / "b"))
+    stats_a, data = _statistics(tmp_path / "a" / "results.json")
+    stats_b, _ = _statistics(tmp_path / "b" / "results.json")
+    assert stats_a == stats_b
+    meta = data["metadata"]
+    assert meta["state"] == "complete" and meta["seed"] == 3 and meta["profile"]["name"] == "quick"
+    assert meta["versions"]["torch"] and meta["finished"]
+    verdict = data["verdicts"][0]
+    for key in ("claim_id", "status", "statistic", "ci_low", "ci_high", "tolerance", "n_samples", "configs",
+                "seconds"):
+        assert key in verdict
+    other = atv(*args[:-len(TINY)], *TINY[:0], "--seed", "4", *TINY, "--out", str(tmp_path / "c"))
+    assert other.exit_code == 0
+    stats_c, _ = _statistics(tmp_path / "c" / "results.json")
+    assert [s["statistic"] for s in stats_c] != [s["statistic"] for s in stats_a]
+
+
+def test_strict_exits_1_when_a_claim_is_violated(tmp_path, monkeypatch):
+    from verify.verdict import Status
+
+    original = cli.Suite.check
+
+    def violated(self, claim):
+        verdict = original(self, claim)
+        verdict.status = Status.VIOLATED
+        return verdict
+
+    monkeypatch.setattr(cli.Suite, "check", violated)
+    args = ["run", "--only", "mf.thm4_1.jacobian_variance.vanilla", *TINY, "--out", str(tmp_path)]
+    assert atv(*args).exit_code == 0
+    assert atv(*args, "--strict").exit_code == 1
+
+
+def test_interrupted_run_keeps_finished_verdicts(tmp_path, monkeypatch):
+    original = cli.Suite.check
+    calls = {"n": 0}
+
+    def interrupt_second(self, claim):
+        calls["n"] += 1
+        if calls["n"] == 2:
+            raise KeyboardInterrupt
+        return original(self, claim)
+
+    monkeypatch.setattr(cli.Suite, "check", interrupt_second)
+    result = atv("run", "--only", "mf.thm4_1.*.vanilla", *TINY, "--out", str(tmp_path))
+    assert result.exit_code == 130
+    data = json.loads((tmp_path / "results.json").read_text())
+    validate(data)
+    assert data["metadata"]["state"] == "interrupted" and len(data["verdicts"]) == 1

@@ -1,0 +1,125 @@
+"""The torch networks follow THEORY.md section 1, and J, a are right by three independent methods."""
+from __future__ import annotations
+
+import math
+
+import pytest
+import torch
+from hypothesis import given
+from hypothesis import strategies as st
+
+from numerics.jacobian import jacobian_and_bias, jacobian_autograd, jacobian_finite_difference
+from numerics.montecarlo import fixed_inputs, sample_jacobians
+from numerics.networks import sample_networks
+from theory.network import ARCHITECTURES, NetworkSpec
+
+
+@st.composite
+def small_specs(draw):
+    return NetworkSpec(
+        arch=draw(st.sampled_from(ARCHITECTURES)), d=draw(st.integers(1, 6)), K=draw(st.integers(1, 4)),
+        N=draw(st.integers(2, 12)), L=draw(st.integers(1, 4)), sigma_w2=draw(st.floats(0.2, 3.0)),
+        sigma_b2=draw(st.floats(0.0, 1.0)), u=draw(st.floats(0.1, 2.0)), v=draw(st.floats(-1.0, 1.0)),
+    )
+
+
+def _net_and_inputs(spec: NetworkSpec, seed: int, B: int = 3, n: int = 4):
+    g = torch.Generator().manual_seed(seed)
+    return sample_networks(spec, B, g), torch.randn(n, spec.d, generator=g, dtype=torch.float64)
+
+
+def _reference_forward(net, x):
+    """Layer by layer with explicit per-network loops and the activation written out: an independent rung."""
+    s = net.spec
+    outs = []
+    for b in range(net.B):
+        h = net.P_in[b] @ x.T  # (N, n)
+        for layer in range(s.L):
+            pre = net.W[b, layer] @ h + net.b[b, layer][:, None]
+            act = torch.where(pre >= 0, s.u * pre, s.v * pre)
+            h = act if s.arch == "vanilla" else h + act
+        outs.append((net.P_out[b] @ h).T)
+    return torch.stack(outs)
+
+
+@given(spec=small_specs(), seed=st.integers(0, 2**31))
+def test_batched_forward_matches_per_network_loop(spec, seed):
+    net, x = _net_and_inputs(spec, seed)
+    torch.testing.assert_close(net(x), _reference_forward(net, x), rtol=1e-12, atol=1e-12)
+
+
+@given(spec=small_specs(), seed=st.integers(0, 2**31))
+def test_chain_jacobian_matches_autograd_and_linear_representation(spec, seed):
+    net, x = _net_and_inputs(spec, seed)
+    J, a = jacobian_and_bias(net, x)
+    torch.testing.assert_close(J, jacobian_autograd(net, x), rtol=1e-10, atol=1e-12)
+    # f(x) = J(x) x + a(x) exactly (piecewise-linear network)
+    torch.testing.assert_close(torch.einsum("bnkd,nd->bnk", J, x) + a, net(x), rtol=1e-10, atol=1e-12)
+
+
+@pytest.mark.parametrize("arch", ARCHITECTURES)
+def test_chain_jacobian_matches_finite_differences(arch):
+    spec = NetworkSpec(arch, d=9, K=3, N=40, L=3, sigma_w2=1.7, sigma_b2=0.2, u=1.2, v=0.3)
+    net, x = _net_and_inputs(spec, 7)
+    J, _ = jacobian_and_bias(net, x)
+    torch.testing.assert_close(jacobian_finite_difference(net, x), J, rtol=1e-6, atol=1e-7)
+
+
+def test_planted_error_in_jacobian_is_caught_by_finite_differences():
+    spec = NetworkSpec("residual", d=5, K=2, N=16, L=2, sigma_w2=1.0, sigma_b2=0.1)
+    net, x = _net_and_inputs(spec, 3)
+    J, _ = jacobian_and_bias(net, x)
+    vanilla_chain = jacobian_and_bias(
+        type(net)(NetworkSpec("vanilla", **{k: v for k, v in spec.as_dict().items() if k != "arch"}),
+                  net.P_in, net.W, net.b, net.P_out), x)[0]  # drops the skip connections
+    fd = jacobian_finite_difference(net, x)
+    assert torch.allclose(fd, J, rtol=1e-6, atol=1e-7)
+    assert not torch.allclose(fd, vanilla_chain, rtol=1e-3, atol=1e-3)
+
+
+def test_weights_have_the_stated_variances():
+    spec = NetworkSpec("vanilla", d=50, K=20, N=200, L=3, sigma_w2=2.5, sigma_b2=0.3)
+    net = sample_networks(spec, 8, torch.Generator().manual_seed(0))
+    for tensor, variance in ((net.P_in, 1 / spec.d), (net.W, spec.sigma_w2 / spec.N), (net.b, spec.sigma_b2),
+                             (net.P_out, 1 / spec.N)):
+        n = tensor.numel()
+        # a sample variance of n Gaussians has relative sd sqrt(2/n); 6 sd has probability < 1e-8
+        assert tensor.var().item() == pytest.approx(variance, rel=6 * math.sqrt(2 / n))
+        assert abs(tensor.mean().item()) < 6 * math.sqrt(variance / n)
+
+
+def test_same_seed_same_sample_and_other_seed_differs():
+    spec = NetworkSpec("residual", d=4, K=3, N=16, L=2, sigma_w2=1.0, sigma_b2=0.1)
+    first = sample_jacobians(spec, 6, (1.0, 10.0), seed=11, chunk=4)
+    again = sample_jacobians(spec, 6, (1.0, 10.0), seed=11, chunk=4)
+    other = sample_jacobians(spec, 6, (1.0, 10.0), seed=12, chunk=4)
+    assert (first.J == again.J).all() and (first.a == again.a).all()
+    assert not (first.J == other.J).all()
+    assert first.input_norms == pytest.approx((2.0, 20.0))
+
+
+def test_inputs_have_the_requested_norms():
+    x = fixed_inputs(25, (0.5, 3.0), torch.Generator().manual_seed(0))
+    torch.testing.assert_close(x.norm(dim=1), torch.tensor([2.5, 15.0], dtype=torch.float64))
+
+
+def test_bad_input_shape_and_sizes_are_refused():
+    spec = NetworkSpec("vanilla", d=4, K=2, N=8, L=1, sigma_w2=1.0, sigma_b2=0.1)
+    net = sample_networks(spec, 2, torch.Generator().manual_seed(0))
+    with pytest.raises(ValueError, match="d=4"):
+        net(torch.zeros(3, 5))
+    with pytest.raises(ValueError, match="B"):
+        sample_networks(spec, 0, torch.Generator())
+    with pytest.raises(ValueError, match="networks"):
+        sample_jacobians(spec, 1, (1.0, 2.0), seed=0)
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="no CUDA device on this machine")
+def test_cuda_path_matches_cpu_statistics():
+    spec = NetworkSpec("vanilla", d=8, K=4, N=64, L=2, sigma_w2=2.0, sigma_b2=0.1)
+    gpu = sample_jacobians(spec, 4, (1.0, 10.0), seed=0, device="cuda")
+    net = sample_networks(spec, 2, torch.Generator(device="cuda").manual_seed(0), device="cuda")
+    x = torch.randn(3, 8, dtype=torch.float64, device="cuda")
+    J, _ = jacobian_and_bias(net, x)
+    torch.testing.assert_close(J, jacobian_autograd(net, x))
+    assert gpu.J.shape == (4, 2, 4, 8)
