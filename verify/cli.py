@@ -61,10 +61,27 @@ def run_metadata(profile: dict, device: str, seed: int) -> dict:
             versions[package] = None
     import torch
 
-    device_name = torch.cuda.get_device_name() if device == "cuda" else platform.processor() or platform.machine()
+    device_name = torch.cuda.get_device_name() if device == "cuda" else cpu_name()
     return {"versions": versions, "device": f"{device} ({device_name})", "seed": seed, "profile": profile,
             "git_revision": git_revision(), "started": now(), "finished": None, "state": "running",
             "argv": sys.argv[1:]}
+
+
+def cpu_name() -> str:
+    """The CPU model (from /proc/cpuinfo on Linux), for the run's metadata."""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return f"{line.split(':', 1)[1].strip()}, {torch_threads()} threads"
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
+def torch_threads() -> int:
+    import torch
+
+    return torch.get_num_threads()
 
 
 def git_revision() -> str | None:

@@ -117,7 +117,9 @@ class Suite:
 
     def run(self, claims: Iterable[Claim]) -> list[Verdict]:
         verdicts = []
-        for claim in sorted(claims, key=lambda c: c.arch or ""):
+        claims = list(claims)
+        archs = list(dict.fromkeys(c.arch for c in claims))  # first-appearance order; groups share samples
+        for claim in sorted(claims, key=lambda c: archs.index(c.arch)):
             verdict = self.check(claim)
             verdicts.append(verdict)
             self.on_verdict(verdict)
