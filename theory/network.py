@@ -90,7 +90,3 @@ class NetworkSpec:
 
     def as_dict(self) -> dict[str, object]:
         return asdict(self)
-
-    @property
-    def omega(self) -> sp.Expr:
-        return omega_of(self.arch)

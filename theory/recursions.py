@@ -88,4 +88,3 @@ BIAS = Recursion(
 )
 
 RECURSIONS = {"jacobian": JACOBIAN, "bias": BIAS}
-__all__ = ["BIAS", "JACOBIAN", "OMEGA", "RECURSIONS", "Recursion", "layer_gain"]

@@ -22,9 +22,6 @@ alpha = sp.Symbol("alpha", positive=True)
 #: pre-activation variable of the activation function
 z = sp.Symbol("z", real=True)
 
-#: norm orders p, q used by the adversarial-loss bounds
-NORM_ORDERS = (1, 2, sp.oo)
-
 #: LaTeX names, set once for every printer
 LATEX_NAMES = {
     sigma_w2: r"\sigma_w^2",
