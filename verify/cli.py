@@ -18,7 +18,7 @@ from rich.console import Console
 
 from theory.claims import UnknownClaimError
 from theory.registry import REGISTRY
-from verify.console import LEGEND, ProgressBars, claims_table, verdict_table
+from verify.console import LEGEND, ProgressBars, claims_table, tolerance_summary, verdict_table
 from verify.profiles import ProfileError, get_profile, load_config, parse_set
 from verify.schema import ResultsWriter
 from verify.suite import Suite
@@ -149,6 +149,7 @@ def run(
         writer.finish(state, now())
     console.print(verdict_table(verdicts))
     console.print(LEGEND, style="dim")
+    console.print(tolerance_summary(claims))
     counts = {s: sum(v.status is s for v in verdicts) for s in Status}
     console.print(", ".join(f"{n} {s.value}" for s, n in counts.items()) + f"; results in {writer.path}")
     if strict and counts[Status.VIOLATED]:

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from typing import Callable, Iterable
 
+import sympy as sp
 from rich import box
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -54,6 +55,18 @@ def claims_table(claims: Iterable[Claim]) -> Table:
     for c in claims:
         table.add_row(c.id, c.kind, c.provenance, f"{c.paper}, {c.place} ({c.source})", c.text)
     return table
+
+
+def tolerance_summary(claims: Iterable[Claim]) -> str:
+    """One line per distinct tolerance formula, so every verdict's band is stated, not only its width."""
+    groups: dict[str, list[str]] = {}
+    for claim in claims:
+        groups.setdefault(sp.sstr(claim.tolerance), []).append(claim.id)
+    if len(groups) == 1:
+        formula, ids = next(iter(groups.items()))
+        return f"tau = {formula} (finite-width tolerance) for all {len(ids)} claim(s)"
+    return "\n".join(f"tau = {formula} (finite-width tolerance) for {', '.join(ids)}"
+                     for formula, ids in groups.items())
 
 
 class ProgressBars:
