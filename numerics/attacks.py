@@ -1,0 +1,144 @@
+"""Batched PGD maximising ||f(x + eta) - f(x)||_q over the l_p ball of radius eps, p in {1, 2, oo}.
+
+The step follows the steepest-ascent direction of the l_p geometry (the maximiser of <grad, v> over the unit
+l_p ball: grad/||grad||_2 for p = 2, sign(grad) for p = oo, the signed coordinate of largest |grad| for p = 1),
+then projects back: radial for l2, clamping for l_oo, the sort-based projection of Duchi et al. (2008) for l1.
+Steps are full jumps across the ball for the first three quarters (on a convex objective such as a linear map
+this is the conditional-gradient step, which never decreases the loss; for p = q = 2 it is the power method),
+then shrink linearly for local refinement.  For p = 1 the restarts start on the ball's vertices +-eps e_j,
+cycling over the coordinates, where a convex objective over the l1 ball attains its maximum.
+
+Restarts run in parallel and are multi-targeted: during the first half of the steps restart r > 0 maximises a
+fixed linear functional <c_r, f(x + eta) - f(x)> (c_r = +-e_i for q = oo, cycling over the K outputs; random
+signs for q = 1; a random direction for q = 2), which spreads the restarts over the vertices where a convex
+objective has its local maxima; every restart then climbs the true objective.  Restart 0 climbs the true
+objective throughout.  The best restart per input is kept: a lower estimate of L_adv.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Callable
+
+import torch
+
+from numerics.opnorms import _order, vector_norm
+
+
+@dataclass(frozen=True)
+class AttackResult:
+    value: torch.Tensor  # (B,) best ||f(x + eta) - f(x)||_q found
+    eta: torch.Tensor  # (B, d) the perturbation achieving it
+    restarts: int
+    steps: int
+    history: torch.Tensor  # (steps + 1, B) best value so far, after each step
+
+
+def project_l1(v: torch.Tensor, radius: float) -> torch.Tensor:
+    """Euclidean projection of each row of v (..., d) onto the l1 ball of ``radius`` (sort-based, exact)."""
+    abs_v = v.abs()
+    inside = abs_v.sum(-1, keepdim=True) <= radius
+    mu, _ = abs_v.sort(dim=-1, descending=True)
+    cumulative = mu.cumsum(-1) - radius
+    ks = torch.arange(1, v.shape[-1] + 1, dtype=v.dtype, device=v.device)
+    rho = ((mu - cumulative / ks) > 0).sum(-1, keepdim=True).clamp(min=1)
+    theta = cumulative.gather(-1, rho - 1) / rho.to(v.dtype)
+    projected = torch.sign(v) * (abs_v - theta).clamp(min=0)
+    return torch.where(inside, v, projected)
+
+
+def project(eta: torch.Tensor, p: float, eps: float) -> torch.Tensor:
+    if p == 2:
+        return eta * (eps / vector_norm(eta, 2).clamp(min=eps)).unsqueeze(-1)
+    if p == math.inf:
+        return eta.clamp(-eps, eps)
+    return project_l1(eta, eps)
+
+
+def steepest_direction(grad: torch.Tensor, p: float) -> torch.Tensor:
+    """argmax of <grad, v> over the unit l_p ball (ties broken arbitrarily)."""
+    if p == 2:
+        return grad / vector_norm(grad, 2).clamp(min=1e-300).unsqueeze(-1)
+    if p == math.inf:
+        return torch.sign(grad)
+    index = grad.abs().argmax(dim=-1, keepdim=True)
+    return torch.zeros_like(grad).scatter_(-1, index, 1.0) * torch.sign(grad)
+
+
+def random_in_ball(shape: tuple[int, ...], p: float, eps: float, generator: torch.Generator | None,
+                   dtype: torch.dtype, device) -> torch.Tensor:
+    """Random starting points inside the l_p ball (a random direction scaled to a random radius)."""
+    direction = torch.randn(shape, generator=generator, dtype=dtype, device=device)
+    if p == 1:
+        direction = torch.sign(direction) * torch.empty(shape, dtype=dtype, device=device).exponential_(
+            generator=generator)
+    direction = direction / vector_norm(direction, p).clamp(min=1e-300).unsqueeze(-1)
+    radius = torch.rand(shape[:-1], generator=generator, dtype=dtype, device=device).unsqueeze(-1)
+    return direction * radius * eps
+
+
+def _targets(q: float, restarts: int, K: int, generator: torch.Generator | None, dtype: torch.dtype,
+             device) -> torch.Tensor:
+    """Linear functionals c_r in the unit q* ball, one per restart (rows), for the targeted phase."""
+    if q == math.inf:
+        index = torch.arange(restarts, device=device) % K
+        sign = 1 - 2 * ((torch.arange(restarts, device=device) // K) % 2)
+        return torch.nn.functional.one_hot(index, K).to(dtype) * sign[:, None].to(dtype)
+    c = torch.randn(restarts, K, generator=generator, dtype=dtype, device=device)
+    return torch.sign(c) if q == 1 else c / vector_norm(c, 2).unsqueeze(-1)
+
+
+def pgd(f: Callable[[torch.Tensor], torch.Tensor], x: torch.Tensor, eps: float, p, q, steps: int = 40,
+        restarts: int = 16, generator: torch.Generator | None = None) -> AttackResult:
+    """Maximise ||f(x + eta) - f(x)||_q over ||eta||_p <= eps for a batch of B problems.
+
+    ``f`` maps (B, n, d) -> (B, n, K) with problem b using only row b (a NetworkBatch does), and ``x`` is (B, d).
+    """
+    p, q = _order(p), _order(q)
+    if eps <= 0:
+        raise ValueError(f"eps must be > 0, got {eps}")
+    if steps < 1 or restarts < 1:
+        raise ValueError("steps and restarts must be >= 1")
+    B, d = x.shape
+    with torch.no_grad():
+        base = f(x[:, None, :])  # (B, 1, K)
+    eta = random_in_ball((B, restarts, d), p, eps, generator, x.dtype, x.device)
+    if p == 1:
+        signs = torch.sign(torch.randn(restarts, generator=generator, dtype=x.dtype, device=x.device))
+        vertices = torch.nn.functional.one_hot(torch.arange(restarts, device=x.device) % d, d).to(x.dtype)
+        eta = (vertices * signs[:, None] * eps).expand(B, restarts, d).clone()
+
+    K = base.shape[-1]
+    targets = _targets(q, restarts, K, generator, x.dtype, x.device)  # (restarts, K); row 0 unused
+
+    def loss(e: torch.Tensor, targeted: bool = False) -> torch.Tensor:
+        diff = f(x[:, None, :] + e) - base  # (B, restarts, K)
+        values = vector_norm(diff, q)
+        if targeted:
+            values = torch.cat([values[:, :1], (diff[:, 1:] * targets[1:]).sum(-1)], dim=1)
+        return values
+
+    best_value = torch.full((B,), -math.inf, dtype=x.dtype, device=x.device)
+    best_eta = torch.zeros(B, d, dtype=x.dtype, device=x.device)
+    history = []
+
+    def keep(values: torch.Tensor, e: torch.Tensor) -> None:
+        nonlocal best_value, best_eta
+        top, index = values.max(dim=1)
+        better = top > best_value
+        best_value = torch.where(better, top, best_value)
+        best_eta = torch.where(better[:, None], e[torch.arange(B), index], best_eta)
+        history.append(best_value.clone())
+
+    for step in range(steps):
+        e = eta.detach().requires_grad_(True)
+        targeted = step < steps // 2 and restarts > 1
+        values = loss(e, targeted)
+        (grad,) = torch.autograd.grad(values.sum(), e)
+        keep(values.detach() if not targeted else loss(eta).detach(), eta)
+        refine = (step - 3 * steps // 4) / max(steps - 3 * steps // 4, 1)  # < 0 before the last quarter
+        size = 2.0 * eps if refine < 0 else eps * max(0.5 * (1 - refine), 0.01)
+        eta = project(eta + size * steepest_direction(grad, p), p, eps).detach()
+    with torch.no_grad():
+        keep(loss(eta), eta)
+    return AttackResult(best_value, best_eta, restarts, steps, torch.stack(history))
