@@ -22,7 +22,7 @@ from typing import Callable
 
 import torch
 
-from numerics.opnorms import _order, vector_norm
+from numerics.opnorms import norm_order, vector_norm
 
 
 @dataclass(frozen=True)
@@ -94,7 +94,7 @@ def pgd(f: Callable[[torch.Tensor], torch.Tensor], x: torch.Tensor, eps: float, 
 
     ``f`` maps (B, n, d) -> (B, n, K) with problem b using only row b (a NetworkBatch does), and ``x`` is (B, d).
     """
-    p, q = _order(p), _order(q)
+    p, q = norm_order(p), norm_order(q)
     if eps <= 0:
         raise ValueError(f"eps must be > 0, got {eps}")
     if steps < 1 or restarts < 1:

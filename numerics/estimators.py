@@ -12,23 +12,34 @@ from typing import Callable
 import numpy as np
 
 from numerics import stats
-from numerics.montecarlo import JacobianSample
+from numerics.montecarlo import GaussianSample, JacobianSample, NetworkNormSample
+from numerics.opnorms import norm_order
 
 
 @dataclass(frozen=True)
 class Estimate:
-    """A measured statistic: per-network moments, how to combine them, and auxiliary figures."""
+    """A measured statistic: how to get its interval at any level, and auxiliary figures.
 
-    moments: np.ndarray  # (B, m)
-    combine: Callable[[np.ndarray], np.ndarray]
-    n_samples: int  # scalar entries behind the statistic
+    ``interval_at(delta)`` gives the (1 - delta) interval; for Monte Carlo over networks it is a jackknife with
+    networks as the independent units.  ``exceedances`` = (k, n) for high-probability bounds.
+    """
+
+    interval_at: Callable[[float], stats.Interval]
+    n_samples: int
     p_value: float | None = None  # goodness-of-fit p-value, where the claim is about a law
     extras: dict[str, float] = field(default_factory=dict)
+    figures: dict[str, float] = field(default_factory=dict)  # descriptive numbers reported beside the verdict
     sum_squares: float | None = None  # set for variance statistics of mean-zero entries
+    exceedances: tuple[int, int] | None = None
+
+    @classmethod
+    def from_moments(cls, moments: np.ndarray, combine: Callable[[np.ndarray], np.ndarray], n_samples: int,
+                     **kwargs) -> "Estimate":
+        """statistic = combine(mean over networks of per-network moments (B, m))."""
+        return cls(lambda delta: stats.cluster_interval(moments, combine, delta), n_samples, **kwargs)
 
     def interval(self, delta: float) -> stats.Interval:
-        """Interval with the B networks as independent units (valid whatever the within-network dependence)."""
-        return stats.cluster_interval(self.moments, self.combine, delta)
+        return self.interval_at(delta)
 
     def iid_interval(self, delta: float) -> stats.Interval | None:
         """The chi-square interval that would hold if all n_samples entries were i.i.d. Gaussian."""
@@ -58,7 +69,8 @@ def _one_per_row(J: np.ndarray) -> np.ndarray:
 def _variance(values: np.ndarray) -> Estimate:
     """Mean square per network of mean-zero entries (their variance)."""
     flat = values.reshape(values.shape[0], -1)
-    return Estimate((flat**2).mean(axis=1, keepdims=True), _first, flat.size, sum_squares=float((flat**2).sum()))
+    return Estimate.from_moments((flat**2).mean(axis=1, keepdims=True), _first, flat.size,
+                                 sum_squares=float((flat**2).sum()))
 
 
 def _kurtosis_estimate(values: np.ndarray, one_per_row: np.ndarray) -> Estimate:
@@ -66,7 +78,8 @@ def _kurtosis_estimate(values: np.ndarray, one_per_row: np.ndarray) -> Estimate:
     flat = values.reshape(values.shape[0], -1)
     moments = np.stack([(flat**4).mean(axis=1), (flat**2).mean(axis=1)], axis=1)
     pooled_rms = np.sqrt((flat**2).mean())
-    return Estimate(moments, _kurtosis, flat.size, p_value=stats.ks_normal_pvalue(one_per_row / pooled_rms))
+    return Estimate.from_moments(moments, _kurtosis, flat.size,
+                                 p_value=stats.ks_normal_pvalue(one_per_row / pooled_rms))
 
 
 def jacobian_entry_variance(sample: JacobianSample) -> Estimate:
@@ -97,7 +110,7 @@ def jacobian_bias_rank_correlation(sample: JacobianSample) -> Estimate:
     """
     rows = np.linalg.norm(sample.J[:, 0], axis=-1)
     rho = stats.rowwise_spearman(rows, np.abs(sample.a[:, 0]))
-    return Estimate(rho[:, None], _first, rows.size + sample.a[:, 0].size)
+    return Estimate.from_moments(rho[:, None], _first, rows.size + sample.a[:, 0].size)
 
 
 def _input_ratio(at_x0: np.ndarray, at_x1: np.ndarray, first: np.ndarray, second: np.ndarray,
@@ -110,8 +123,8 @@ def _input_ratio(at_x0: np.ndarray, at_x1: np.ndarray, first: np.ndarray, second
     B = at_x0.shape[0]
     moments = np.stack([(at_x1**2).reshape(B, -1).mean(axis=1), (at_x0**2).reshape(B, -1).mean(axis=1)], axis=1)
     extras = {"input_norm_0": norms[0], "input_norm_1": norms[1]}
-    return Estimate(moments, _ratio, at_x0.size + at_x1.size,
-                    p_value=stats.ks_two_sample_pvalue(first, second), extras=extras)
+    return Estimate.from_moments(moments, _ratio, at_x0.size + at_x1.size,
+                                 p_value=stats.ks_two_sample_pvalue(first, second), extras=extras)
 
 
 def _two_inputs(sample: JacobianSample) -> int:
@@ -134,8 +147,86 @@ def bias_variance_input_ratio(sample: JacobianSample) -> Estimate:
     return _input_ratio(a0, a1, a0[:half], a1[half:], sample.input_norms)
 
 
-ESTIMATORS: dict[str, Callable[[JacobianSample], Estimate]] = {
-    fn.__name__: fn for fn in (jacobian_entry_variance, bias_entry_variance, jacobian_entry_kurtosis,
-                               bias_entry_kurtosis, jacobian_bias_rank_correlation, jacobian_variance_input_ratio,
-                               bias_variance_input_ratio)
+def _exact_norms(sample: GaussianSample, p, q) -> np.ndarray:
+    pq = (norm_order(p), norm_order(q))
+    if not sample.exact[pq]:
+        raise ValueError(f"||G||_{p}->{q} is a sandwich at K={sample.K}, d={sample.d}; this estimator needs it exact")
+    return sample.low[pq]
+
+
+def gaussian_opnorm_mean(sample: GaussianSample, p, q) -> Estimate:
+    """E||G||_{p->q} for a K x d standard Gaussian matrix."""
+    values = _exact_norms(sample, p, q)
+    return Estimate(lambda delta: stats.mean_interval(values, delta), values.size)
+
+
+def gaussian_opnorm_exceedances(sample: GaussianSample, p, q, threshold: float) -> Estimate:
+    """How often ||G||_{p->q} exceeds ``threshold`` (a high-probability bound); the max ratio is a figure."""
+    values = _exact_norms(sample, p, q)
+    k, n = int((values > threshold).sum()), values.size
+    return Estimate(lambda delta: stats.clopper_pearson(k, n, delta), n, exceedances=(k, n),
+                    figures={"max_norm_over_bound": float(values.max() / threshold),
+                             "mean_norm_over_bound": float(values.mean() / threshold)})
+
+
+def gaussian_beta(sample: GaussianSample, p, q) -> Estimate:
+    """beta_{p,q} = E||G||_{p->q} / sqrt(d)."""
+    values = _exact_norms(sample, p, q)
+    return Estimate(lambda delta: stats.mean_interval(values, delta, scale=np.sqrt(sample.d)), values.size)
+
+
+def gaussian_beta_slope(samples: tuple[GaussianSample, GaussianSample], p, q, axis: str) -> Estimate:
+    """d log beta / d log(axis) between two shapes that differ in ``axis`` ('d' or 'K') only.
+
+    beta = E||G|| / sqrt(d); the log of a mean has standard error sd/(sqrt(n) mean) (delta method).
+    """
+    lo, hi = samples
+    x_lo, x_hi = getattr(lo, axis), getattr(hi, axis)
+    if x_lo >= x_hi:
+        raise ValueError(f"the two shapes must increase in {axis}")
+    logs, variances = [], []
+    for sample in samples:
+        values = _exact_norms(sample, p, q) / np.sqrt(sample.d)
+        logs.append(np.log(values.mean()))
+        variances.append(values.var(ddof=1) / values.size / values.mean() ** 2)
+    span = np.log(x_hi) - np.log(x_lo)
+    slope, se = (logs[1] - logs[0]) / span, np.sqrt(sum(variances)) / span
+
+    def interval(delta: float) -> stats.Interval:
+        half = float(stats.sst.norm.ppf(1 - delta / 2)) * se
+        return stats.Interval(float(slope), float(slope - half), float(slope + half), float(se), delta)
+
+    figures = {f"beta_at_{axis}={x_lo}": float(np.exp(logs[0])), f"beta_at_{axis}={x_hi}": float(np.exp(logs[1]))}
+    return Estimate(interval, sum(s.low[(1.0, 1.0)].size for s in samples), figures=figures)
+
+
+def network_opnorm_ratio(sample: NetworkNormSample, p, q, prefactor: float) -> Estimate:
+    """E||J(x_0)||_{p->q} / E||G||_{p->q}: the mean-field prediction is sqrt(omega^L / d) (= ``prefactor``).
+
+    Figures: the sup-over-inputs gap (max over the inputs / the x_0 value), PGD's L_adv against the local
+    bound eps ||J(x_0)|| and against the mean-field bound eps beta sqrt(omega^L) = eps prefactor E||G||.
+    """
+    pq = (norm_order(p), norm_order(q))
+    at_x0 = sample.at_x0[pq]
+    gaussian = _exact_norms(sample.gaussian, p, q)
+    attack, eps = sample.pgd[pq], sample.eps[pq[0]]
+    figures = {
+        "sup_gap": float((sample.sup_over_inputs[pq] / at_x0).mean()),
+        "pgd_over_local_bound": float((attack / (eps * at_x0[:attack.size])).mean()),
+        "pgd_over_meanfield_bound": float(attack.mean() / (eps * prefactor * gaussian.mean())),
+        "single_input_over_meanfield": float(at_x0.mean() / (prefactor * gaussian.mean())),
+        "inputs": sample.inputs, "pgd_networks": attack.size,
+    }
+    return Estimate(lambda delta: stats.ratio_interval(at_x0, gaussian, delta), at_x0.size + gaussian.size,
+                    figures=figures)
+
+
+#: estimator name -> (sampler, function): the sampler says which Monte Carlo sample the estimator reads
+ESTIMATORS: dict[str, tuple[str, Callable[..., Estimate]]] = {
+    **{fn.__name__: ("jacobian", fn) for fn in (
+        jacobian_entry_variance, bias_entry_variance, jacobian_entry_kurtosis, bias_entry_kurtosis,
+        jacobian_bias_rank_correlation, jacobian_variance_input_ratio, bias_variance_input_ratio)},
+    **{fn.__name__: ("gaussian", fn) for fn in (gaussian_opnorm_mean, gaussian_opnorm_exceedances, gaussian_beta)},
+    "gaussian_beta_slope": ("gaussian_pair", gaussian_beta_slope),
+    "network_opnorm_ratio": ("network_norms", network_opnorm_ratio),
 }

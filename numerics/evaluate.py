@@ -1,7 +1,8 @@
 """Theory expressions to numbers, through ``lambdify``, for three backends (numpy, mpmath, torch).
 
-Powers whose exponent involves a symbol (omega**L) are rewritten as exp(L log omega) and (exp(x) - 1) as
-expm1(x), so deep networks neither overflow early nor lose digits next to criticality omega = 1.  ``log_value``
+Powers whose exponent involves a symbol (omega**L) are rewritten as exp(L log omega), Gamma(x) as
+exp(loggamma(x)) (ratios of Gammas then combine into one exponential) and (exp(x) - 1) as expm1(x), so deep
+networks and large dimensions neither overflow early nor lose digits next to criticality omega = 1.  ``log_value``
 evaluates the logarithm at high precision with mpmath, whose exponent range is unbounded: it is the way to
 compare a measurement with omega**L for L in the thousands.
 """
@@ -15,6 +16,9 @@ import sympy as sp
 from sympy.codegen.rewriting import expm1_opt, log1p_opt, optimize
 
 Backend = Literal["numpy", "mpmath", "torch"]
+
+#: log Gamma as an opaque function: SymPy would turn exp(loggamma(x)) straight back into gamma(x)
+LGAMMA = sp.Function("lgamma")
 BACKENDS: tuple[Backend, ...] = ("numpy", "mpmath", "torch")
 
 
@@ -25,7 +29,8 @@ def log_space(expr: sp.Expr) -> sp.Expr:
         return isinstance(node, sp.Pow) and not node.exp.is_number
 
     rewritten = expr.replace(symbolic_power, lambda p: sp.exp(p.exp * sp.log(p.base)))
-    return optimize(rewritten, [expm1_opt, log1p_opt])
+    rewritten = optimize(rewritten, [expm1_opt, log1p_opt])
+    return sp.powsimp(rewritten.replace(lambda n: isinstance(n, sp.gamma), lambda n: sp.exp(LGAMMA(n.args[0]))))
 
 
 def _torch_modules() -> list:
@@ -35,12 +40,12 @@ def _torch_modules() -> list:
     def promoting(fn: Callable) -> Callable:
         return lambda x: fn(torch.as_tensor(x, dtype=torch.float64) if not torch.is_tensor(x) else x)
 
-    names = ("exp", "log", "sqrt", "expm1", "log1p")
+    names = ("exp", "log", "sqrt", "expm1", "log1p", "lgamma")
     return [{name: promoting(getattr(torch, name)) for name in names}, "torch"]
 
 
 def _torch_printer():
-    """SymPy's torch printer, taught the expm1/log1p that ``log_space`` introduces."""
+    """SymPy's torch printer, taught the expm1/log1p/lgamma that ``log_space`` introduces."""
     from sympy.printing.pytorch import TorchPrinter
 
     class Printer(TorchPrinter):
@@ -50,6 +55,9 @@ def _torch_printer():
         def _print_log1p(self, expr):
             return f"log1p({self._print(expr.args[0])})"
 
+        def _print_lgamma(self, expr):
+            return f"lgamma({self._print(expr.args[0])})"
+
     return Printer({"fully_qualified_modules": False, "inline": True, "allow_unknown_functions": True})
 
 
@@ -57,7 +65,11 @@ def _torch_printer():
 def _compiled(expr: sp.Expr, symbols: tuple[sp.Symbol, ...], backend: Backend) -> Callable:
     if backend == "torch":
         return sp.lambdify(symbols, log_space(expr), modules=_torch_modules(), printer=_torch_printer())
-    return sp.lambdify(symbols, log_space(expr), modules=backend)
+    if backend == "numpy":
+        from scipy.special import gammaln
+
+        return sp.lambdify(symbols, log_space(expr), modules=[{"lgamma": gammaln}, "scipy", "numpy"])
+    return sp.lambdify(symbols, log_space(expr), modules=[{"lgamma": mpmath.loggamma}, "mpmath"])
 
 
 def lambdify(expr: sp.Expr, backend: Backend = "numpy") -> tuple[tuple[sp.Symbol, ...], Callable]:

@@ -10,7 +10,7 @@ import numpy as np
 import torch
 
 from numerics.jacobian import jacobian_and_bias
-from numerics.networks import sample_networks
+from numerics.networks import NetworkBatch, sample_networks
 from theory.network import NetworkSpec
 
 
@@ -27,6 +27,11 @@ class JacobianSample:
     @property
     def B(self) -> int:
         return self.J.shape[0]
+
+    @property
+    def units(self) -> int:
+        """Independent sampling units: networks."""
+        return self.B
 
 
 def fixed_inputs(d: int, scales: Sequence[float], generator: torch.Generator,
@@ -64,3 +69,110 @@ def sample_jacobians(spec: NetworkSpec, networks: int, input_scales: Sequence[fl
             progress(size)
     norms = tuple(float(n) for n in x.norm(dim=1).cpu())
     return JacobianSample(spec, np.concatenate(Js), np.concatenate(As), norms, time.perf_counter() - start)
+
+
+@dataclass(frozen=True)
+class GaussianSample:
+    """||G||_{p->q} of i.i.d. N(0, 1) matrices G (K x d), for all nine pairs; low == high where exact."""
+
+    K: int
+    d: int
+    low: dict  # (p, q) -> np.ndarray (draws,)
+    high: dict
+    exact: dict  # (p, q) -> bool
+    seconds: float
+
+    @property
+    def units(self) -> int:
+        """Independent sampling units: matrices."""
+        return next(iter(self.low.values())).size
+
+
+def sample_gaussian_norms(K: int, d: int, draws: int, seed: int, chunk: int = 500,
+                          max_vertices: int = 2**16) -> GaussianSample:
+    """Operator norms of ``draws`` Gaussian K x d matrices (float64), all pairs, chunked over draws."""
+    from numerics.opnorms import ORDERS, opnorm
+
+    start = time.perf_counter()
+    generator = torch.Generator().manual_seed(seed)
+    pairs = [(p, q) for p in ORDERS for q in ORDERS]
+    low = {pq: [] for pq in pairs}
+    high = {pq: [] for pq in pairs}
+    exact = {}
+    for begin in range(0, draws, chunk):
+        G = torch.randn(min(chunk, draws - begin), K, d, generator=generator, dtype=torch.float64)
+        for pq in pairs:
+            norm = opnorm(G, *pq, max_vertices=max_vertices, generator=generator)
+            low[pq].append(norm.low.numpy())
+            high[pq].append(norm.high.numpy())
+            exact[pq] = exact.get(pq, True) and norm.exact
+    return GaussianSample(K, d, {pq: np.concatenate(v) for pq, v in low.items()},
+                          {pq: np.concatenate(v) for pq, v in high.items()}, exact, time.perf_counter() - start)
+
+
+@dataclass(frozen=True)
+class NetworkNormSample:
+    """Jacobian operator norms of B networks at a reference input and at more inputs, PGD values, and the
+    Gaussian reference sample of the same shape (the mean-field prediction J ~ sqrt(omega^L/d) G)."""
+
+    spec: NetworkSpec
+    at_x0: dict  # (p, q) -> (B,) ||J(x_0)||_{p->q}
+    sup_over_inputs: dict  # (p, q) -> (B,) max over the inputs of ||J(x_m)||_{p->q}
+    pgd: dict  # (p, q) -> (B_pgd,) best ||f(x_0 + eta) - f(x_0)||_q found, ||eta||_p <= eps_p
+    eps: dict  # p -> eps used for the l_p ball (a fraction of ||x_0||_p)
+    gaussian: GaussianSample
+    inputs: int
+    seconds: float
+
+    @property
+    def units(self) -> int:
+        """Independent sampling units: networks."""
+        return next(iter(self.at_x0.values())).size
+
+
+def sample_network_norms(spec: NetworkSpec, networks: int, inputs: int, pgd_networks: int, pgd_steps: int,
+                         pgd_restarts: int, eps_fraction: float, gaussian_draws: int, seed: int, chunk: int = 32,
+                         device: str = "cpu", progress: Callable[[int], None] | None = None) -> NetworkNormSample:
+    """||J(x)||_{p->q} for all nine pairs at ``inputs`` inputs of ``networks`` networks, and PGD on the first
+    ``pgd_networks`` (float32 search; the value it reports is recomputed in float64)."""
+    from numerics.attacks import pgd
+    from numerics.opnorms import ORDERS, opnorm, vector_norm
+
+    start = time.perf_counter()
+    generator = torch.Generator(device=device).manual_seed(seed)
+    x = fixed_inputs(spec.d, [1.0] * inputs, generator).to(device)
+    pairs = [(p, q) for p in ORDERS for q in ORDERS]
+    at_x0 = {pq: [] for pq in pairs}
+    sup = {pq: [] for pq in pairs}
+    attacks = {pq: [] for pq in pairs}
+    eps = {p: eps_fraction * float(vector_norm(x[0], p)) for p in ORDERS}
+    done = 0
+    while done < networks:
+        size = min(chunk, networks - done)
+        net = sample_networks(spec, size, generator, device=device)
+        J, _ = jacobian_and_bias(net, x)  # (size, inputs, K, d)
+        for pq in pairs:
+            norm = opnorm(J, *pq, generator=generator)
+            if not norm.exact:
+                raise ValueError(f"||J||_{pq} is not exact at d={spec.d}, K={spec.K}; lower d or K")
+            at_x0[pq].append(norm.value[:, 0].cpu().numpy())
+            sup[pq].append(norm.value.amax(dim=1).cpu().numpy())
+        attacked = min(size, max(pgd_networks - done, 0))
+        if attacked:
+            fast = NetworkBatch(spec, *(t[:attacked].float() for t in (net.P_in, net.W, net.b, net.P_out)))
+            origin = x[0].expand(attacked, -1)
+            for p, q in pairs:
+                found = pgd(fast, origin.float(), eps[p], p, q, steps=pgd_steps, restarts=pgd_restarts,
+                            generator=generator)
+                exact_net = NetworkBatch(spec, *(t[:attacked] for t in (net.P_in, net.W, net.b, net.P_out)))
+                value = vector_norm(exact_net((origin + found.eta.double())[:, None])[:, 0]
+                                    - exact_net(origin[:, None])[:, 0], q)
+                attacks[(p, q)].append(value.cpu().numpy())
+        done += size
+        if progress is not None:
+            progress(size)
+    gaussian = sample_gaussian_norms(spec.K, spec.d, gaussian_draws, seed=seed + 1)
+    return NetworkNormSample(spec, {k: np.concatenate(v) for k, v in at_x0.items()},
+                             {k: np.concatenate(v) for k, v in sup.items()},
+                             {k: np.concatenate(v) for k, v in attacks.items()}, eps, gaussian, inputs,
+                             time.perf_counter() - start)

@@ -36,7 +36,7 @@ class OpNorm:
         return self.low
 
 
-def _order(r) -> float:
+def norm_order(r) -> float:
     """Accept 1, 2, inf, float('inf'), sympy.oo or the string 'oo'."""
     if str(r) in ("oo", "inf"):
         return INF
@@ -100,7 +100,7 @@ def _sign_search(M: torch.Tensor, r: float, restarts: int, iterations: int,
 def opnorm(A: torch.Tensor, p, q, max_vertices: int = 2**16, restarts: int = 32, iterations: int = 30,
            generator: torch.Generator | None = None) -> OpNorm:
     """||A||_{p->q} for A of shape (..., K, d)."""
-    p, q = _order(p), _order(q)
+    p, q = norm_order(p), norm_order(q)
     if A.dim() < 2:
         raise ValueError(f"A must have shape (..., K, d), got {tuple(A.shape)}")
     K, d = A.shape[-2:]

@@ -93,3 +93,35 @@ def bonferroni(delta: float, m: int) -> float:
     """Per-test level keeping the family-wise error at delta over m simultaneous intervals."""
     _check_delta(delta)
     return delta / max(m, 1)
+
+
+def ratio_interval(x: np.ndarray, y: np.ndarray, delta: float, scale: float = 1.0) -> Interval:
+    """Interval for mean(x) / (scale * mean(y)) from two independent i.i.d. samples (delta method, normal)."""
+    _check_delta(delta)
+    x, y = np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64)
+    if x.size < 2 or y.size < 2:
+        raise ValueError("ratio_interval needs two or more values in each sample")
+    mx, my = x.mean(), y.mean()
+    estimate = mx / (scale * my)
+    rel_se = np.sqrt(x.var(ddof=1) / x.size / mx**2 + y.var(ddof=1) / y.size / my**2)
+    half = float(sst.norm.ppf(1 - delta / 2)) * rel_se * abs(estimate)
+    return Interval(float(estimate), float(estimate - half), float(estimate + half), float(rel_se * abs(estimate)),
+                    delta)
+
+
+def mean_interval(x: np.ndarray, delta: float, scale: float = 1.0) -> Interval:
+    """t interval for mean(x) / scale from an i.i.d. sample."""
+    return cluster_interval(np.asarray(x, dtype=np.float64)[:, None] / scale, lambda m: m[..., 0], delta)
+
+
+def clopper_pearson(k: int, n: int, delta: float) -> Interval:
+    """Exact two-sided (1 - delta) interval for a binomial rate with k successes in n trials."""
+    _check_delta(delta)
+    low = 0.0 if k == 0 else float(sst.beta.ppf(delta / 2, k, n - k + 1))
+    high = 1.0 if k == n else float(sst.beta.ppf(1 - delta / 2, k + 1, n - k))
+    return Interval(k / n, low, high, float(np.sqrt(max(k, 1) * (n - k) / n) / n), delta)
+
+
+def exceedance_pvalue(k: int, n: int, rate: float) -> float:
+    """P(Bin(n, rate) >= k): small when k exceedances are too many for a bound failing with probability rate."""
+    return float(sst.binom.sf(k - 1, n, rate))

@@ -14,7 +14,7 @@ import sympy as sp
 from theory.symbols import LATEX_NAMES
 
 Kind = Literal["equality", "distribution", "upper_bound", "trend", "trajectory"]
-Comparison = Literal["ratio", "difference"]
+Comparison = Literal["ratio", "difference", "at_most", "sign", "rate_at_most"]
 Provenance = Literal["stated", "derived"]
 
 
@@ -23,7 +23,10 @@ class Claim:
     """One checkable statement of a paper.
 
     ``comparison`` says how the measured statistic S meets the right-hand side R: ``ratio`` judges S/R against
-    [1 - tau, 1 + tau], ``difference`` judges S - R against [-tau, tau] (for claims whose R is 0).
+    [1 - tau, 1 + tau], ``difference`` judges S - R against [-tau, tau] (for claims whose R is 0), ``at_most``
+    judges S/R <= 1 + tau (upper bounds), ``sign`` says S has the sign of R (trends), ``rate_at_most`` says S, an
+    exceedance rate, is not significantly above R (high-probability bounds).
+    ``params`` are passed to the estimator, SymPy expressions evaluated at each configuration first.
     ``tolerance`` is tau as an expression in the configuration symbols (e.g. sqrt(L/N) for finite width).
     ``rhs`` is fully substituted (what gets evaluated); ``abstract`` is the same right-hand side written with
     the symbols of ``definitions`` (omega, alpha), the way the paper writes it, and is what gets printed.
@@ -45,6 +48,7 @@ class Claim:
     lhs_latex: str | None = None
     abstract: sp.Expr | None = None
     definitions: tuple[tuple[sp.Symbol, sp.Expr], ...] = ()
+    params: tuple[tuple[str, object], ...] = ()
 
     def __post_init__(self) -> None:
         if self.abstract is not None and sp.simplify(expand_definitions(self.abstract, self.definitions)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import sympy as sp
 
-from theory.symbols import K, d
+from theory.symbols import K, L, N, d, eps, omega
 
 oo = sp.oo
 P_VALUES = (1, 2, oo)
@@ -94,3 +94,18 @@ SEED_BETA = {
     (oo, 2): sp.sqrt(2 * sp.log(K) / d),
     (1, 1): sp.sqrt(2 * K**2 / (sp.pi * d)),
 }
+
+
+def finite_width_factor() -> sp.Expr:
+    """F = exp(sqrt(2 ln(1/delta)) sqrt(8 L / N)): slack for the network's own fluctuations (DERIVED, stated).
+
+    log ||J|| fluctuates roughly normally across networks with variance of order L/N (Hanin & Nica 2019 give
+    ~5L/(4N) for ReLU at criticality); 8L/N over-covers that and the sup over the eps-ball around x, so a
+    network exceeds F times its mean-field value with probability below delta.
+    """
+    return sp.exp(sp.sqrt(2 * sp.log(1 / delta)) * sp.sqrt(8 * L / N))
+
+
+def network_tail(p, q) -> sp.Expr:
+    """High-probability bound of L_adv at one input: eps sqrt(omega^L / d) T_{p,q}(delta) F(delta)."""
+    return eps * sp.sqrt(omega**L / d) * tail(p, q) * finite_width_factor()

@@ -18,7 +18,8 @@ from rich.console import Console
 
 from theory.claims import UnknownClaimError
 from theory.registry import REGISTRY
-from verify.console import LEGEND, ProgressBars, claims_table, tolerance_summary, verdict_table
+from verify.console import (LEGEND, ProgressBars, claims_table, figures_tables, tolerance_summary, verdict_table,
+                            violations_table)
 from verify.profiles import ProfileError, get_profile, load_config, parse_set
 from verify.schema import ResultsWriter
 from verify.suite import Suite
@@ -148,6 +149,9 @@ def run(
     finally:
         writer.finish(state, now())
     console.print(verdict_table(verdicts))
+    for extra in (*figures_tables(verdicts), violations_table(verdicts)):
+        if extra is not None:
+            console.print(extra)
     console.print(LEGEND, style="dim")
     console.print(tolerance_summary(claims))
     counts = {s: sum(v.status is s for v in verdicts) for s in Status}

@@ -15,10 +15,11 @@ from verify.verdict import Status, Verdict
 STYLE = {Status.HOLDS: "bold green", Status.VIOLATED: "bold red", Status.INCONCLUSIVE: "bold yellow"}
 
 LEGEND = (
-    "stat: x measured/theory (target 1) or + measured - theory (target 0), at the configuration farthest from "
-    "the claim; interval: family-wise 1 - delta over the claim's configurations; tol: the band target +- tau.  "
+    "stat: x measured/theory, + measured - theory, a slope (trends) or an exceedance rate (high-probability "
+    "bounds), at the configuration closest to violating the claim; interval: family-wise 1 - delta over the "
+    "claim's configurations; band: what the interval is judged against (target +- tau, a bound, a sign).  "
     "HOLDS: the interval lies inside the band; VIOLATED: wholly outside; INCONCLUSIVE: it straddles an edge.  "
-    "n: networks/scalar entries over all configurations.  Details per configuration: results.json."
+    "n: independent units (networks or matrices)/scalar values over all configurations.  Details per configuration: results.json."
 )
 
 
@@ -30,20 +31,70 @@ def _count(n: int) -> str:
     return str(n)
 
 
+def band(v: Verdict) -> str:
+    """What the statistic is judged against, in the statistic's own units."""
+    theory = v.configs[0]["theory"]
+    if v.comparison in ("ratio", "difference"):
+        target = 1.0 if v.comparison == "ratio" else 0.0
+        return f"{target:g}\u00b1{v.tolerance:.3f}"
+    if v.comparison == "at_most":
+        return f"\u2264{1 + v.tolerance:.3f}"
+    if v.comparison == "sign":
+        return "<0" if theory < 0 else ">0"
+    return f"\u2264{theory:.0e} (test)"
+
+
+PREFIX = {"ratio": "x", "at_most": "x", "difference": "+", "sign": "", "rate_at_most": ""}
+
+
 def verdict_table(verdicts: Iterable[Verdict]) -> Table:
     table = Table(title="Verdicts", header_style="bold", box=box.SIMPLE_HEAD, pad_edge=False)
     table.add_column("claim", no_wrap=True)
     table.add_column("stat", justify="right", no_wrap=True)
     table.add_column("interval", justify="right", no_wrap=True)
-    table.add_column("tol", justify="right", no_wrap=True)
+    table.add_column("band", justify="right", no_wrap=True)
     table.add_column("n", justify="right", no_wrap=True)
     table.add_column("verdict", no_wrap=True)
     for v in verdicts:
-        sign = "x" if v.comparison == "ratio" else "+"
-        networks = sum(c["networks"] for c in v.configs)
-        table.add_row(v.claim_id, f"{sign}{v.statistic:.3f}", f"{v.ci_low:.3f}..{v.ci_high:.3f}",
-                      f"\u00b1{v.tolerance:.3f}", f"{_count(networks)}/{_count(v.n_samples)}",
-                      f"[{STYLE[v.status]}]{v.status.value}[/]")
+        units = sum(c["units"] for c in v.configs)
+        table.add_row(v.claim_id, f"{PREFIX[v.comparison]}{v.statistic:.3f}", f"{v.ci_low:.3f}..{v.ci_high:.3f}",
+                      band(v), f"{_count(units)}/{_count(v.n_samples)}", f"[{STYLE[v.status]}]{v.status.value}[/]")
+    return table
+
+
+def figures_tables(verdicts: Iterable[Verdict]) -> list[Table]:
+    """Descriptive figures beside the verdicts (tightness, sup-over-x gap, ...): one table per kind of figures."""
+    groups: dict[tuple[str, ...], list[Verdict]] = {}
+    for v in verdicts:
+        names = tuple(k for k, value in v.figures.items() if isinstance(value, float))
+        if names:
+            groups.setdefault(names, []).append(v)
+    tables = []
+    for names, rows in groups.items():
+        table = Table(title="Figures, at the configuration shown above", header_style="bold", box=box.SIMPLE_HEAD,
+                      pad_edge=False)
+        table.add_column("claim", no_wrap=True)
+        for name in names:
+            table.add_column(name.replace("_", " "), justify="right")
+        for v in rows:
+            table.add_row(v.claim_id, *(f"{v.figures[name]:.3g}" for name in names))
+        tables.append(table)
+    return tables
+
+
+def violations_table(verdicts: Iterable[Verdict]) -> Table | None:
+    """The smallest configuration found that violates each violated claim."""
+    rows = [v for v in verdicts if v.smallest_violation]
+    if not rows:
+        return None
+    table = Table(title="Smallest violating configuration", header_style="bold", box=box.SIMPLE_HEAD, pad_edge=False)
+    for name in ("claim", "configuration", "stat", "interval"):
+        table.add_column(name, no_wrap=name != "configuration")
+    for v in rows:
+        found = dict(v.smallest_violation)
+        stat, low, high = found.pop("statistic"), found.pop("ci_low"), found.pop("ci_high")
+        table.add_row(v.claim_id, ", ".join(f"{k}={val}" for k, val in found.items()), f"{stat:.3f}",
+                      f"{low:.3f}..{high:.3f}")
     return table
 
 
@@ -59,14 +110,18 @@ def claims_table(claims: Iterable[Claim]) -> Table:
 
 def tolerance_summary(claims: Iterable[Claim]) -> str:
     """One line per distinct tolerance formula, so every verdict's band is stated, not only its width."""
+    claims = list(claims)
     groups: dict[str, list[str]] = {}
     for claim in claims:
-        groups.setdefault(sp.sstr(claim.tolerance), []).append(claim.id)
-    if len(groups) == 1:
-        formula, ids = next(iter(groups.items()))
-        return f"tau = {formula} (finite-width tolerance) for all {len(ids)} claim(s)"
-    return "\n".join(f"tau = {formula} (finite-width tolerance) for {', '.join(ids)}"
-                     for formula, ids in groups.items())
+        if claim.tolerance != 0:
+            groups.setdefault(sp.sstr(claim.tolerance), []).append(claim.id)
+    lines = [f"tau = {formula} (finite-width tolerance) for "
+             + (f"all {len(ids)} claims" if len(ids) == len(claims) else ", ".join(ids))
+             for formula, ids in groups.items()]
+    exact = len(claims) - sum(len(ids) for ids in groups.values())
+    if exact:
+        lines.append(f"tau = 0 for the other {exact} claim(s): exact statements, judged by their intervals alone")
+    return "\n".join(lines)
 
 
 class ProgressBars:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 import tomllib
-from dataclasses import dataclass, field, replace
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Mapping
 
@@ -26,6 +26,26 @@ class ProfileError(ValueError):
 
 
 @dataclass(frozen=True)
+class NormSettings:
+    """Sizes of the operator-norm experiments (Gaussian level, network level, seed values, trends)."""
+
+    gaussian_draws: int = 2000  # Gaussian matrices per shape
+    beta_shapes: tuple[tuple[int, int], ...] = ((3, 10), (1, 16), (8, 12))  # (K, d) for Chevet and tails
+    seed_shapes: tuple[tuple[int, int], ...] = tuple((K, d) for K in (2, 4, 8) for d in (2, 4, 8, 16))
+    d_trends: tuple[tuple[int, int, int], ...] = ((4, 4, 16),)  # (K, d_lo, d_hi)
+    K_trends: tuple[tuple[int, int, int], ...] = ((8, 2, 8),)  # (d, K_lo, K_hi)
+    d: int = 12  # network-level input dimension (enumeration of 2^(d-1) sign vectors stays exact)
+    K: int = 4
+    networks: int = 128
+    inputs: int = 16  # inputs for the sup-over-x gap
+    pgd_networks: int = 48
+    pgd_steps: int = 20
+    pgd_restarts: int = 8
+    eps_fraction: float = 0.1  # eps_p = eps_fraction * ||x_0||_p
+    reference_draws: int = 4000  # Gaussian reference sample for the network-level ratio
+
+
+@dataclass(frozen=True)
 class Profile:
     name: str
     description: str
@@ -37,10 +57,15 @@ class Profile:
     variants: tuple[Mapping[str, float], ...]  # per-configuration spec values
     input_scales: tuple[float, ...] = (1.0, 10.0)  # ||x|| / sqrt(d) of the fixed inputs (x_0 first)
     dtype: str = "float64"
+    norms: NormSettings = field(default_factory=NormSettings)
 
     def specs(self, arch: str) -> list[NetworkSpec]:
         """The configurations of this profile for one architecture (validated)."""
         return [NetworkSpec(arch=arch, **{**self.base, **variant}) for variant in self.variants]
+
+    def norm_specs(self, arch: str) -> list[NetworkSpec]:
+        """Network-level operator-norm configurations: the first variant at the norm experiments' d and K."""
+        return [NetworkSpec(arch=arch, **{**self.base, **self.variants[0], "d": self.norms.d, "K": self.norms.K})]
 
     def validate(self) -> "Profile":
         if self.networks < 2:
@@ -58,6 +83,10 @@ class Profile:
                 raise ProfileError(str(err)) from None
             except TypeError as err:
                 raise ProfileError(f"profile {self.name!r} has an invalid configuration: {err}") from None
+            try:
+                self.norm_specs(arch)
+            except SpecError as err:
+                raise ProfileError(str(err)) from None
         return self
 
     def with_overrides(self, overrides: Mapping[str, object]) -> "Profile":
@@ -80,7 +109,8 @@ class Profile:
     def describe(self) -> dict:
         return {"name": self.name, "device": self.device, "networks": self.networks, "chunk": self.chunk,
                 "delta": self.delta, "dtype": self.dtype, "input_scales": list(self.input_scales),
-                "base": dict(self.base), "variants": [dict(v) for v in self.variants]}
+                "base": dict(self.base), "variants": [dict(v) for v in self.variants],
+                "norms": asdict(self.norms)}
 
 
 def _coerce(key: str, raw: object) -> object:

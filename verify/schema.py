@@ -8,21 +8,22 @@ from pathlib import Path
 import jsonschema
 
 STATUSES = ["HOLDS", "VIOLATED", "INCONCLUSIVE"]
+COMPARISONS = ["ratio", "difference", "at_most", "sign", "rate_at_most"]
 _number_or_null = {"type": ["number", "null"]}
 
 CONFIG_SCHEMA = {
     "type": "object",
     "required": ["config", "status", "comparison", "statistic", "ci_low", "ci_high", "tolerance", "n_samples",
-                 "networks", "measured", "theory"],
+                 "units", "measured", "theory"],
     "properties": {
         "config": {"type": "object"},
         "status": {"enum": STATUSES},
-        "comparison": {"enum": ["ratio", "difference"]},
+        "comparison": {"enum": COMPARISONS},
         "statistic": {"type": "number"}, "ci_low": {"type": "number"}, "ci_high": {"type": "number"},
         "tolerance": {"type": "number", "minimum": 0},
-        "n_samples": {"type": "integer", "minimum": 1}, "networks": {"type": "integer", "minimum": 2},
+        "n_samples": {"type": "integer", "minimum": 1}, "units": {"type": "integer", "minimum": 2},
         "measured": {"type": "number"}, "theory": {"type": "number"}, "p_value": _number_or_null,
-        "extras": {"type": "object"},
+        "extras": {"type": "object"}, "figures": {"type": "object"},
     },
 }
 
@@ -38,9 +39,10 @@ VERDICT_SCHEMA = {
         "n_samples": {"type": "integer", "minimum": 1},
         "configs": {"type": "array", "minItems": 1, "items": CONFIG_SCHEMA},
         "seed": {"type": "integer"}, "device": {"type": "string"}, "seconds": {"type": "number", "minimum": 0},
-        "notes": {"type": "string"}, "kind": {"type": "string"}, "comparison": {"enum": ["ratio", "difference"]},
+        "notes": {"type": "string"}, "kind": {"type": "string"}, "comparison": {"enum": COMPARISONS},
         "statement": {"type": "string"}, "delta": {"type": "number", "exclusiveMinimum": 0, "exclusiveMaximum": 1},
-        "p_value": _number_or_null,
+        "p_value": _number_or_null, "figures": {"type": "object"},
+        "smallest_violation": {"type": ["object", "null"]},
     },
 }
 

@@ -1,8 +1,9 @@
 """Claims -> Monte Carlo experiments -> verdicts, with progress bars and incremental results.
 
-All Theorem 4.1 claims of one architecture and configuration read the same sample of networks, drawn once.
-Each (architecture, configuration) has its own seed derived from the run seed, so a claim gets the same
-numbers whether it runs alone (``--only``) or with the whole suite.
+Each estimator names the sample it reads (``numerics.estimators.ESTIMATORS``); samples are drawn once per
+configuration and shared by every claim that reads them.  Each sample has its own seed derived from the run
+seed and its configuration, so a claim gets the same numbers whether it runs alone (``--only``) or with the
+whole suite.
 """
 from __future__ import annotations
 
@@ -12,16 +13,17 @@ from dataclasses import dataclass, field
 from typing import Callable, Iterable
 
 import numpy as np
+import sympy as sp
 import torch
 
 from numerics.estimators import ESTIMATORS, Estimate
 from numerics.evaluate import value
-from numerics.montecarlo import JacobianSample, sample_jacobians
-from numerics.stats import bonferroni
+from numerics.montecarlo import sample_gaussian_norms, sample_jacobians, sample_network_norms
+from numerics.stats import bonferroni, exceedance_pvalue
 from theory.claims import Claim
 from theory.network import NetworkSpec
 from verify.profiles import Profile
-from verify.verdict import ConfigResult, Verdict, combined_status, judge, worst
+from verify.verdict import ConfigResult, Status, Verdict, combined_status, judge, worst
 
 
 def derive_seed(seed: int, key: str) -> int:
@@ -30,45 +32,87 @@ def derive_seed(seed: int, key: str) -> int:
     return int((int(state[0]) << 31) ^ int(state[1]))
 
 
-def check_config(claim: Claim, spec: NetworkSpec, estimate: Estimate, delta: float, networks: int) -> ConfigResult:
+def config_values(config) -> dict:
+    """Symbol values of a configuration: a NetworkSpec, a (K, d) shape, or a pair of shapes (the first)."""
+    from theory.symbols import K, d
+
+    if isinstance(config, NetworkSpec):
+        return config.values()
+    shape = config[0] if isinstance(config[0], tuple) else config
+    return {K: shape[0], d: shape[1]}
+
+
+def describe(config) -> dict:
+    if isinstance(config, NetworkSpec):
+        return config.as_dict()
+    if isinstance(config[0], tuple):
+        return {"shapes": [{"K": K, "d": d} for K, d in config]}
+    return {"K": config[0], "d": config[1]}
+
+
+def _evaluated(params: tuple, values: dict) -> dict:
+    return {name: value(p, values) if isinstance(p, sp.Basic) else p for name, p in params}
+
+
+def check_config(claim: Claim, config, estimate: Estimate, delta: float, units: int) -> ConfigResult:
     """Judge one claim at one configuration from its estimate."""
-    values = spec.values()
+    values = config_values(config)
     theory = value(claim.rhs, values)
     tolerance = value(claim.tolerance, values)
     interval = estimate.interval(delta)
-    if claim.comparison == "ratio":
+    p_value = estimate.p_value
+    if claim.comparison in ("ratio", "at_most"):
         if not theory > 0:
-            raise ValueError(f"{claim.id}: a ratio claim needs a positive right-hand side, got {theory}")
+            raise ValueError(f"{claim.id}: comparing by ratio needs a positive right-hand side, got {theory}")
         compared = interval.scaled(1.0 / theory)
-    else:
+    elif claim.comparison == "difference":
         compared = interval.shifted(-theory)
+    else:
+        compared = interval
+    if claim.comparison == "rate_at_most":
+        k, n = estimate.exceedances
+        p_value = exceedance_pvalue(k, n, theory)
     extras = dict(estimate.extras)
     iid = estimate.iid_interval(delta)
     if iid is not None and iid.se > 0:
         extras["iid_ci_low"], extras["iid_ci_high"] = iid.low / theory, iid.high / theory
         extras["design_effect"] = (interval.se / iid.se) ** 2
+    status = judge(compared, tolerance, claim.comparison, expected_sign=theory, p_value=p_value, delta=delta)
     return ConfigResult(
-        config=spec.as_dict(), status=judge(compared, tolerance, claim.comparison), comparison=claim.comparison,
-        statistic=compared.estimate, ci_low=compared.low, ci_high=compared.high, tolerance=tolerance,
-        n_samples=estimate.n_samples, networks=networks, measured=interval.estimate, theory=theory,
-        p_value=estimate.p_value, extras=extras,
+        config=describe(config), status=status, comparison=claim.comparison, statistic=compared.estimate,
+        ci_low=compared.low, ci_high=compared.high, tolerance=tolerance, n_samples=estimate.n_samples,
+        units=units, measured=interval.estimate, theory=theory, p_value=p_value, extras=extras,
+        figures=dict(estimate.figures),
     )
 
 
 def _notes(claim: Claim, results: list[ConfigResult], delta: float) -> str:
     speaker = worst(results)
-    parts = [
-        f"tolerance tau = {claim.tolerance} (finite width) = {speaker.tolerance:.4g} at the reported config",
-        f"{1 - delta:g} family-wise interval: jackknife over {speaker.networks} networks per config, "
-        f"Bonferroni over {len(results)} config(s)",
-    ]
+    parts = []
+    if claim.comparison in ("ratio", "difference", "at_most"):
+        parts.append(f"tolerance tau = {claim.tolerance} = {speaker.tolerance:.4g} at the reported config")
+    if claim.comparison == "rate_at_most":
+        parts.append(f"exact binomial test of the exceedance rate against {speaker.theory:.3g} at level {delta:g}")
+    else:
+        parts.append(f"{1 - delta:g} family-wise interval over {len(results)} config(s) (Bonferroni)")
     if "design_effect" in speaker.extras:
         parts.append(f"i.i.d.-entries chi-square interval [{speaker.extras['iid_ci_low']:.4g}, "
                      f"{speaker.extras['iid_ci_high']:.4g}], design effect {speaker.extras['design_effect']:.3g}")
     if speaker.p_value is not None:
-        parts.append(f"KS p-value {speaker.p_value:.3g}")
+        parts.append(f"p-value {speaker.p_value:.3g}")
+    if speaker.figures:
+        parts.append("figures: " + ", ".join(f"{k} {v:.4g}" for k, v in speaker.figures.items()))
     parts.append(f"regime: {claim.regime}")
     return "; ".join(parts)
+
+
+def smallest_violation(results: list[ConfigResult]) -> dict | None:
+    """The violating configuration with the fewest matrix entries (K d), then the smallest K."""
+    violated = [r for r in results if r.status is Status.VIOLATED and "K" in r.config]
+    if not violated:
+        return None
+    best = min(violated, key=lambda r: (r.config["K"] * r.config["d"], r.config["K"]))
+    return {**best.config, "statistic": best.statistic, "ci_low": best.ci_low, "ci_high": best.ci_high}
 
 
 @dataclass
@@ -82,37 +126,77 @@ class Suite:
     progress: Callable[[str, int], Callable[[int], None]] | None = None
     _samples: dict = field(default_factory=dict)
 
-    def sample(self, spec: NetworkSpec, index: int) -> JacobianSample:
-        key = (spec.arch, index)
+    def configs(self, claim: Claim) -> list:
+        """The configurations a claim is checked at, from the profile."""
+        sampler = ESTIMATORS[claim.quantity][0]
+        norms = self.profile.norms
+        params = dict(claim.params)
+        if sampler == "jacobian":
+            return self.profile.specs(claim.arch)
+        if sampler == "network_norms":
+            return self.profile.norm_specs(claim.arch)
+        if sampler == "gaussian_pair":
+            if params["axis"] == "d":
+                return [((K, lo), (K, hi)) for K, lo, hi in norms.d_trends]
+            return [((lo, d), (hi, d)) for d, lo, hi in norms.K_trends]
+        return list(norms.seed_shapes if claim.quantity == "gaussian_beta" else norms.beta_shapes)
+
+    def _cached(self, key: tuple, label: str, total: int, draw: Callable):
         if key not in self._samples:
-            self._samples = {k: v for k, v in self._samples.items() if k[0] == spec.arch}
-            label = f"sampling {self.profile.networks} {spec.arch} networks (config {index + 1})"
-            advance = self.progress(label, self.profile.networks) if self.progress else None
-            self._samples[key] = sample_jacobians(
-                spec, self.profile.networks, self.profile.input_scales,
-                seed=derive_seed(self.seed, f"jacobian/{spec.arch}/{index}"), chunk=self.profile.chunk,
-                device=self.device, dtype=getattr(torch, self.profile.dtype), progress=advance)
+            if key[0] != "gaussian":  # network samples are large: keep one architecture's at a time
+                self._samples = {k: v for k, v in self._samples.items() if k[0] == "gaussian" or k[1] == key[1]}
+            advance = self.progress(label, total) if self.progress else None
+            self._samples[key] = draw(advance)
+            if advance is not None and key[0] == "gaussian":
+                advance(total)
         return self._samples[key]
+
+    def sample(self, sampler: str, config, index: int):
+        p, norms = self.profile, self.profile.norms
+        if sampler == "jacobian":
+            return self._cached(
+                ("jacobian", config.arch, index), f"sampling {p.networks} {config.arch} networks (config {index + 1})",
+                p.networks, lambda advance: sample_jacobians(
+                    config, p.networks, p.input_scales, seed=derive_seed(self.seed, f"jacobian/{config.arch}/{index}"),
+                    chunk=p.chunk, device=self.device, dtype=getattr(torch, p.dtype), progress=advance))
+        if sampler == "network_norms":
+            return self._cached(
+                ("norms", config.arch, index), f"operator norms and PGD of {norms.networks} {config.arch} networks",
+                norms.networks, lambda advance: sample_network_norms(
+                    config, norms.networks, norms.inputs, norms.pgd_networks, norms.pgd_steps, norms.pgd_restarts,
+                    norms.eps_fraction, norms.reference_draws, seed=derive_seed(self.seed, f"norms/{config.arch}"),
+                    device=self.device, progress=advance))
+        if sampler == "gaussian_pair":
+            return tuple(self.sample("gaussian", shape, index) for shape in config)
+        K, d = config
+        return self._cached(
+            ("gaussian", K, d), f"norms of {norms.gaussian_draws} Gaussian {K}x{d} matrices", norms.gaussian_draws,
+            lambda advance: sample_gaussian_norms(K, d, norms.gaussian_draws,
+                                                  seed=derive_seed(self.seed, f"gaussian/{K}/{d}")))
 
     def check(self, claim: Claim) -> Verdict:
         start = time.perf_counter()
         if claim.quantity not in ESTIMATORS:
             raise KeyError(f"{claim.id}: no estimator named {claim.quantity!r}")
-        specs = self.profile.specs(claim.arch)
-        delta = bonferroni(self.profile.delta, len(specs))
+        sampler, estimator = ESTIMATORS[claim.quantity]
+        configs = self.configs(claim)
+        delta = bonferroni(self.profile.delta, len(configs))
         results = []
-        for index, spec in enumerate(specs):
-            estimate = ESTIMATORS[claim.quantity](self.sample(spec, index))
-            results.append(check_config(claim, spec, estimate, delta, self.profile.networks))
+        for index, config in enumerate(configs):
+            sample = self.sample(sampler, config, index)
+            params = _evaluated(claim.params, config_values(config))
+            estimate = estimator(sample, **params)
+            units = sum(s.units for s in sample) if isinstance(sample, tuple) else sample.units
+            results.append(check_config(claim, config, estimate, delta, units))
         speaker = worst(results)
         return Verdict(
             claim_id=claim.id, status=combined_status(results), statistic=speaker.statistic,
             ci_low=speaker.ci_low, ci_high=speaker.ci_high, tolerance=speaker.tolerance,
             n_samples=sum(r.n_samples for r in results), configs=[vars(r).copy() for r in results],
             seed=self.seed, device=self.device, seconds=time.perf_counter() - start,
-            notes=_notes(claim, results, self.profile.delta), kind=claim.kind, comparison=claim.comparison,
-            statement=claim.statement, delta=self.profile.delta,
-            p_value=speaker.p_value,
+            notes=_notes(claim, results, delta), kind=claim.kind, comparison=claim.comparison,
+            statement=claim.statement, delta=self.profile.delta, p_value=speaker.p_value,
+            figures=dict(speaker.figures), smallest_violation=smallest_violation(results),
         )
 
     def run(self, claims: Iterable[Claim]) -> list[Verdict]:

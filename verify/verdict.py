@@ -1,9 +1,14 @@
 """The Verdict and the rules that turn an interval into HOLDS / VIOLATED / INCONCLUSIVE (DESIGN.md).
 
-``equality`` and ``distribution`` claims: the (1 - delta) interval of the compared quantity (measured/theory for
-``ratio`` claims, measured - theory for ``difference`` claims) is judged against [target - tau, target + tau]:
-inside -> HOLDS, wholly outside -> VIOLATED, straddling -> INCONCLUSIVE.  A claim checked at several
-configurations is VIOLATED when any configuration is, HOLDS when all do.
+The (1 - delta) interval of the compared quantity is judged by the claim's comparison:
+- ``ratio`` (equality, distribution): measured/theory against [1 - tau, 1 + tau]: inside -> HOLDS, wholly outside
+  -> VIOLATED, straddling -> INCONCLUSIVE;  ``difference``: measured - theory against [-tau, tau], the same way.
+- ``at_most`` (upper bound on a value or an expectation): measured/bound against (-inf, 1 + tau].
+- ``sign`` (trend): the interval of a slope against the stated sign: wholly on that side -> HOLDS, wholly on
+  the other -> VIOLATED.
+- ``rate_at_most`` (high-probability bound failing with probability r): VIOLATED when the exceedance count is
+  significantly above r (exact binomial test at level delta), HOLDS otherwise; the interval is Clopper-Pearson.
+A claim checked at several configurations is VIOLATED when any configuration is, HOLDS when all do.
 """
 from __future__ import annotations
 
@@ -22,13 +27,25 @@ class Status(str, Enum):
 #: order used to pick the configuration that speaks for a claim
 _SEVERITY = {Status.HOLDS: 0, Status.INCONCLUSIVE: 1, Status.VIOLATED: 2}
 
-TARGET = {"ratio": 1.0, "difference": 0.0}
+TARGET = {"ratio": 1.0, "difference": 0.0, "at_most": 1.0, "sign": 0.0, "rate_at_most": 0.0}
 
 
-def judge(interval: Interval, tolerance: float, comparison: str) -> Status:
-    """Equivalence-style decision of one interval against the tolerance band around the target."""
+def judge(interval: Interval, tolerance: float, comparison: str, expected_sign: float = 1.0,
+          p_value: float | None = None, delta: float | None = None) -> Status:
+    """Decision of one interval against the claim's comparison (see the module docstring)."""
     if tolerance < 0:
         raise ValueError(f"tolerance must be >= 0, got {tolerance}")
+    if comparison == "rate_at_most":
+        if p_value is None or delta is None:
+            raise ValueError("rate_at_most needs the exceedance p-value and delta")
+        return Status.VIOLATED if p_value < delta else Status.HOLDS
+    if comparison == "sign":
+        low, high = (interval.low, interval.high) if expected_sign > 0 else (-interval.high, -interval.low)
+        return Status.HOLDS if low > 0 else Status.VIOLATED if high < 0 else Status.INCONCLUSIVE
+    if comparison == "at_most":
+        limit = 1.0 + tolerance
+        return Status.HOLDS if interval.high <= limit else Status.VIOLATED if interval.low > limit \
+            else Status.INCONCLUSIVE
     target = TARGET[comparison]
     low, high = target - tolerance, target + tolerance
     if low <= interval.low and interval.high <= high:
@@ -44,19 +61,25 @@ class ConfigResult:
 
     config: dict
     status: Status
-    comparison: str  # "ratio" or "difference"
+    comparison: str  # one of TARGET's keys
     statistic: float  # compared quantity: measured/theory or measured - theory
     ci_low: float
     ci_high: float
     tolerance: float
     n_samples: int
-    networks: int
+    units: int  # independent sampling units: networks, or Gaussian matrices
     measured: float  # the raw statistic
     theory: float  # the claim's right-hand side at this configuration
     p_value: float | None = None
     extras: dict = field(default_factory=dict)
+    figures: dict = field(default_factory=dict)
 
-    def distance(self) -> float:
+    def severity(self) -> float:
+        """How close this configuration comes to violating the claim (larger is closer)."""
+        if self.comparison in ("at_most", "rate_at_most"):
+            return self.statistic
+        if self.comparison == "sign":
+            return -self.statistic * (1 if self.theory > 0 else -1)
         return abs(self.statistic - TARGET[self.comparison])
 
 
@@ -81,6 +104,8 @@ class Verdict:
     statement: str
     delta: float
     p_value: float | None = None
+    figures: dict = field(default_factory=dict)  # descriptive numbers beside the verdict (e.g. tightness)
+    smallest_violation: dict | None = None  # the smallest configuration found that violates the claim
 
     def to_json(self) -> dict:
         out = asdict(self)
@@ -91,8 +116,8 @@ class Verdict:
 
 
 def worst(results: list[ConfigResult]) -> ConfigResult:
-    """The configuration that speaks for the claim: the most severe status, then the farthest from target."""
-    return max(results, key=lambda r: (_SEVERITY[r.status], r.distance()))
+    """The configuration that speaks for the claim: the most severe status, then the closest to violating."""
+    return max(results, key=lambda r: (_SEVERITY[r.status], r.severity()))
 
 
 def combined_status(results: list[ConfigResult]) -> Status:

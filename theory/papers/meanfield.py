@@ -1,4 +1,9 @@
-"""Kumano, Kera, Yamasaki, "Adversarial Training from Mean Field Perspective" (NeurIPS 2023): Theorem 4.1.
+"""Kumano, Kera, Yamasaki, "Adversarial Training from Mean Field Perspective" (NeurIPS 2023).
+
+Theorem 4.1 (the linear-like representation), the Gaussian-matrix facts behind Theorem 5.1 (beta_{p,q}),
+Theorem 5.1 at the network level, and the values and trends seed 001 states.
+
+Theorem 4.1.
 
 For large width N and any fixed input x, f(x) = J(x) x + a(x) with J and a independent, entries i.i.d.
 Gaussian, Var J_ij = omega^L / d, Var a_i = alpha sigma_b^2 sum_{k=1}^L omega^{k-1}, and a law that does not
@@ -14,8 +19,9 @@ import sympy.stats as sps
 
 from theory.claims import Claim, expand_definitions
 from theory.network import ALPHA, ARCHITECTURES, omega_of
+from theory.norms import PAIRS, SEED_BETA, chevet, delta, pair_name, tail
 from theory.recursions import BIAS, JACOBIAN
-from theory.symbols import L, N, alpha, omega
+from theory.symbols import L, N, alpha, d, omega
 
 PAPER = "Kumano, Kera, Yamasaki (NeurIPS 2023)"
 PLACE = "Theorem 4.1"
@@ -67,4 +73,88 @@ def theorem_4_1(arch: str) -> list[Claim]:
     ]
 
 
-CLAIMS = [c for arch in ARCHITECTURES for c in theorem_4_1(arch)]
+#: failure probability of the high-probability bounds checked here
+TAIL_DELTA = sp.Rational(1, 10**6)
+SEED_SOURCE = "seed 001 (Results: derived upper bounds); THEORY.md section 3"
+
+
+def _pair_params(p, q) -> tuple[tuple[str, object], ...]:
+    return (("p", str(p)), ("q", str(q)))
+
+
+def gaussian_level() -> list[Claim]:
+    """Chevet's expectation bound and its concentration tail, for every pair (pure mathematics: must hold)."""
+    claims = []
+    for p, q in PAIRS:
+        name = pair_name(p, q)
+        norm = sp.Symbol(f"E||G||_{name}")
+        claims.append(Claim(
+            id=f"mf.beta.{name}.chevet", paper="Chevet (1978); THEORY.md section 3", place="Chevet's inequality",
+            kind="upper_bound", quantity="gaussian_opnorm_mean", lhs=norm,
+            lhs_latex=rf"\mathbb{{E}}\|G\|_{{{sp.latex(p)}\to{sp.latex(q)}}}", rhs=chevet(p, q),
+            tolerance=sp.Integer(0), regime="any K, d (G is K x d with i.i.d. N(0, 1) entries)", provenance="derived",
+            source="THEORY.md section 3", comparison="at_most", params=_pair_params(p, q)))
+        claims.append(Claim(
+            id=f"mf.beta.{name}.tail", paper="Gaussian concentration; THEORY.md section 3",
+            place="Lipschitz concentration of ||G||", kind="upper_bound", quantity="gaussian_opnorm_exceedances",
+            lhs=sp.Symbol(f"P(||G||_{name} > tail)"),
+            lhs_latex=rf"P(\|G\|_{{{sp.latex(p)}\to{sp.latex(q)}}} > T_\delta)", rhs=TAIL_DELTA,
+            tolerance=sp.Integer(0), regime="any K, d; tail T_delta = Chevet + s_p t_q sqrt(2 ln(1/delta))",
+            provenance="derived", source="THEORY.md section 3", comparison="rate_at_most",
+            params=(*_pair_params(p, q), ("threshold", tail(p, q).subs(delta, TAIL_DELTA)))))
+    return claims
+
+
+def theorem_5_1(arch: str) -> list[Claim]:
+    """Network level: E||J(x)||_{p->q} = sqrt(omega^L / d) E||G||_{p->q} (the mean-field law behind
+    L_adv <= eps beta_{p,q} sqrt(omega^L)); tightness and the sup-over-x gap are reported beside it."""
+    definitions = ((omega, omega_of(arch, stated=True)), (alpha, ALPHA))
+    prefactor = sp.sqrt(omega**L / d)
+    claims = []
+    for p, q in PAIRS:
+        name = pair_name(p, q)
+        claims.append(Claim(
+            id=f"mf.thm5_1.{name}.{arch}", paper=PAPER, place="Theorem 5.1", kind="equality",
+            quantity="network_opnorm_ratio", lhs=sp.Symbol(f"E||J(x)||_{name}/E||G||_{name}"),
+            lhs_latex=rf"\mathbb{{E}}\|J(x)\|_{{{sp.latex(p)}\to{sp.latex(q)}}} / "
+                      rf"\mathbb{{E}}\|G\|_{{{sp.latex(p)}\to{sp.latex(q)}}}",
+            rhs=expand_definitions(prefactor, definitions), abstract=prefactor, definitions=definitions,
+            tolerance=FINITE_WIDTH_TOLERANCE, regime=REGIME + "; one fixed input (sup over x reported apart)",
+            provenance="stated", source="seed 001; THEORY.md section 3", arch=arch,
+            params=(*_pair_params(p, q), ("prefactor", expand_definitions(prefactor, definitions)))))
+    return claims
+
+
+def seed_values() -> list[Claim]:
+    """The four beta values seed 001 states, as upper bounds of E||G||_{p->q}/sqrt(d), registered as written."""
+    return [Claim(
+        id=f"seed001.beta.{pair_name(p, q)}", paper=PAPER, place="Theorem 5.1 coefficients (seed 001)",
+        kind="upper_bound", quantity="gaussian_beta", lhs=sp.Symbol(f"beta_{pair_name(p, q)}"),
+        lhs_latex=rf"\beta_{{{sp.latex(p)},{sp.latex(q)}}}", rhs=value, tolerance=sp.Integer(0),
+        regime="as stated; its regime of validity is what the verdict measures", provenance="stated",
+        source=SEED_SOURCE, comparison="at_most", params=_pair_params(p, q)) for (p, q), value in SEED_BETA.items()]
+
+
+def dimension_trends() -> list[Claim]:
+    """Seed 001: larger input dimension d lowers the bound, larger output dimension K raises it (per pair)."""
+    claims = []
+    for p, q in PAIRS:
+        name = pair_name(p, q)
+        for axis, sign, words in (("d", -1, "lowers"), ("K", 1, "raises")):
+            claims.append(Claim(
+                id=f"seed001.dims.{axis}.{name}", paper=PAPER, place="dimension effects (seed 001)", kind="trend",
+                quantity="gaussian_beta_slope", lhs=sp.Symbol(f"sign(dlog beta_{name}/dlog {axis})"),
+                lhs_latex=rf"\operatorname{{sign}} \partial_{{\log {axis}}} \log \beta_{{{sp.latex(p)},{sp.latex(q)}}}",
+                rhs=sp.Integer(sign), tolerance=sp.Integer(0), regime=f"larger {axis} {words} the bound",
+                provenance="stated", source=SEED_SOURCE, comparison="sign",
+                params=(*_pair_params(p, q), ("axis", axis))))
+    return claims
+
+
+CLAIMS = [
+    *[c for arch in ARCHITECTURES for c in theorem_4_1(arch)],
+    *gaussian_level(),
+    *[c for arch in ARCHITECTURES for c in theorem_5_1(arch)],
+    *seed_values(),
+    *dimension_trends(),
+]

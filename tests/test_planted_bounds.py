@@ -1,0 +1,75 @@
+"""Planted-error twins for the operator-norm claims (Theorem 5.1, beta, seed values, trends).
+
+Every test runs the true claim and its planted twin on one sample: the true claim must come out as measured
+(HOLDS where the mathematics is exact), the planted one VIOLATED.
+"""
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+import sympy as sp
+
+from theory.norms import PAIRS, beta_chevet, pair_name
+from theory.registry import REGISTRY
+from verify.profiles import get_profile
+from verify.suite import Suite
+from verify.verdict import Status
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def suite():
+    profile = get_profile("quick")
+    small = dataclasses.replace(profile.norms, networks=64, pgd_networks=8, pgd_steps=6, pgd_restarts=2,
+                                gaussian_draws=1000, reference_draws=2000)
+    return Suite(dataclasses.replace(profile, norms=small), seed=0, device="cpu")
+
+
+def planted(claim, factor):
+    return dataclasses.replace(claim, rhs=factor * claim.rhs, abstract=None, definitions=())
+
+
+@pytest.mark.parametrize("arch", ["vanilla", "residual"])
+@pytest.mark.parametrize("pair", ["1_1", "2_2", "oo_2"])
+def test_theorem_5_1_bound_scaled_by_0_8_is_violated(suite, arch, pair):
+    claim = REGISTRY[f"mf.thm5_1.{pair}.{arch}"]
+    assert suite.check(claim).status is not Status.VIOLATED
+    assert suite.check(planted(claim, 0.8)).status is Status.VIOLATED
+
+
+@pytest.mark.parametrize("p, q", PAIRS)
+def test_chevet_holds_and_a_bound_below_the_mean_is_violated(suite, p, q):
+    claim = REGISTRY[f"mf.beta.{pair_name(p, q)}.chevet"]
+    assert suite.check(claim).status is Status.HOLDS
+    # Chevet is 0.73-0.91 tight at these shapes: 0.7 x the bound lies below the measured mean for every pair
+    assert suite.check(planted(claim, 0.7)).status is Status.VIOLATED
+
+
+@pytest.mark.parametrize("p, q", PAIRS)
+def test_tail_bound_holds_and_a_shrunken_tail_is_violated(suite, p, q):
+    claim = REGISTRY[f"mf.beta.{pair_name(p, q)}.tail"]
+    assert suite.check(claim).status is Status.HOLDS
+    params = dict(claim.params)
+    shrunk = dataclasses.replace(claim, params=tuple({**params, "threshold": 0.4 * params["threshold"]}.items()))
+    assert suite.check(shrunk).status is Status.VIOLATED
+
+
+@pytest.mark.parametrize("pair", ["1_2", "2_2", "oo_2", "1_1"])
+def test_seed_value_check_holds_for_a_true_bound(suite, pair):
+    claim = REGISTRY[f"seed001.beta.{pair}"]
+    verdict = suite.check(claim)
+    assert verdict.status is Status.VIOLATED and verdict.smallest_violation is not None
+    p, q = dict(claim.params)["p"], dict(claim.params)["q"]
+    true_bound = beta_chevet(sp.oo if p == "oo" else int(p), sp.oo if q == "oo" else int(q))
+    assert suite.check(dataclasses.replace(claim, rhs=true_bound)).status is Status.HOLDS
+
+
+@pytest.mark.parametrize("pair", ["2_2", "oo_2"])
+def test_trend_with_the_wrong_sign_is_violated(suite, pair):
+    for axis in ("d", "K"):
+        claim = REGISTRY[f"seed001.dims.{axis}.{pair}"]
+        verdict = suite.check(claim)
+        flipped = suite.check(dataclasses.replace(claim, rhs=-claim.rhs))
+        assert {verdict.status, flipped.status} == {Status.HOLDS, Status.VIOLATED}
