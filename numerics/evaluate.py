@@ -17,8 +17,8 @@ from sympy.codegen.rewriting import expm1_opt, log1p_opt, optimize
 
 Backend = Literal["numpy", "mpmath", "torch"]
 
-#: log Gamma as an opaque function: SymPy would turn exp(loggamma(x)) straight back into gamma(x)
-LGAMMA = sp.Function("lgamma")
+class lgamma(sp.Function):  # noqa: N801 - printed by this name into every backend
+    """log Gamma, opaque to SymPy: its own loggamma would turn exp(loggamma(x)) straight back into gamma(x)."""
 BACKENDS: tuple[Backend, ...] = ("numpy", "mpmath", "torch")
 
 
@@ -30,7 +30,7 @@ def log_space(expr: sp.Expr) -> sp.Expr:
 
     rewritten = expr.replace(symbolic_power, lambda p: sp.exp(p.exp * sp.log(p.base)))
     rewritten = optimize(rewritten, [expm1_opt, log1p_opt])
-    return sp.powsimp(rewritten.replace(lambda n: isinstance(n, sp.gamma), lambda n: sp.exp(LGAMMA(n.args[0]))))
+    return sp.powsimp(rewritten.replace(lambda n: isinstance(n, sp.gamma), lambda n: sp.exp(lgamma(n.args[0]))))
 
 
 def _torch_modules() -> list:
