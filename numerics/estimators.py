@@ -197,7 +197,7 @@ def gaussian_beta_slope(samples: tuple[GaussianSample, GaussianSample], p, q, ax
         return stats.Interval(float(slope), float(slope - half), float(slope + half), float(se), delta)
 
     figures = {f"beta_at_{axis}={x_lo}": float(np.exp(logs[0])), f"beta_at_{axis}={x_hi}": float(np.exp(logs[1]))}
-    return Estimate(interval, sum(s.low[(1.0, 1.0)].size for s in samples), figures=figures)
+    return Estimate(interval, sum(s.units for s in samples), figures=figures)
 
 
 def network_opnorm_ratio(sample: NetworkNormSample, p, q, prefactor: float) -> Estimate:

@@ -159,14 +159,14 @@ def sample_network_norms(spec: NetworkSpec, networks: int, inputs: int, pgd_netw
             sup[pq].append(norm.value.amax(dim=1).cpu().numpy())
         attacked = min(size, max(pgd_networks - done, 0))
         if attacked:
-            fast = NetworkBatch(spec, *(t[:attacked].float() for t in (net.P_in, net.W, net.b, net.P_out)))
+            exact_net = NetworkBatch(spec, *(t[:attacked] for t in (net.P_in, net.W, net.b, net.P_out)))
+            fast = NetworkBatch(spec, *(t.float() for t in (exact_net.P_in, exact_net.W, exact_net.b, exact_net.P_out)))
             origin = x[0].expand(attacked, -1)
+            clean = exact_net(origin[:, None])[:, 0]
             for p, q in pairs:
                 found = pgd(fast, origin.float(), eps[p], p, q, steps=pgd_steps, restarts=pgd_restarts,
                             generator=generator)
-                exact_net = NetworkBatch(spec, *(t[:attacked] for t in (net.P_in, net.W, net.b, net.P_out)))
-                value = vector_norm(exact_net((origin + found.eta.double())[:, None])[:, 0]
-                                    - exact_net(origin[:, None])[:, 0], q)
+                value = vector_norm(exact_net((origin + found.eta.double())[:, None])[:, 0] - clean, q)
                 attacks[(p, q)].append(value.cpu().numpy())
         done += size
         if progress is not None:

@@ -26,15 +26,6 @@ def pair_name(p, q) -> str:
     return f"{'oo' if p == oo else p}_{'oo' if q == oo else q}"
 
 
-def parse_pair(name: str) -> tuple:
-    """'oo_2' -> (oo, 2); the inverse of ``pair_name``."""
-    p, _, q = name.partition("_")
-    table = {"1": 1, "2": 2, "oo": oo}
-    if p not in table or q not in table:
-        raise ValueError(f"a norm pair is written p_q with p, q in 1, 2, oo; got {name!r}")
-    return table[p], table[q]
-
-
 def dual(r):
     """Hoelder conjugate r* with 1/r + 1/r* = 1, on {1, 2, oo}."""
     return {1: oo, 2: 2, oo: 1}[r]
