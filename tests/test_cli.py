@@ -8,7 +8,9 @@ import sys
 import pytest
 from typer.testing import CliRunner
 
+from theory.registry import REGISTRY
 from verify import cli
+from verify.suite import Suite
 from verify.schema import validate
 
 runner = CliRunner()
@@ -55,7 +57,7 @@ def test_config_file_value_out_of_range_is_refused(tmp_path):
 def test_claims_lists_every_claim():
     result = atv("claims")
     assert result.exit_code == 0
-    for claim in cli.REGISTRY:
+    for claim in REGISTRY:
         assert claim.id in result.output
 
 
@@ -90,21 +92,21 @@ def test_run_writes_valid_results_and_is_reproducible(tmp_path):
 def test_strict_exits_1_when_a_claim_is_violated(tmp_path, monkeypatch):
     from verify.verdict import Status
 
-    original = cli.Suite.check
+    original = Suite.check
 
     def violated(self, claim):
         verdict = original(self, claim)
         verdict.status = Status.VIOLATED
         return verdict
 
-    monkeypatch.setattr(cli.Suite, "check", violated)
+    monkeypatch.setattr(Suite, "check", violated)
     args = ["run", "--only", "mf.thm4_1.jacobian_variance.vanilla", *TINY, "--out", str(tmp_path)]
     assert atv(*args).exit_code == 0
     assert atv(*args, "--strict").exit_code == 1
 
 
 def test_interrupted_run_keeps_finished_verdicts(tmp_path, monkeypatch):
-    original = cli.Suite.check
+    original = Suite.check
     calls = {"n": 0}
 
     def interrupt_second(self, claim):
@@ -113,7 +115,7 @@ def test_interrupted_run_keeps_finished_verdicts(tmp_path, monkeypatch):
             raise KeyboardInterrupt
         return original(self, claim)
 
-    monkeypatch.setattr(cli.Suite, "check", interrupt_second)
+    monkeypatch.setattr(Suite, "check", interrupt_second)
     result = atv("run", "--only", "mf.thm4_1.*.vanilla", *TINY, "--out", str(tmp_path))
     assert result.exit_code == 130
     data = json.loads((tmp_path / "results.json").read_text())

@@ -1,11 +1,13 @@
-"""The ``atv`` command line: run | claims (DESIGN.md, CLI contract).
+"""The ``atv`` command line: run | claims | check-bound (DESIGN.md, CLI contract).
 
-Exit codes: 0 the run completed; 1 with --strict when any claim is VIOLATED; 2 bad usage or configuration
-(one line on stderr, no traceback); 130 interrupted (results so far are kept in results.json).
+Exit codes: 0 the run completed (check-bound: no counterexample); 1 with --strict when any claim is VIOLATED
+(check-bound: a counterexample); 2 bad usage, configuration or expression (one line on stderr, no traceback);
+130 interrupted (results so far are kept in results.json).
 """
 from __future__ import annotations
 
 import platform
+import shlex
 import subprocess
 import sys
 from datetime import datetime, timezone
@@ -16,14 +18,8 @@ from typing import Optional
 import typer
 from rich.console import Console
 
-from theory.claims import UnknownClaimError
-from theory.registry import REGISTRY
-from verify.console import (LEGEND, ProgressBars, claims_table, figures_tables, tolerance_summary, verdict_table,
-                            violations_table)
-from verify.profiles import ProfileError, get_profile, load_config, parse_set
-from verify.schema import ResultsWriter
-from verify.suite import Suite
-from verify.verdict import Status
+# The heavy modules (torch, scipy, the claim registry) are imported inside the commands that use them, so a
+# refused expression or option is answered in well under a second.
 
 app = typer.Typer(add_completion=False, pretty_exceptions_enable=False, no_args_is_help=True,
                   help="Verify the theory of adversarial training against real networks.")
@@ -117,6 +113,15 @@ def run(
     config: Optional[Path] = typer.Option(None, help="TOML file of settings overriding the profile"),
 ) -> None:
     """Run the verification suite and write OUT/results.json."""
+    from theory.claims import UnknownClaimError
+    from theory.registry import REGISTRY
+    from verify.console import (LEGEND, ProgressBars, figures_tables, tolerance_summary, verdict_table,
+                                violations_table)
+    from verify.profiles import ProfileError, get_profile, load_config, parse_set
+    from verify.schema import ResultsWriter
+    from verify.suite import Suite
+    from verify.verdict import Status
+
     try:
         chosen = get_profile(profile)
         overrides = {**(load_config(config) if config else {}), **parse_set(set_)}
@@ -163,11 +168,65 @@ def run(
 @app.command()
 def claims(only: Optional[str] = typer.Option(None, help="comma-separated claim-id globs")) -> None:
     """List the registered claims with their source and provenance."""
+    from theory.claims import UnknownClaimError
+    from theory.registry import REGISTRY
+    from verify.console import claims_table
+
     try:
         chosen = REGISTRY.select(split_globs(only))
     except UnknownClaimError as err:
         raise fail(str(err.args[0])) from None
     console.print(claims_table(chosen))
+
+
+@app.command("check-bound")
+def check_bound_command(
+    expr: str = typer.Argument(..., help="the bound, e.g. 'eps*(1 + sqrt(K/d))*sqrt(omega**L)'"),
+    quantity: str = typer.Option(..., help="jacobian_opnorm | adv_loss"),
+    p: str = typer.Option(..., help="1 | 2 | oo: the perturbation norm"),
+    q: str = typer.Option(..., help="1 | 2 | oo: the output norm"),
+    arch: str = typer.Option("vanilla", help="vanilla | residual"),
+    examples: int = typer.Option(200, help="configurations to generate"),
+    seed: int = typer.Option(0, help="search seed; the same seed gives the same result"),
+    domain: list[str] = typer.Option([], help="narrow or widen the sampling domain: KEY=LO:HI (repeatable)"),
+    at: Optional[str] = typer.Option(None, help="evaluate one configuration, as printed with a counterexample"),
+) -> None:
+    """Hunt for a configuration where QUANTITY exceeds the bound EXPR (Hypothesis, shrunk counterexample)."""
+    from verify.expr import ExpressionError, parse
+
+    try:
+        parse(expr)  # refuse a bad expression before torch is imported
+    except ExpressionError as err:
+        raise fail(str(err)) from None
+    from verify.checker import CheckError, check_bound, parse_domain, validate
+
+    try:
+        validate(quantity, p, q, arch, examples)
+        ranges = parse_domain(domain)
+        point = dict(item.split("=", 1) for item in at.split(",")) if at else None
+        if at is not None and not all(point.values()):
+            raise CheckError(f"--at expects KEY=VALUE,KEY=VALUE,..., got {at!r}")
+        console.print(f"[bold]atv check-bound[/] {quantity} ||.||_{p}->{q}, {arch} networks, seed {seed}")
+        if point is None:
+            console.print("domain: " + ", ".join(f"{k} in [{lo}, {hi}]" for k, (lo, hi) in ranges.items()), style="dim")
+        with console.status("searching for a counterexample"):
+            result = check_bound(expr, quantity, p, q, arch=arch, examples=examples, seed=seed, domain=ranges,
+                                 at=point)
+    except (ExpressionError, CheckError, ValueError) as err:  # ValueError: e.g. an --at value out of range
+        raise fail(str(err)) from None
+    if result.found:
+        values = ", ".join(f"{k}={v!r}" for k, v in result.config.items())
+        console.print(f"[bold red]counterexample[/] after {result.examples} configuration(s), {result.seconds:.1f} s")
+        console.print(f"  configuration: {values}")
+        console.print(f"  observed {result.observed:.6g} > bound {result.bound:.6g} (ratio {result.ratio:.4g})")
+        at_text = ",".join(f"{k}={v!r}" for k, v in result.config.items())
+        console.print(f"  reproduce: atv check-bound {shlex.quote(expr)} --quantity {quantity} --p {result.p} "
+                      f"--q {result.q} --arch {arch} --at {shlex.quote(at_text)}", soft_wrap=True)
+        raise typer.Exit(code=1)
+    console.print(f"[bold green]no counterexample[/] in {result.examples} configuration(s), {result.seconds:.1f} s; "
+                  f"largest measured/bound {result.largest_ratio:.4g}")
+    if result.largest_config:
+        console.print("  closest: " + ", ".join(f"{k}={v!r}" for k, v in result.largest_config.items()))
 
 
 def main() -> None:

@@ -23,9 +23,11 @@ NORMS = ("1", "2", "oo")
 @st.composite
 def network_specs(draw, d=(2, 16), K=(1, 8), N=(64, 256), L=(1, 6), sigma_w2=(0.5, 2.5), sigma_b2=(0.0, 0.5),
                   u=(0.5, 1.5), v=(-0.5, 0.5), archs=ARCHITECTURES, min_width_per_layer: int = 16) -> NetworkSpec:
-    """A NetworkSpec with N >= min_width_per_layer * L (the regime N >> L where mean-field claims are made)."""
+    """A NetworkSpec with N >= min_width_per_layer * L (the regime N >> L where mean-field claims are made),
+    unless the N range itself sits below that."""
     depth = draw(st.integers(*L))
-    width = draw(st.integers(max(N[0], min_width_per_layer * depth), max(N[1], min_width_per_layer * depth)))
+    floor = min(max(N[0], min_width_per_layer * depth), N[1])
+    width = draw(st.integers(floor, N[1]))
     return NetworkSpec(
         arch=draw(st.sampled_from(archs)), d=draw(st.integers(*d)), K=draw(st.integers(*K)), N=width, L=depth,
         sigma_w2=draw(st.floats(*sigma_w2)), sigma_b2=draw(st.floats(*sigma_b2)),
@@ -33,8 +35,10 @@ def network_specs(draw, d=(2, 16), K=(1, 8), N=(64, 256), L=(1, 6), sigma_w2=(0.
     )
 
 
-def norm_pairs() -> st.SearchStrategy[tuple[str, str]]:
-    """(p, q) in {1, 2, oo}^2, written as the strings claim ids use."""
+def norm_pairs(pairs=None) -> st.SearchStrategy[tuple[str, str]]:
+    """(p, q) in {1, 2, oo}^2 (or among ``pairs``), written as the strings claim ids use."""
+    if pairs:
+        return st.sampled_from(list(pairs))
     return st.tuples(st.sampled_from(NORMS), st.sampled_from(NORMS))
 
 
@@ -50,7 +54,7 @@ class AttackConfig:
 
 
 @st.composite
-def attack_configs(draw, eps_fraction=(0.01, 0.25), **spec_ranges) -> AttackConfig:
-    p, q = draw(norm_pairs())
+def attack_configs(draw, eps_fraction=(0.01, 0.25), norms=None, **spec_ranges) -> AttackConfig:
+    p, q = draw(norm_pairs(norms))
     return AttackConfig(draw(network_specs(**spec_ranges)), p, q, draw(st.floats(*eps_fraction)),
                         draw(st.integers(0, 2**31 - 1)))
