@@ -34,6 +34,24 @@ class JacobianSample:
         return self.B
 
 
+def auto_chunk(spec: NetworkSpec, inputs: int, dtype: torch.dtype, device: str, networks: int,
+               cpu_budget_bytes: int = 2**30) -> int:
+    """Networks per chunk that fit the memory budget: 1 GiB on a CPU, half the free memory on a GPU.
+
+    Per network: the weights (with the float32 draw alongside while it is cast), the slope patterns of the
+    forward pass and the (n K x N) blocks of the Jacobian chain.
+    """
+    size = torch.finfo(dtype).bits // 8
+    weights = spec.L * spec.N * (spec.N + 1) + spec.N * (spec.d + spec.K)
+    work = inputs * spec.N * (spec.L + 3 * spec.K) + inputs * spec.K * spec.d
+    per_network = size * (weights + work) + 4 * spec.L * spec.N * spec.N
+    if str(device).startswith("cuda"):
+        budget = torch.cuda.mem_get_info(torch.device(device))[0] // 2
+    else:
+        budget = cpu_budget_bytes
+    return int(max(1, min(networks, budget // per_network)))
+
+
 def fixed_inputs(d: int, scales: Sequence[float], generator: torch.Generator,
                  dtype: torch.dtype = torch.float64) -> torch.Tensor:
     """n inputs with independent random directions and norms scale_i * sqrt(d) (entries of order scale_i)."""
@@ -48,6 +66,7 @@ def sample_jacobians(spec: NetworkSpec, networks: int, input_scales: Sequence[fl
     """Draw ``networks`` networks in chunks from one seeded generator and record J, a at fixed inputs.
 
     The inputs are drawn first from the same generator, so a seed fixes inputs and networks together.
+    ``chunk=0`` sizes the chunks from the memory budget (``auto_chunk``).
     ``progress`` is called with the number of networks finished after every chunk.
     """
     if networks < 2:
@@ -55,6 +74,7 @@ def sample_jacobians(spec: NetworkSpec, networks: int, input_scales: Sequence[fl
     start = time.perf_counter()
     generator = torch.Generator(device=device).manual_seed(seed)
     x = fixed_inputs(spec.d, input_scales, generator, dtype).to(device)
+    chunk = chunk or auto_chunk(spec, len(input_scales), dtype, device, networks)
     Js, As = [], []
     done = 0
     while done < networks:
@@ -131,7 +151,7 @@ class NetworkNormSample:
 
 
 def sample_network_norms(spec: NetworkSpec, networks: int, inputs: int, pgd_networks: int, pgd_steps: int,
-                         pgd_restarts: int, eps_fraction: float, gaussian_draws: int, seed: int, chunk: int = 32,
+                         pgd_restarts: int, eps_fraction: float, gaussian_draws: int, seed: int, chunk: int = 0,
                          device: str = "cpu", progress: Callable[[int], None] | None = None) -> NetworkNormSample:
     """||J(x)||_{p->q} for all nine pairs at ``inputs`` inputs of ``networks`` networks, and PGD on the first
     ``pgd_networks`` (float32 search; the value it reports is recomputed in float64)."""
@@ -146,6 +166,7 @@ def sample_network_norms(spec: NetworkSpec, networks: int, inputs: int, pgd_netw
     sup = {pq: [] for pq in pairs}
     attacks = {pq: [] for pq in pairs}
     eps = {p: eps_fraction * float(vector_norm(x[0], p)) for p in ORDERS}
+    chunk = chunk or auto_chunk(spec, inputs, torch.float64, device, networks)
     done = 0
     while done < networks:
         size = min(chunk, networks - done)

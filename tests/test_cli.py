@@ -34,6 +34,9 @@ def run_module(*args: str) -> subprocess.CompletedProcess:
     (["run", "--set", "bogus=1"], "unknown setting 'bogus'"),
     (["run", "--device", "tpu"], "--device must be auto, cpu or cuda"),
     (["claims", "--only", "nosuch"], "no claim matches"),
+    (["bench", "--dtype", "float16"], "--dtype must be float64 or float32"),
+    (["bench", "--device", "tpu"], "--device must be auto, cpu or cuda"),
+    (["run", "--set", "dtype=float16"], "dtype must be float32 or float64"),
 ])
 def test_bad_usage_exits_2_with_one_line(args, fragment):
     result = run_module(*args)

@@ -229,5 +229,41 @@ def check_bound_command(
         console.print("  closest: " + ", ".join(f"{k}={v!r}" for k, v in result.largest_config.items()))
 
 
+@app.command()
+def bench(
+    device: str = typer.Option("auto", help="auto | cpu | cuda"),
+    dtype: str = typer.Option("float64", help="float64 | float32: the dtype of the quick-size measurements"),
+    json_out: bool = typer.Option(False, "--json", help="print the figures as JSON instead of a table"),
+) -> None:
+    """Measure the hot paths in one run: FLOP rate vs batched matmul, weight generation vs torch.randn,
+    speed-up over a naive baseline, paper-size throughput and the cost curve in N and L."""
+    import json
+
+    import torch
+    from rich.table import Table
+
+    from verify.bench import run_bench
+
+    if dtype not in ("float64", "float32"):
+        raise fail(f"--dtype must be float64 or float32, got {dtype!r}")
+    try:
+        resolved = resolve_device(device)
+    except UsageError as err:
+        raise fail(str(err)) from None
+    status = err_console if json_out else console
+    with status.status("benchmarking") as spinner:
+        result = run_bench(resolved, getattr(torch, dtype), progress=lambda step: spinner.update(step))
+    if json_out:
+        print(json.dumps({"device": result.device, "dtype": result.dtype, "figures": result.figures}, indent=2))
+        return
+    table = Table(title=f"atv bench on {resolved} ({cpu_name() if resolved == 'cpu' else torch.cuda.get_device_name()}),"
+                        f" {result.dtype}", header_style="bold")
+    for name in ("measurement", "result", "against"):
+        table.add_column(name)
+    for row in result.rows():
+        table.add_row(*row)
+    console.print(table)
+
+
 def main() -> None:
     app()

@@ -19,6 +19,7 @@ from theory.network import ARCHITECTURES, NetworkSpec, SpecError
 SPEC_KEYS = ("d", "K", "N", "L", "sigma_w2", "sigma_b2", "u", "v")
 INT_KEYS = {"d", "K", "N", "L", "networks", "chunk"}
 RUN_KEYS = ("networks", "chunk", "delta")
+TEXT_KEYS = ("dtype",)
 
 
 class ProfileError(ValueError):
@@ -51,7 +52,7 @@ class Profile:
     description: str
     device: str
     networks: int  # independent networks per configuration
-    chunk: int  # networks held in memory at once
+    chunk: int  # networks held in memory at once; 0 sizes chunks from the memory budget
     delta: float  # family-wise error of each claim's intervals
     base: Mapping[str, float]  # spec values shared by every configuration
     variants: tuple[Mapping[str, float], ...]  # per-configuration spec values
@@ -70,8 +71,10 @@ class Profile:
     def validate(self) -> "Profile":
         if self.networks < 2:
             raise ProfileError(f"networks must be >= 2 (an interval needs two networks), got {self.networks}")
-        if self.chunk < 1:
-            raise ProfileError(f"chunk must be >= 1, got {self.chunk}")
+        if self.chunk < 0:
+            raise ProfileError(f"chunk must be >= 0 (0: sized from memory), got {self.chunk}")
+        if self.dtype not in ("float32", "float64"):
+            raise ProfileError(f"dtype must be float32 or float64, got {self.dtype!r}")
         if not 0 < self.delta < 1:
             raise ProfileError(f"delta must lie in (0, 1), got {self.delta}")
         if len(self.input_scales) < 2 or any(s <= 0 or not math.isfinite(s) for s in self.input_scales):
@@ -96,7 +99,7 @@ class Profile:
         variants = [dict(v) for v in self.variants]
         for key, raw in overrides.items():
             value = _coerce(key, raw)
-            if key in RUN_KEYS:
+            if key in RUN_KEYS or key in TEXT_KEYS:
                 changes[key] = value
             elif key == "input_scales":
                 changes[key] = value
@@ -115,9 +118,11 @@ class Profile:
 
 def _coerce(key: str, raw: object) -> object:
     """Parse one override value (a string from --set or a TOML value) into its type."""
-    allowed = (*SPEC_KEYS, *RUN_KEYS, "input_scales")
+    allowed = (*SPEC_KEYS, *RUN_KEYS, *TEXT_KEYS, "input_scales")
     if key not in allowed:
         raise ProfileError(f"unknown setting {key!r}; allowed: {', '.join(allowed)}")
+    if key in TEXT_KEYS:
+        return str(raw)
     if key == "input_scales":
         items = raw if isinstance(raw, list) else str(raw).split(",")
         return tuple(_number(key, item, integer=False) for item in items)
@@ -173,9 +178,10 @@ PROFILES: dict[str, Profile] = {
         Profile("quick", "CPU, minutes: ReLU and leaky ReLU at d=32, K=32, N=512, L=4", device="cpu",
                 networks=1024, chunk=32, delta=1e-3,
                 base={"d": 32, "K": 32, "N": 512, "L": 4, "sigma_b2": 0.01}, variants=(_RELU, _LEAKY)),
-        Profile("paper", "the paper's network: vanilla ReLU d=1000, K=1, N=5000, L=10 (GPU)", device="auto",
-                networks=256, chunk=8, delta=1e-3, base={"d": 1000, "K": 1, "N": 5000, "L": 10, "sigma_b2": 0.01},
-                variants=(_RELU,)),
+        Profile("paper", "the paper's network: vanilla ReLU d=1000, K=1, N=5000, L=10 (GPU, float32)",
+                device="auto", networks=256, chunk=0, delta=1e-3,
+                base={"d": 1000, "K": 1, "N": 5000, "L": 10, "sigma_b2": 0.01}, variants=(_RELU,), dtype="float32",
+                norms=NormSettings(d=14, K=1, networks=256, pgd_networks=64)),
         Profile("full", "depth, width and bias-variance sweep at d=32, K=32 (tens of minutes on a CPU)",
                 device="auto", networks=512, chunk=32, delta=1e-3, base={"d": 32, "K": 32},
                 variants=tuple({**act, "N": n, "L": depth, "sigma_b2": sb2} for act in (_RELU, _LEAKY)

@@ -165,7 +165,7 @@ class Suite:
                 norms.networks, lambda advance: sample_network_norms(
                     config, norms.networks, norms.inputs, norms.pgd_networks, norms.pgd_steps, norms.pgd_restarts,
                     norms.eps_fraction, norms.reference_draws, seed=derive_seed(self.seed, f"norms/{config.arch}"),
-                    device=self.device, progress=advance))
+                    chunk=p.chunk, device=self.device, progress=advance))
         if sampler == "gaussian_pair":
             return tuple(self.sample("gaussian", shape, index) for shape in config)
         K, d = config
