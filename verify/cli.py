@@ -111,6 +111,7 @@ def run(
     strict: bool = typer.Option(False, help="exit 1 when any claim is VIOLATED"),
     set_: list[str] = typer.Option([], "--set", help="override a setting, e.g. --set N=256 (repeatable)"),
     config: Optional[Path] = typer.Option(None, help="TOML file of settings overriding the profile"),
+    figures: bool = typer.Option(True, help="draw the run's figures (PNG and PDF) into OUT"),
 ) -> None:
     """Run the verification suite and write OUT/results.json."""
     from theory.claims import UnknownClaimError
@@ -146,6 +147,8 @@ def run(
                 claims_done(1)
 
             Suite(chosen, seed, resolved, on_verdict=record, progress=bars.task).run(claims)
+        if figures:
+            draw_figures(writer, chosen, seed, out)
         state = "complete"
     except KeyboardInterrupt:
         state = "interrupted"
@@ -162,6 +165,51 @@ def run(
     counts = {s: sum(v.status is s for v in verdicts) for s in Status}
     console.print(", ".join(f"{n} {s.value}" for s, n in counts.items()) + f"; results in {writer.path}")
     if strict and counts[Status.VIOLATED]:
+        raise typer.Exit(code=1)
+
+
+def draw_figures(writer, profile, seed: int, out: Path) -> None:
+    """Sweeps for the figures (verify.sweeps), stored in results.json, drawn by report.figures."""
+    from report.figures import draw_all
+    from verify.sweeps import figures_data
+
+    with console.status("sweeps for the figures (histograms, depth, width)"):
+        data = figures_data({arch: profile.specs(arch)[-1] for arch in ("vanilla", "residual")},
+                            profile.figure_networks, seed, profile.delta)
+        files = draw_all(data, out)
+    writer.add_figures(data, files)
+    console.print(f"figures: {', '.join(f for f in files if f.endswith('.png'))} in {out}")
+
+
+@app.command()
+def latex(
+    results: Optional[Path] = typer.Option(None, help="a results.json whose verdicts and figures to include"),
+    out: Path = typer.Option(Path("atv-out"), help="folder for derivations.tex and derivations.pdf"),
+) -> None:
+    """Write the LaTeX derivations (from the SymPy objects) and compile them to PDF when LaTeX is installed."""
+    import json
+    import shutil
+
+    from report.latex import compile_pdf, render
+    from theory.registry import REGISTRY
+
+    data = None
+    if results is not None:
+        try:
+            data = json.loads(Path(results).read_text())
+        except (OSError, ValueError) as err:
+            raise fail(f"cannot read results file {str(results)!r}: {err}") from None
+    out.mkdir(parents=True, exist_ok=True)
+    figures = (data or {}).get("metadata", {}).get("figures", [])
+    for name in figures:
+        source = Path(results).parent / name
+        if source.exists() and source.resolve() != (out / name).resolve():
+            shutil.copy(source, out / name)
+    tex_path = out / "derivations.tex"
+    tex_path.write_text(render(REGISTRY, data, [f for f in figures if (out / f).exists()]))
+    pdf, message = compile_pdf(tex_path)
+    console.print(f"wrote {tex_path}; {message}" + (f": {pdf}" if pdf else ""))
+    if pdf is None and "failed" in message:
         raise typer.Exit(code=1)
 
 

@@ -17,8 +17,8 @@ from typing import Mapping
 from theory.network import ARCHITECTURES, NetworkSpec, SpecError
 
 SPEC_KEYS = ("d", "K", "N", "L", "sigma_w2", "sigma_b2", "u", "v")
-INT_KEYS = {"d", "K", "N", "L", "networks", "chunk"}
-RUN_KEYS = ("networks", "chunk", "delta")
+INT_KEYS = {"d", "K", "N", "L", "networks", "chunk", "figure_networks"}
+RUN_KEYS = ("networks", "chunk", "delta", "figure_networks")
 TEXT_KEYS = ("dtype",)
 
 
@@ -59,6 +59,7 @@ class Profile:
     input_scales: tuple[float, ...] = (1.0, 10.0)  # ||x|| / sqrt(d) of the fixed inputs (x_0 first)
     dtype: str = "float64"
     norms: NormSettings = field(default_factory=NormSettings)
+    figure_networks: int = 48  # networks per point of the figures' sweeps (verify.sweeps)
 
     def specs(self, arch: str) -> list[NetworkSpec]:
         """The configurations of this profile for one architecture (validated)."""
@@ -71,6 +72,8 @@ class Profile:
     def validate(self) -> "Profile":
         if self.networks < 2:
             raise ProfileError(f"networks must be >= 2 (an interval needs two networks), got {self.networks}")
+        if self.figure_networks < 2:
+            raise ProfileError(f"figure_networks must be >= 2, got {self.figure_networks}")
         if self.chunk < 0:
             raise ProfileError(f"chunk must be >= 0 (0: sized from memory), got {self.chunk}")
         if self.dtype not in ("float32", "float64"):
@@ -113,7 +116,7 @@ class Profile:
         return {"name": self.name, "device": self.device, "networks": self.networks, "chunk": self.chunk,
                 "delta": self.delta, "dtype": self.dtype, "input_scales": list(self.input_scales),
                 "base": dict(self.base), "variants": [dict(v) for v in self.variants],
-                "norms": asdict(self.norms)}
+                "norms": asdict(self.norms), "figure_networks": self.figure_networks}
 
 
 def _coerce(key: str, raw: object) -> object:

@@ -61,9 +61,11 @@ RESULTS_SCHEMA = {
                 "started": {"type": "string"}, "finished": {"type": ["string", "null"]},
                 "state": {"enum": ["running", "complete", "interrupted", "failed"]},
                 "argv": {"type": "array", "items": {"type": "string"}},
+                "figures": {"type": "array", "items": {"type": "string"}},
             },
         },
         "verdicts": {"type": "array", "items": VERDICT_SCHEMA},
+        "figures_data": {"type": "object"},
     },
 }
 
@@ -84,6 +86,12 @@ class ResultsWriter:
 
     def add(self, verdict: dict) -> None:
         self.results["verdicts"].append(verdict)
+        self._write()
+
+    def add_figures(self, data: dict, files: list[str]) -> None:
+        """The figures' data (computed by verify.sweeps) and the files report.figures drew from it."""
+        self.results["figures_data"] = data
+        self.results["metadata"]["figures"] = files
         self._write()
 
     def finish(self, state: str, finished: str) -> None:
