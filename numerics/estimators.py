@@ -1,8 +1,9 @@
-"""Estimators named by claims (``Claim.quantity``): a Monte Carlo sample in, per-network moments out.
+"""Estimators named by claims (``Claim.quantity``): a Monte Carlo sample in, an ``Estimate`` out.
 
-Each returns an ``Estimate``: the (B, m) matrix of per-network moments and the function that turns their mean
-into the statistic, so ``stats.cluster_interval`` can form an interval with networks as the independent
-units.  Estimators measure; they never compare with a claim (that is ``verify``'s job).
+An ``Estimate`` knows how to give its statistic's interval at any level: for statistics of networks, a
+jackknife over the (B, m) per-network moments (networks are the independent units); for Gaussian matrices, a
+t interval over draws; for exceedances, Clopper-Pearson.  ``ESTIMATORS`` also names the sample each one reads.
+Estimators measure; they never compare with a claim (that is ``verify``'s job).
 """
 from __future__ import annotations
 

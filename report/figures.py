@@ -54,16 +54,21 @@ def histogram_figure(data: dict, out_dir: Path) -> list[str]:
     return _save(fig, out_dir, "hist_entries")
 
 
+def _errorbar(ax, rows: list[dict], x: str, y: str, **style) -> None:
+    """Points rows[y] at rows[x] with their stored interval [ci_low, ci_high] as asymmetric error bars."""
+    values = [r[y] for r in rows]
+    err = [[r[y] - r["ci_low"] for r in rows], [r["ci_high"] - r[y] for r in rows]]
+    ax.errorbar([r[x] for r in rows], values, yerr=err, capsize=3, **style)
+
+
 def depth_figure(data: dict, out_dir: Path) -> list[str]:
     """E||J(x)||_{2->2} against depth, measured (with its interval) and mean-field, log scale."""
     fig, ax = plt.subplots(figsize=(6, 4))
     for arch, entry in data.items():
         rows = entry["depth"]["rows"]
-        L = [r["L"] for r in rows]
-        measured = [r["measured"] for r in rows]
-        err = [[r["measured"] - r["ci_low"] for r in rows], [r["ci_high"] - r["measured"] for r in rows]]
-        ax.errorbar(L, measured, yerr=err, fmt="o", color=STYLE[arch], capsize=3, label=f"{arch}: measured")
-        ax.plot(L, [r["meanfield"] for r in rows], "-", color=STYLE[arch], label=f"{arch}: mean field")
+        _errorbar(ax, rows, "L", "measured", fmt="o", color=STYLE[arch], label=f"{arch}: measured")
+        ax.plot([r["L"] for r in rows], [r["meanfield"] for r in rows], "-", color=STYLE[arch],
+                label=f"{arch}: mean field")
     spec = next(iter(data.values()))["depth"]["spec"]
     ax.set_yscale("log")
     ax.set_xlabel("depth L")
@@ -77,11 +82,7 @@ def width_figure(data: dict, out_dir: Path) -> list[str]:
     """Var J measured/theory against width, with the finite-width band 1 +- sqrt(L/N)."""
     fig, ax = plt.subplots(figsize=(6, 4))
     for arch, entry in data.items():
-        rows = entry["width"]["rows"]
-        N = [r["N"] for r in rows]
-        ratio = [r["ratio"] for r in rows]
-        err = [[r["ratio"] - r["ci_low"] for r in rows], [r["ci_high"] - r["ratio"] for r in rows]]
-        ax.errorbar(N, ratio, yerr=err, fmt="o-", color=STYLE[arch], capsize=3, label=arch)
+        _errorbar(ax, entry["width"]["rows"], "N", "ratio", fmt="o-", color=STYLE[arch], label=arch)
     rows = next(iter(data.values()))["width"]["rows"]
     N = [r["N"] for r in rows]
     ax.fill_between(N, [1 - r["tolerance"] for r in rows], [1 + r["tolerance"] for r in rows], color="0.85",
