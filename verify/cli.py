@@ -1,4 +1,4 @@
-"""The ``atv`` command line: run | claims | check-bound (DESIGN.md, CLI contract).
+"""The ``atv`` command line: run | claims | latex | check-bound | bench (DESIGN.md, CLI contract).
 
 Exit codes: 0 the run completed (check-bound: no counterexample); 1 with --strict when any claim is VIOLATED
 (check-bound: a counterexample); 2 bad usage, configuration or expression (one line on stderr, no traceback);
