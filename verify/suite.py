@@ -86,15 +86,17 @@ def check_config(claim: Claim, config, estimate: Estimate, delta: float, units: 
     )
 
 
-def _notes(claim: Claim, results: list[ConfigResult], delta: float) -> str:
+def _notes(claim: Claim, results: list[ConfigResult], family_delta: float, test_delta: float) -> str:
+    """The verdict's notes; intervals are family-wise at 1 - family_delta, each test at test_delta."""
     speaker = worst(results)
     parts = []
     if claim.comparison in ("ratio", "difference", "at_most"):
         parts.append(f"tolerance tau = {claim.tolerance} = {speaker.tolerance:.4g} at the reported config")
     if claim.comparison == "rate_at_most":
-        parts.append(f"exact binomial test of the exceedance rate against {speaker.theory:.3g} at level {delta:g}")
+        parts.append(f"exact binomial test of the exceedance rate against {speaker.theory:.3g} at level "
+                     f"{test_delta:g}")
     else:
-        parts.append(f"{1 - delta:g} family-wise interval over {len(results)} config(s) (Bonferroni)")
+        parts.append(f"{1 - family_delta:g} family-wise interval over {len(results)} config(s) (Bonferroni)")
     if "design_effect" in speaker.extras:
         parts.append(f"i.i.d.-entries chi-square interval [{speaker.extras['iid_ci_low']:.4g}, "
                      f"{speaker.extras['iid_ci_high']:.4g}], design effect {speaker.extras['design_effect']:.3g}")
@@ -194,7 +196,7 @@ class Suite:
             ci_low=speaker.ci_low, ci_high=speaker.ci_high, tolerance=speaker.tolerance,
             n_samples=sum(r.n_samples for r in results), configs=[vars(r).copy() for r in results],
             seed=self.seed, device=self.device, seconds=time.perf_counter() - start,
-            notes=_notes(claim, results, delta), kind=claim.kind, comparison=claim.comparison,
+            notes=_notes(claim, results, self.profile.delta, delta), kind=claim.kind, comparison=claim.comparison,
             statement=claim.statement, delta=self.profile.delta, p_value=speaker.p_value,
             figures=dict(speaker.figures), smallest_violation=smallest_violation(results),
         )
