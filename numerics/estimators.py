@@ -152,7 +152,7 @@ def _exact_norms(sample: GaussianSample, p, q) -> np.ndarray:
     pq = (norm_order(p), norm_order(q))
     if not sample.exact[pq]:
         raise ValueError(f"||G||_{p}->{q} is a sandwich at K={sample.K}, d={sample.d}; this estimator needs it exact")
-    return sample.low[pq]
+    return sample.values[pq]
 
 
 def gaussian_opnorm_mean(sample: GaussianSample, p, q) -> Estimate:
@@ -192,13 +192,9 @@ def gaussian_beta_slope(samples: tuple[GaussianSample, GaussianSample], p, q, ax
         variances.append(values.var(ddof=1) / values.size / values.mean() ** 2)
     span = np.log(x_hi) - np.log(x_lo)
     slope, se = (logs[1] - logs[0]) / span, np.sqrt(sum(variances)) / span
-
-    def interval(delta: float) -> stats.Interval:
-        half = float(stats.sst.norm.ppf(1 - delta / 2)) * se
-        return stats.Interval(float(slope), float(slope - half), float(slope + half), float(se), delta)
-
     figures = {f"beta_at_{axis}={x_lo}": float(np.exp(logs[0])), f"beta_at_{axis}={x_hi}": float(np.exp(logs[1]))}
-    return Estimate(interval, sum(s.units for s in samples), figures=figures)
+    return Estimate(lambda delta: stats.normal_interval(slope, se, delta), sum(s.units for s in samples),
+                    figures=figures)
 
 
 def network_opnorm_ratio(sample: NetworkNormSample, p, q, prefactor: float) -> Estimate:

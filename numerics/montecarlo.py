@@ -93,41 +93,37 @@ def sample_jacobians(spec: NetworkSpec, networks: int, input_scales: Sequence[fl
 
 @dataclass(frozen=True)
 class GaussianSample:
-    """||G||_{p->q} of i.i.d. N(0, 1) matrices G (K x d), for all nine pairs; low == high where exact."""
+    """||G||_{p->q} of i.i.d. N(0, 1) matrices G (K x d), for all nine pairs."""
 
     K: int
     d: int
-    low: dict  # (p, q) -> np.ndarray (draws,)
-    high: dict
+    values: dict  # (p, q) -> np.ndarray (draws,): exact, or the certified lower end where exact[(p, q)] is False
     exact: dict  # (p, q) -> bool
     seconds: float
 
     @property
     def units(self) -> int:
         """Independent sampling units: matrices."""
-        return next(iter(self.low.values())).size
+        return next(iter(self.values.values())).size
 
 
 def sample_gaussian_norms(K: int, d: int, draws: int, seed: int, chunk: int = 500,
                           max_vertices: int = 2**16) -> GaussianSample:
     """Operator norms of ``draws`` Gaussian K x d matrices (float64), all pairs, chunked over draws."""
-    from numerics.opnorms import ORDERS, opnorm
+    from numerics.opnorms import PAIRS, opnorm
 
     start = time.perf_counter()
     generator = torch.Generator().manual_seed(seed)
-    pairs = [(p, q) for p in ORDERS for q in ORDERS]
-    low = {pq: [] for pq in pairs}
-    high = {pq: [] for pq in pairs}
+    values = {pq: [] for pq in PAIRS}
     exact = {}
     for begin in range(0, draws, chunk):
         G = torch.randn(min(chunk, draws - begin), K, d, generator=generator, dtype=torch.float64)
-        for pq in pairs:
+        for pq in PAIRS:
             norm = opnorm(G, *pq, max_vertices=max_vertices, generator=generator)
-            low[pq].append(norm.low.numpy())
-            high[pq].append(norm.high.numpy())
+            values[pq].append(norm.low.numpy())
             exact[pq] = exact.get(pq, True) and norm.exact
-    return GaussianSample(K, d, {pq: np.concatenate(v) for pq, v in low.items()},
-                          {pq: np.concatenate(v) for pq, v in high.items()}, exact, time.perf_counter() - start)
+    return GaussianSample(K, d, {pq: np.concatenate(v) for pq, v in values.items()}, exact,
+                          time.perf_counter() - start)
 
 
 @dataclass(frozen=True)
@@ -156,15 +152,14 @@ def sample_network_norms(spec: NetworkSpec, networks: int, inputs: int, pgd_netw
     """||J(x)||_{p->q} for all nine pairs at ``inputs`` inputs of ``networks`` networks, and PGD on the first
     ``pgd_networks`` (float32 search; the value it reports is recomputed in float64)."""
     from numerics.attacks import pgd
-    from numerics.opnorms import ORDERS, opnorm, vector_norm
+    from numerics.opnorms import ORDERS, PAIRS, opnorm, vector_norm
 
     start = time.perf_counter()
     generator = torch.Generator(device=device).manual_seed(seed)
     x = fixed_inputs(spec.d, [1.0] * inputs, generator).to(device)
-    pairs = [(p, q) for p in ORDERS for q in ORDERS]
-    at_x0 = {pq: [] for pq in pairs}
-    sup = {pq: [] for pq in pairs}
-    attacks = {pq: [] for pq in pairs}
+    at_x0 = {pq: [] for pq in PAIRS}
+    sup = {pq: [] for pq in PAIRS}
+    attacks = {pq: [] for pq in PAIRS}
     eps = {p: eps_fraction * float(vector_norm(x[0], p)) for p in ORDERS}
     chunk = chunk or auto_chunk(spec, inputs, torch.float64, device, networks)
     done = 0
@@ -172,7 +167,7 @@ def sample_network_norms(spec: NetworkSpec, networks: int, inputs: int, pgd_netw
         size = min(chunk, networks - done)
         net = sample_networks(spec, size, generator, device=device)
         J, _ = jacobian_and_bias(net, x)  # (size, inputs, K, d)
-        for pq in pairs:
+        for pq in PAIRS:
             norm = opnorm(J, *pq, generator=generator)
             if not norm.exact:
                 raise ValueError(f"||J||_{pq} is not exact at d={spec.d}, K={spec.K}; lower d or K")
@@ -184,7 +179,7 @@ def sample_network_norms(spec: NetworkSpec, networks: int, inputs: int, pgd_netw
             fast = NetworkBatch(spec, *(t.float() for t in (exact_net.P_in, exact_net.W, exact_net.b, exact_net.P_out)))
             origin = x[0].expand(attacked, -1)
             clean = exact_net(origin[:, None])[:, 0]
-            for p, q in pairs:
+            for p, q in PAIRS:
                 found = pgd(fast, origin.float(), eps[p], p, q, steps=pgd_steps, restarts=pgd_restarts,
                             generator=generator)
                 value = vector_norm(exact_net((origin + found.eta.double())[:, None])[:, 0] - clean, q)

@@ -17,6 +17,7 @@ import torch
 
 INF = math.inf
 ORDERS = (1, 2, INF)
+PAIRS = tuple((p, q) for p in ORDERS for q in ORDERS)
 
 
 @dataclass(frozen=True)

@@ -95,18 +95,22 @@ def bonferroni(delta: float, m: int) -> float:
     return delta / max(m, 1)
 
 
+def normal_interval(estimate: float, se: float, delta: float) -> Interval:
+    """estimate +- z_{1 - delta/2} se: the interval of an asymptotically normal estimate."""
+    _check_delta(delta)
+    half = float(sst.norm.ppf(1 - delta / 2)) * se
+    return Interval(float(estimate), float(estimate - half), float(estimate + half), float(se), delta)
+
+
 def ratio_interval(x: np.ndarray, y: np.ndarray, delta: float, scale: float = 1.0) -> Interval:
     """Interval for mean(x) / (scale * mean(y)) from two independent i.i.d. samples (delta method, normal)."""
-    _check_delta(delta)
     x, y = np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64)
     if x.size < 2 or y.size < 2:
         raise ValueError("ratio_interval needs two or more values in each sample")
     mx, my = x.mean(), y.mean()
     estimate = mx / (scale * my)
     rel_se = np.sqrt(x.var(ddof=1) / x.size / mx**2 + y.var(ddof=1) / y.size / my**2)
-    half = float(sst.norm.ppf(1 - delta / 2)) * rel_se * abs(estimate)
-    return Interval(float(estimate), float(estimate - half), float(estimate + half), float(rel_se * abs(estimate)),
-                    delta)
+    return normal_interval(estimate, rel_se * abs(estimate), delta)
 
 
 def mean_interval(x: np.ndarray, delta: float, scale: float = 1.0) -> Interval:

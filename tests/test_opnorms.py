@@ -10,9 +10,7 @@ import torch
 from hypothesis import given
 from hypothesis import strategies as st
 
-from numerics.opnorms import INF, ORDERS, opnorm, sign_vertices, vector_norm
-
-PAIRS = [(p, q) for p in ORDERS for q in ORDERS]
+from numerics.opnorms import INF, PAIRS, opnorm, sign_vertices, vector_norm
 
 
 def brute_force(A: torch.Tensor, p: float, q: float) -> tuple[float, float]:

@@ -13,7 +13,7 @@ from typing import Literal
 import sympy as sp
 import sympy.stats as sps
 
-from theory.symbols import K, L, N, alpha, d, sigma_b2, sigma_w2, u, v, z
+from theory.symbols import K, L, N, alpha, d, omega, sigma_b2, sigma_w2, u, v, z
 
 Architecture = Literal["vanilla", "residual"]
 ARCHITECTURES: tuple[Architecture, ...] = ("vanilla", "residual")
@@ -38,6 +38,18 @@ OMEGA_STATED: dict[str, sp.Expr] = {
 }
 #: the same with alpha expanded from the activation
 OMEGA: dict[str, sp.Expr] = {arch: expr.subs(alpha, ALPHA) for arch, expr in OMEGA_STATED.items()}
+
+
+def definitions(arch: str) -> tuple[tuple[sp.Symbol, sp.Expr], ...]:
+    """(omega, its stated form in alpha), (alpha, its form in u, v): substituted in this order."""
+    return ((omega, omega_of(arch, stated=True)), (alpha, ALPHA))
+
+
+def expand(expr: sp.Expr, arch: str) -> sp.Expr:
+    """``expr`` with the architecture's omega and the activation's alpha written out."""
+    for symbol, value in definitions(arch):
+        expr = expr.subs(symbol, value)
+    return expr
 
 
 class SpecError(ValueError):

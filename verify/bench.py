@@ -94,13 +94,12 @@ def run_bench(device: str = "cpu", dtype: torch.dtype = torch.float64, networks:
               paper: NetworkSpec = PAPER, widths: tuple[int, ...] = (128, 256, 512, 1024),
               depths: tuple[int, ...] = (2, 4, 8), progress: Callable[[str], None] = lambda step: None) -> BenchResult:
     """All measurements in one run (see the module docstring); sizes default to the quick and paper networks."""
-    QUICK, PAPER = quick, paper  # noqa: N806 - the module-level names, overridable for small test runs
     figures: dict[str, float] = {"networks": networks, "inputs": inputs}
     g = torch.Generator(device=device).manual_seed(0)
-    x = torch.randn(inputs, QUICK.d, generator=g, device=device, dtype=dtype)
+    x = torch.randn(inputs, quick.d, generator=g, device=device, dtype=dtype)
 
     progress("batched matmul reference")
-    rows, N = inputs * QUICK.K, QUICK.N
+    rows, N = inputs * quick.K, quick.N
     A = torch.randn(networks, rows, N, device=device, dtype=dtype)
     W = torch.randn(networks, N, N, device=device, dtype=dtype)
     t_bmm = timed(lambda: torch.bmm(A, W), device)
@@ -108,14 +107,14 @@ def run_bench(device: str = "cpu", dtype: torch.dtype = torch.float64, networks:
     del A, W
 
     progress("optimised forward + Jacobian chain")
-    net = sample_networks(QUICK, networks, g, dtype=dtype, device=device)
+    net = sample_networks(quick, networks, g, dtype=dtype, device=device)
     t_chain = timed(lambda: jacobian_and_bias(net, x), device)
-    figures["chain_gflops"] = chain_flops(QUICK, networks, inputs) / t_chain / 1e9
+    figures["chain_gflops"] = chain_flops(quick, networks, inputs) / t_chain / 1e9
     figures["chain_fraction_of_bmm"] = figures["chain_gflops"] / figures["bmm_gflops"]
 
     progress("weight generation against torch.randn")
-    elements = networks * (QUICK.L * QUICK.N * (QUICK.N + 1) + QUICK.N * (QUICK.d + QUICK.K))
-    t_gen = timed(lambda: sample_networks(QUICK, networks, g, dtype=dtype, device=device), device)
+    elements = networks * (quick.L * quick.N * (quick.N + 1) + quick.N * (quick.d + quick.K))
+    t_gen = timed(lambda: sample_networks(quick, networks, g, dtype=dtype, device=device), device)
     t_randn = timed(lambda: torch.randn(elements, generator=g, dtype=dtype, device=device), device)
     t_randn32 = timed(lambda: torch.randn(elements, generator=g, dtype=torch.float32, device=device), device)
     figures["generation_melems"] = elements / t_gen / 1e6
@@ -123,7 +122,7 @@ def run_bench(device: str = "cpu", dtype: torch.dtype = torch.float64, networks:
     figures["generation_fraction_of_randn_float32"] = t_randn32 / t_gen  # the draws themselves are float32
 
     progress("naive baseline (loop + autograd) on the same networks")
-    subset = NetworkBatch(QUICK, *(t[:naive_networks] for t in (net.P_in, net.W, net.b, net.P_out)))
+    subset = NetworkBatch(quick, *(t[:naive_networks] for t in (net.P_in, net.W, net.b, net.P_out)))
     t_naive = timed(lambda: naive_jacobians(subset, x), device, repeats=1) / naive_networks
     t_fast = timed(lambda: jacobian_and_bias(subset, x), device) / naive_networks
     figures["naive_networks"] = naive_networks
@@ -139,18 +138,18 @@ def run_bench(device: str = "cpu", dtype: torch.dtype = torch.float64, networks:
     t_copy = timed(lambda: dst.copy_(src), device)
     figures["copy_gbytes_per_s"] = 2 * copy_bytes / t_copy / 1e9  # read + write
     del src, dst
-    x_paper = torch.randn(1, PAPER.d, generator=g, device=device, dtype=torch.float32)
+    x_paper = torch.randn(1, paper.d, generator=g, device=device, dtype=torch.float32)
 
     def paper_batch() -> None:
         for _ in range(paper_networks):
-            jacobian_and_bias(sample_networks(PAPER, 1, g, dtype=torch.float32, device=device), x_paper)
+            jacobian_and_bias(sample_networks(paper, 1, g, dtype=torch.float32, device=device), x_paper)
 
     t_paper = timed(paper_batch, device, repeats=1)
     figures["paper_networks_per_s"] = paper_networks / t_paper
-    t_paper_draws = timed(lambda: torch.randn(PAPER.L * PAPER.N * PAPER.N, generator=g, device=device), device,
+    t_paper_draws = timed(lambda: torch.randn(paper.L * paper.N * paper.N, generator=g, device=device), device,
                           repeats=1)
     figures["paper_generation_share"] = min(1.0, t_paper_draws * paper_networks / t_paper)
-    weight_bytes = 4 * (PAPER.L * PAPER.N * PAPER.N)
+    weight_bytes = 4 * (paper.L * paper.N * paper.N)
     # generation writes the weights once, the forward pass and the chain read them once each
     figures["paper_gbytes_per_s"] = 3 * weight_bytes * paper_networks / t_paper / 1e9
     figures["paper_bandwidth_fraction"] = figures["paper_gbytes_per_s"] / figures["copy_gbytes_per_s"]
@@ -159,7 +158,7 @@ def run_bench(device: str = "cpu", dtype: torch.dtype = torch.float64, networks:
     per_network = {}
     mid_N, mid_L = widths[len(widths) // 2], depths[len(depths) // 2]
     for N_, L_ in [(n, mid_L) for n in widths] + [(mid_N, l) for l in depths if l != mid_L]:
-        spec = NetworkSpec("vanilla", d=QUICK.d, K=QUICK.K, N=N_, L=L_, sigma_w2=2.0, sigma_b2=0.01)
+        spec = NetworkSpec("vanilla", d=quick.d, K=quick.K, N=N_, L=L_, sigma_w2=2.0, sigma_b2=0.01)
         B = max(1, int(networks * (mid_N / N_) ** 2) // 4)
         per_network[(N_, L_)] = timed(
             lambda: jacobian_and_bias(sample_networks(spec, B, g, dtype=dtype, device=device), x), device) / B

@@ -39,9 +39,9 @@ class ExpressionError(ValueError):
 def parse_bound(text: str, arch: str = "vanilla") -> sp.Expr:
     """The SymPy expression for ``text``, with alpha and omega expanded for ``arch``."""
     expr = parse(text)  # refuse bad input before the architecture formulas (sympy.stats) are even loaded
-    from theory.network import ALPHA, omega_of
+    from theory.network import expand
 
-    return expr.subs(omega, omega_of(arch, stated=True)).subs(alpha, ALPHA)
+    return expand(expr, arch)
 
 
 def parse(text: str) -> sp.Expr:

@@ -102,9 +102,7 @@ class Profile:
         variants = [dict(v) for v in self.variants]
         for key, raw in overrides.items():
             value = _coerce(key, raw)
-            if key in RUN_KEYS or key in TEXT_KEYS:
-                changes[key] = value
-            elif key == "input_scales":
+            if key not in SPEC_KEYS:  # run settings replace the profile's own
                 changes[key] = value
             else:
                 base[key] = value

@@ -18,10 +18,10 @@ import sympy as sp
 import sympy.stats as sps
 
 from theory.claims import Claim, expand_definitions
-from theory.network import ALPHA, ARCHITECTURES, omega_of
+from theory.network import ARCHITECTURES, definitions
 from theory.norms import PAIRS, SEED_BETA, chevet, delta, pair_name, tail
 from theory.recursions import BIAS, JACOBIAN
-from theory.symbols import L, N, alpha, d, omega
+from theory.symbols import L, N, d, omega
 
 PAPER = "Kumano, Kera, Yamasaki (NeurIPS 2023)"
 PLACE = "Theorem 4.1"
@@ -49,14 +49,14 @@ BIAS_INPUT_RATIO = _lhs("Var(a_i(x'))/Var(a_i(x))", r"\operatorname{Var} a_{i}(x
 def theorem_4_1(arch: str) -> list[Claim]:
     """The Theorem 4.1 claims for one architecture (x-independence is checked for J and for a)."""
 
-    definitions = ((omega, omega_of(arch, stated=True)), (alpha, ALPHA))
+    defined = definitions(arch)
 
     def claim(name: str, kind, quantity: str, lhs, rhs, comparison="ratio") -> Claim:
         symbol, latex = lhs
         return Claim(
             id=f"mf.thm4_1.{name}.{arch}", paper=PAPER, place=PLACE, kind=kind, quantity=quantity, lhs=symbol,
-            lhs_latex=latex, rhs=expand_definitions(rhs, definitions), abstract=rhs if rhs.free_symbols else None,
-            definitions=definitions if rhs.free_symbols else (), tolerance=FINITE_WIDTH_TOLERANCE, regime=REGIME,
+            lhs_latex=latex, rhs=expand_definitions(rhs, defined), abstract=rhs if rhs.free_symbols else None,
+            definitions=defined if rhs.free_symbols else (), tolerance=FINITE_WIDTH_TOLERANCE, regime=REGIME,
             provenance="stated", source="seed 001; THEORY.md section 2", arch=arch, comparison=comparison,
         )
 
@@ -108,7 +108,7 @@ def gaussian_level() -> list[Claim]:
 def theorem_5_1(arch: str) -> list[Claim]:
     """Network level: E||J(x)||_{p->q} = sqrt(omega^L / d) E||G||_{p->q} (the mean-field law behind
     L_adv <= eps beta_{p,q} sqrt(omega^L)); tightness and the sup-over-x gap are reported beside it."""
-    definitions = ((omega, omega_of(arch, stated=True)), (alpha, ALPHA))
+    defined = definitions(arch)
     prefactor = sp.sqrt(omega**L / d)
     claims = []
     for p, q in PAIRS:
@@ -118,10 +118,10 @@ def theorem_5_1(arch: str) -> list[Claim]:
             quantity="network_opnorm_ratio", lhs=sp.Symbol(f"E||J(x)||_{name}/E||G||_{name}"),
             lhs_latex=rf"\mathbb{{E}}\|J(x)\|_{{{sp.latex(p)}\to{sp.latex(q)}}} / "
                       rf"\mathbb{{E}}\|G\|_{{{sp.latex(p)}\to{sp.latex(q)}}}",
-            rhs=expand_definitions(prefactor, definitions), abstract=prefactor, definitions=definitions,
+            rhs=expand_definitions(prefactor, defined), abstract=prefactor, definitions=defined,
             tolerance=FINITE_WIDTH_TOLERANCE, regime=REGIME + "; one fixed input (sup over x reported apart)",
             provenance="stated", source="seed 001; THEORY.md section 3", arch=arch,
-            params=(*_pair_params(p, q), ("prefactor", expand_definitions(prefactor, definitions)))))
+            params=(*_pair_params(p, q), ("prefactor", expand_definitions(prefactor, defined)))))
     return claims
 
 
