@@ -7,50 +7,15 @@ Estimators measure; they never compare with a claim (that is ``verify``'s job).
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Callable
 
 import numpy as np
 
 from numerics import stats
+from numerics.estimate import Estimate, _first
 from numerics.montecarlo import GaussianSample, JacobianSample, NetworkNormSample
 from numerics.opnorms import norm_order
-
-
-@dataclass(frozen=True)
-class Estimate:
-    """A measured statistic: how to get its interval at any level, and auxiliary figures.
-
-    ``interval_at(delta)`` gives the (1 - delta) interval; for Monte Carlo over networks it is a jackknife with
-    networks as the independent units.  ``exceedances`` = (k, n) for high-probability bounds.
-    """
-
-    interval_at: Callable[[float], stats.Interval]
-    n_samples: int
-    p_value: float | None = None  # goodness-of-fit p-value, where the claim is about a law
-    extras: dict[str, float] = field(default_factory=dict)
-    figures: dict[str, float] = field(default_factory=dict)  # descriptive numbers reported beside the verdict
-    sum_squares: float | None = None  # set for variance statistics of mean-zero entries
-    exceedances: tuple[int, int] | None = None
-
-    @classmethod
-    def from_moments(cls, moments: np.ndarray, combine: Callable[[np.ndarray], np.ndarray], n_samples: int,
-                     **kwargs) -> "Estimate":
-        """statistic = combine(mean over networks of per-network moments (B, m))."""
-        return cls(lambda delta: stats.cluster_interval(moments, combine, delta), n_samples, **kwargs)
-
-    def interval(self, delta: float) -> stats.Interval:
-        return self.interval_at(delta)
-
-    def iid_interval(self, delta: float) -> stats.Interval | None:
-        """The chi-square interval that would hold if all n_samples entries were i.i.d. Gaussian."""
-        if self.sum_squares is None:
-            return None
-        return stats.chi2_variance_interval(self.sum_squares, self.n_samples, delta)
-
-
-def _first(m: np.ndarray) -> np.ndarray:
-    return m[..., 0]
+from numerics.training_estimators import TRAINING_ESTIMATORS
 
 
 def _kurtosis(m: np.ndarray) -> np.ndarray:
@@ -226,4 +191,5 @@ ESTIMATORS: dict[str, tuple[str, Callable[..., Estimate]]] = {
     **{fn.__name__: ("gaussian", fn) for fn in (gaussian_opnorm_mean, gaussian_opnorm_exceedances, gaussian_beta)},
     "gaussian_beta_slope": ("gaussian_pair", gaussian_beta_slope),
     "network_opnorm_ratio": ("network_norms", network_opnorm_ratio),
+    **TRAINING_ESTIMATORS,
 }

@@ -102,6 +102,26 @@ def normal_interval(estimate: float, se: float, delta: float) -> Interval:
     return Interval(float(estimate), float(estimate - half), float(estimate + half), float(se), delta)
 
 
+def log_mean_slope(x: np.ndarray, samples: list[np.ndarray], delta: float) -> Interval:
+    """Slope of log(mean of sample i) against x_i, weighted least squares, with a normal interval.
+
+    Each sample is i.i.d. (one value per network); log of a mean has variance var/(n mean^2) (delta method),
+    and the samples are independent, so the slope's variance is 1 / sum w_i (x_i - xbar_w)^2.
+    """
+    x = np.asarray(x, dtype=np.float64)
+    if len(samples) != x.size or x.size < 2:
+        raise ValueError("log_mean_slope needs one sample per x and two or more x")
+    means = np.array([np.mean(s) for s in samples])
+    if np.any(means <= 0):
+        raise ValueError("log_mean_slope needs positive means")
+    variances = np.array([np.var(s, ddof=1) / np.size(s) for s in samples]) / means**2
+    weights = 1.0 / variances
+    centred = x - np.sum(weights * x) / weights.sum()
+    spread = np.sum(weights * centred**2)
+    slope = float(np.sum(weights * centred * np.log(means)) / spread)
+    return normal_interval(slope, float(np.sqrt(1.0 / spread)), delta)
+
+
 def ratio_interval(x: np.ndarray, y: np.ndarray, delta: float, scale: float = 1.0) -> Interval:
     """Interval for mean(x) / (scale * mean(y)) from two independent i.i.d. samples (delta method, normal)."""
     x, y = np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64)

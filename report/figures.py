@@ -96,9 +96,91 @@ def width_figure(data: dict, out_dir: Path) -> list[str]:
     return _save(fig, out_dir, "width_convergence")
 
 
+STATUS_COLOR = {"HOLDS": "tab:green", "INCONCLUSIVE": "tab:olive", "VIOLATED": "tab:red"}
+REGIME_MARKER = {"population": "o", "dataset": "s"}
+
+
+def trajectory_figure(data: dict, out_dir: Path) -> list[str]:
+    """sigma_w^2 - sigma^2(t), measured (interval band) against the ODE (dashed), per architecture and regime."""
+    archs = list(dict.fromkeys(r["arch"] for r in data["trajectories"]))
+    regimes = list(dict.fromkeys(r["regime"] for r in data["trajectories"]))
+    fig, axes = plt.subplots(len(archs), len(regimes), figsize=(5.2 * len(regimes), 3.8 * len(archs)),
+                             squeeze=False, layout="constrained")
+    colors = plt.rcParams["axes.prop_cycle"].by_key()["color"]
+    for row, arch in enumerate(archs):
+        for col, regime in enumerate(regimes):
+            ax = axes[row][col]
+            entries = [r for r in data["trajectories"] if r["arch"] == arch and r["regime"] == regime]
+            for i, entry in enumerate(entries):
+                ts = [r["t"] for r in entry["rows"]]
+                color = colors[i % len(colors)]
+                label = rf"N={entry['N']}, $\eta\epsilon$={entry['eta'] * entry['eps']:g}"
+                ax.plot(ts, [r["mean"] for r in entry["rows"]], "-", color=color, label=label)
+                ax.fill_between(ts, [max(r["ci_low"], 1e-12) for r in entry["rows"]],
+                                [r["ci_high"] for r in entry["rows"]], color=color, alpha=0.2)
+                ax.plot(ts, entry["ode"], "--", color=color)
+            ax.set_yscale("log")
+            ax.set_xlabel("step t")
+            ax.set_ylabel(r"$\sigma_w^2 - \sigma^2(t)$")
+            ax.set_title(f"{arch}, {regime} (dashed: ODE)", fontsize=10)
+            ax.legend(fontsize=7)
+    return _save(fig, out_dir, "dynamics_trajectories")
+
+
+def regime_map_figure(data: dict, out_dir: Path) -> list[str]:
+    """Where the ODE held: each configuration at (eta eps, N), coloured by verdict, labelled with T*/horizon."""
+    archs = list(dict.fromkeys(r["arch"] for r in data["regime_map"]))
+    fig, axes = plt.subplots(1, len(archs), figsize=(5.2 * len(archs), 4), squeeze=False, layout="constrained")
+    for ax, arch in zip(axes[0], archs):
+        for entry in (r for r in data["regime_map"] if r["arch"] == arch):
+            shift = 1.08 if entry["regime"] == "dataset" else 1 / 1.08  # side by side, not on top
+            x = entry["eta_eps"] * shift
+            ax.scatter(x, entry["N"], s=120, marker=REGIME_MARKER.get(entry["regime"], "o"),
+                       color=STATUS_COLOR.get(entry["status"], "0.5"), edgecolor="k")
+            below = entry["regime"] == "dataset"  # population labelled above the marker, dataset below
+            ax.annotate(f"T*={entry['t_star']}/{entry['horizon']}\nx{entry['ratio']:.2f}", (x, entry["N"]),
+                        textcoords="offset points", xytext=(0, -26 if below else 10), ha="center", fontsize=7)
+        ax.set_xscale("log")
+        ax.set_yscale("log", base=2)
+        ax.margins(0.35)
+        ax.set_xlabel(r"$\eta\,\epsilon$")
+        ax.set_ylabel("width N")
+        ax.set_title(f"{arch}: ODE vs simulation at the horizon", fontsize=10)
+    handles = [plt.Line2D([], [], marker="o", ls="", color=c, markeredgecolor="k", label=s)
+               for s, c in STATUS_COLOR.items()]
+    handles += [plt.Line2D([], [], marker=m, ls="", color="w", markeredgecolor="k", label=r)
+                for r, m in REGIME_MARKER.items()]
+    fig.legend(handles=handles, fontsize=7, loc="outside right center")
+    return _save(fig, out_dir, "dynamics_regime_map")
+
+
+def gradient_depth_figure(data: dict, out_dir: Path) -> list[str]:
+    """||grad_{W_1}|| of the clean task against depth, before and after adversarial training, per architecture."""
+    fig, ax = plt.subplots(figsize=(6, 4))
+    for entry in data["depths"]:
+        color = STYLE[entry["arch"]]
+        _errorbar(ax, entry["before"], "L", "mean", fmt="o--", color=color, alpha=0.6,
+                  label=f"{entry['arch']}: at initialisation")
+        _errorbar(ax, entry["after"], "L", "mean", fmt="o-", color=color, label=f"{entry['arch']}: after adv. training")
+    ax.set_yscale("log")
+    ax.set_xlabel("depth L")
+    ax.set_ylabel(r"$\|\nabla_{W_1} \ell_{clean}\|_F$")
+    ax.set_title("Trainability: clean-task gradient vs depth", fontsize=10)
+    ax.legend(fontsize=8)
+    return _save(fig, out_dir, "dynamics_gradients")
+
+
 def draw_all(figures_data: dict, out_dir: Path) -> list[str]:
-    """Every figure of the run into ``out_dir``; returns the file names written."""
+    """Every figure whose data the run stored (Theorem 4.1 per architecture, and ``dynamics``) into ``out_dir``."""
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    return [*histogram_figure(figures_data, out_dir), *depth_figure(figures_data, out_dir),
-            *width_figure(figures_data, out_dir)]
+    theorem = {arch: entry for arch, entry in figures_data.items() if arch != "dynamics"}
+    files = []
+    if theorem:
+        files += [*histogram_figure(theorem, out_dir), *depth_figure(theorem, out_dir), *width_figure(theorem, out_dir)]
+    dynamics = figures_data.get("dynamics", {})
+    for key, draw in (("trajectories", trajectory_figure), ("regime_map", regime_map_figure),
+                      ("depths", gradient_depth_figure)):
+        if dynamics.get(key):
+            files += draw(dynamics, out_dir)
+    return files

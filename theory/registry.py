@@ -2,7 +2,8 @@
 from __future__ import annotations
 
 from theory.claims import Registry
-from theory.papers import meanfield
+from theory.papers import meanfield, meanfield_dynamics
 
 REGISTRY = Registry()
 REGISTRY.register(meanfield.CLAIMS)
+REGISTRY.register(meanfield_dynamics.CLAIMS)

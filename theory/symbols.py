@@ -22,9 +22,17 @@ alpha = sp.Symbol("alpha", positive=True)
 #: pre-activation variable of the activation function
 z = sp.Symbol("z", real=True)
 
+
+#: training dynamics: time in gradient-descent steps, the learning rate, and r = alpha sigma^2 (the variance
+#: of the trained weights times the activation's gain: omega_v for vanilla networks)
+t = sp.Symbol("t", nonnegative=True)
+eta = sp.Symbol("eta", positive=True)
+r0 = sp.Symbol("r_0", positive=True)
+
 #: LaTeX names, set once for every printer
 LATEX_NAMES = {
     sigma_w2: r"\sigma_w^2",
     sigma_b2: r"\sigma_b^2",
     eps: r"\epsilon",
+    eta: r"\eta",
 }

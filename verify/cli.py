@@ -146,9 +146,10 @@ def run(
                 writer.add(verdict.to_json())
                 claims_done(1)
 
-            Suite(chosen, seed, resolved, on_verdict=record, progress=bars.task).run(claims)
+            suite = Suite(chosen, seed, resolved, on_verdict=record, progress=bars.task)
+            suite.run(claims)
         if figures:
-            draw_figures(writer, chosen, seed, out)
+            draw_figures(writer, chosen, seed, out, claims, suite, verdicts)
         state = "complete"
     except KeyboardInterrupt:
         state = "interrupted"
@@ -168,15 +169,23 @@ def run(
         raise typer.Exit(code=1)
 
 
-def draw_figures(writer, profile, seed: int, out: Path) -> None:
-    """Sweeps for the figures (verify.sweeps), stored in results.json, drawn by report.figures."""
+def draw_figures(writer, profile, seed: int, out: Path, claims, suite, verdicts) -> None:
+    """The figures of the selected claims: Theorem 4.1 sweeps (verify.sweeps) when a network-law claim ran, the
+    dynamics figures from the suite's training runs when a ``mf.dyn`` claim ran; stored in results.json and
+    drawn by report.figures."""
     from report.figures import draw_all
-    from verify.sweeps import figures_data
+    from verify.sweeps import dynamics_data, figures_data
 
-    with console.status("sweeps for the figures (histograms, depth, width)"):
-        data = figures_data({arch: profile.specs(arch)[-1] for arch in ("vanilla", "residual")},
-                            profile.figure_networks, seed, profile.delta)
-        files = draw_all(data, out)
+    data = {}
+    if any(c.id.startswith(("mf.thm4_1.", "mf.thm5_1.")) for c in claims):
+        with console.status("sweeps for the figures (histograms, depth, width)"):
+            data = figures_data({arch: profile.specs(arch)[-1] for arch in ("vanilla", "residual")},
+                                profile.figure_networks, seed, profile.delta)
+    if any(c.id.startswith("mf.dyn.") for c in claims):
+        data["dynamics"] = dynamics_data(suite.training_runs(), verdicts, profile.dynamics, profile.delta)
+    if not data:
+        return
+    files = draw_all(data, out)
     writer.add_figures(data, files)
     console.print(f"figures: {', '.join(f for f in files if f.endswith('.png'))} in {out}")
 

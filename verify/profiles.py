@@ -11,9 +11,13 @@ from __future__ import annotations
 import math
 import tomllib
 from dataclasses import asdict, dataclass, field, replace
+from dataclasses import fields as dataclass_fields
 from pathlib import Path
 from typing import Mapping
 
+from numerics.opnorms import norm_order
+from numerics.training import REGIMES, TrainingSetup
+from theory.dynamics import EXPLICIT_RESIDUAL_DEPTHS
 from theory.network import ARCHITECTURES, NetworkSpec, SpecError
 
 SPEC_KEYS = ("d", "K", "N", "L", "sigma_w2", "sigma_b2", "u", "v")
@@ -47,6 +51,72 @@ class NormSettings:
 
 
 @dataclass(frozen=True)
+class DynamicsSettings:
+    """Sizes of the training-dynamics experiments (THEORY.md section 4): bias-free ReLU networks, K = 1, l2 PGD.
+
+    Each design is a list of ``TrainingSetup``s: ``map`` is the regime map (widths x learning rates x regimes)
+    for the ODE and the Euler identity; ``width`` the initial rate over widths; ``beta_d`` / ``beta_K`` the
+    initial rate over d (K = 1) or K (p = 1, q = oo); ``depths`` adversarial training then clean gradients over
+    depth, from criticality for vanilla nets; ``capacity`` adds clean training from both weights.
+    """
+
+    networks: int = 64
+    d: int = 16
+    L: int = 4
+    N: int = 128
+    eps: float = 0.5  # l2 radius; the l_oo radius is eps / sqrt(d) (the same l2 size at the ball's vertices)
+    inputs: int = 16  # inputs per step (population) or dataset size
+    pgd_steps: int = 3
+    sigma_w2: tuple[tuple[str, float], ...] = (("vanilla", 3.0), ("residual", 1.0))  # r0 != 1: exponents differ
+    map_widths: tuple[int, ...] = (32, 128)
+    map_etas: tuple[float, ...] = (0.002, 0.02)
+    regimes: tuple[str, ...] = ("population", "dataset")
+    horizon: int = 20
+    rate_eta: float = 0.002
+    rate_steps: int = 2
+    widths: tuple[int, ...] = (32, 64, 128, 256)
+    beta_dims: tuple[int, ...] = (8, 32)
+    beta_outputs: tuple[int, ...] = (1, 4)
+    depths: tuple[int, ...] = (2, 4, 8)
+    train_eta: float = 0.05
+    train_steps: int = 40
+    clean_steps: int = 100
+    clean_lr: float = 0.2  # a fraction of each network's initial Polyak step
+
+    def spec(self, arch: str, critical: bool = False, **changes) -> NetworkSpec:
+        """A bias-free ReLU spec; ``critical`` starts vanilla nets at omega = 1 (sigma_w2 = 2)."""
+        sigma_w2 = 2.0 if critical and arch == "vanilla" else dict(self.sigma_w2)[arch]
+        values = {"d": self.d, "K": 1, "N": self.N, "L": self.L, "sigma_w2": sigma_w2, **changes}
+        return NetworkSpec(arch=arch, sigma_b2=0.0, **values)
+
+    def setup(self, spec: NetworkSpec, eta: float, steps: int, p=2, q=2, **changes) -> TrainingSetup:
+        p, q = norm_order(p), norm_order(q)
+        eps = self.eps / math.sqrt(spec.d) if p == math.inf else self.eps
+        return TrainingSetup(spec, eta=eta, eps=eps, steps=steps, p=p, q=q, inputs=self.inputs,
+                             pgd_steps=self.pgd_steps, pgd_restarts=2 * spec.K if q == math.inf else 1, **changes)
+
+    def design(self, name: str, arch: str, p=2, q=2) -> list:
+        """The configurations of one design (a sweep is one configuration: a tuple of setups)."""
+        rate = {"eta": self.rate_eta, "steps": self.rate_steps}
+        if name == "map":
+            return [self.setup(self.spec(arch, N=n), eta, self.horizon, regime=regime)
+                    for n in self.map_widths for eta in self.map_etas for regime in self.regimes]
+        if name == "width":
+            return [tuple(self.setup(self.spec(arch, N=n), **rate) for n in self.widths)]
+        if name == "beta_d":
+            return [self.setup(self.spec(arch, d=dim), p=p, q=q, **rate) for dim in self.beta_dims]
+        if name == "beta_K":
+            return [self.setup(self.spec(arch, K=k), p=p, q=q, **rate) for k in self.beta_outputs]
+        train = {"eta": self.train_eta, "steps": self.train_steps}
+        if name == "depths":
+            return [tuple(self.setup(self.spec(arch, critical=True, L=depth), **train) for depth in self.depths)]
+        if name == "capacity":
+            return [self.setup(self.spec(arch, critical=True), clean_steps=self.clean_steps, clean_lr=self.clean_lr,
+                               **train)]
+        raise ValueError(f"unknown dynamics design {name!r}")
+
+
+@dataclass(frozen=True)
 class Profile:
     name: str
     description: str
@@ -59,6 +129,7 @@ class Profile:
     input_scales: tuple[float, ...] = (1.0, 10.0)  # ||x|| / sqrt(d) of the fixed inputs (x_0 first)
     dtype: str = "float64"
     norms: NormSettings = field(default_factory=NormSettings)
+    dynamics: DynamicsSettings = field(default_factory=DynamicsSettings)
     figure_networks: int = 48  # networks per point of the figures' sweeps (verify.sweeps)
 
     def specs(self, arch: str) -> list[NetworkSpec]:
@@ -82,6 +153,7 @@ class Profile:
             raise ProfileError(f"delta must lie in (0, 1), got {self.delta}")
         if len(self.input_scales) < 2 or any(s <= 0 or not math.isfinite(s) for s in self.input_scales):
             raise ProfileError(f"input_scales needs two or more positive numbers, got {self.input_scales}")
+        self._validate_dynamics()
         for arch in ARCHITECTURES:
             try:
                 self.specs(arch)
@@ -95,12 +167,33 @@ class Profile:
                 raise ProfileError(str(err)) from None
         return self
 
+    def _validate_dynamics(self) -> None:
+        dyn = self.dynamics
+        if dyn.networks < 2:
+            raise ProfileError(f"dynamics.networks must be >= 2 (an interval needs two networks), got {dyn.networks}")
+        for name in ("widths", "depths"):
+            if len(getattr(dyn, name)) < 2:
+                raise ProfileError(f"dynamics.{name} needs two or more values to fit a slope")
+        if dyn.L not in EXPLICIT_RESIDUAL_DEPTHS:
+            raise ProfileError(f"dynamics.L must be one of {EXPLICIT_RESIDUAL_DEPTHS} (where dsolve gives the residual "
+                               f"r(t) explicitly), got {dyn.L}")
+        try:
+            for arch in ARCHITECTURES:
+                for design in ("map", "width", "beta_d", "beta_K", "depths", "capacity"):
+                    dyn.design(design, arch)
+        except (SpecError, ValueError) as err:
+            raise ProfileError(str(err)) from None
+
     def with_overrides(self, overrides: Mapping[str, object]) -> "Profile":
         """A copy with run settings and spec values replaced (spec values apply to every configuration)."""
         changes: dict[str, object] = {}
         base = dict(self.base)
         variants = [dict(v) for v in self.variants]
+        dynamics = {}
         for key, raw in overrides.items():
+            if key.startswith(DYNAMICS_PREFIX):
+                dynamics[key[len(DYNAMICS_PREFIX):]] = _dynamics_value(key, raw)
+                continue
             value = _coerce(key, raw)
             if key not in SPEC_KEYS:  # run settings replace the profile's own
                 changes[key] = value
@@ -108,13 +201,41 @@ class Profile:
                 base[key] = value
                 for variant in variants:
                     variant.pop(key, None)
+        if dynamics:
+            changes["dynamics"] = replace(self.dynamics, **dynamics)
         return replace(self, base=base, variants=tuple(variants), **changes).validate()
 
     def describe(self) -> dict:
         return {"name": self.name, "device": self.device, "networks": self.networks, "chunk": self.chunk,
                 "delta": self.delta, "dtype": self.dtype, "input_scales": list(self.input_scales),
                 "base": dict(self.base), "variants": [dict(v) for v in self.variants],
-                "norms": asdict(self.norms), "figure_networks": self.figure_networks}
+                "norms": asdict(self.norms), "dynamics": asdict(self.dynamics), "figure_networks": self.figure_networks}
+
+
+DYNAMICS_PREFIX = "dynamics."
+
+
+def _dynamics_value(key: str, raw: object) -> object:
+    """A ``dynamics.<field>`` override: a number, or a comma-separated list for the sweeps' tuples."""
+    name = key[len(DYNAMICS_PREFIX):]
+    fields = {f.name: f for f in dataclass_fields(DynamicsSettings)}
+    if name not in fields or name == "sigma_w2":
+        allowed = ", ".join(DYNAMICS_PREFIX + f for f in fields if f != "sigma_w2")
+        raise ProfileError(f"unknown setting {key!r}; dynamics settings: {allowed}")
+    default = getattr(DynamicsSettings(), name)
+    if isinstance(default, tuple):
+        items = raw if isinstance(raw, list) else str(raw).split(",")
+        if name == "regimes":
+            bad = [str(i).strip() for i in items if str(i).strip() not in REGIMES]
+            if bad:
+                raise ProfileError(f"{key} must list regimes among {', '.join(REGIMES)}, got {bad[0]!r}")
+            return tuple(str(i).strip() for i in items)
+        values = tuple(_number(key, item, integer=isinstance(default[0], int)) for item in items)
+    else:
+        values = (_number(key, raw, integer=isinstance(default, int)),)
+    if any(v <= 0 for v in values):
+        raise ProfileError(f"{key} must be positive, got {raw!r}")
+    return values if isinstance(default, tuple) else values[0]
 
 
 def _coerce(key: str, raw: object) -> object:

@@ -16,14 +16,24 @@ import numpy as np
 import sympy as sp
 import torch
 
-from numerics.estimators import ESTIMATORS, Estimate
+from numerics.estimate import Estimate
+from numerics.estimators import ESTIMATORS
 from numerics.evaluate import value
 from numerics.montecarlo import sample_gaussian_norms, sample_jacobians, sample_network_norms
 from numerics.stats import bonferroni, exceedance_pvalue
+from numerics.training import TrainingSetup, train_adversarial
 from theory.claims import Claim
 from theory.network import NetworkSpec
 from verify.profiles import Profile
 from verify.verdict import ConfigResult, Status, Verdict, combined_status, judge, worst
+
+
+#: samples small enough to keep for the whole run (the others are kept one architecture at a time)
+SMALL = ("gaussian", "training")
+
+
+#: parameters of training claims that choose the design (its setups), not the estimator's arguments
+DESIGN_PARAMS = ("design", "p", "q")
 
 
 def derive_seed(seed: int, key: str) -> int:
@@ -33,25 +43,46 @@ def derive_seed(seed: int, key: str) -> int:
 
 
 def config_values(config) -> dict:
-    """Symbol values of a configuration: a NetworkSpec, a (K, d) shape, or a pair of shapes (the first)."""
+    """Symbol values of a configuration: a NetworkSpec or TrainingSetup, a sweep of setups (its middle one),
+    a (K, d) shape, or a pair of shapes (the first)."""
     from theory.symbols import K, d
 
-    if isinstance(config, NetworkSpec):
+    if isinstance(config, (NetworkSpec, TrainingSetup)):
         return config.values()
+    if isinstance(config[0], TrainingSetup):
+        return config[len(config) // 2].values()
     shape = config[0] if isinstance(config[0], tuple) else config
     return {K: shape[0], d: shape[1]}
 
 
 def describe(config) -> dict:
-    if isinstance(config, NetworkSpec):
+    if isinstance(config, (NetworkSpec, TrainingSetup)):
         return config.as_dict()
+    if isinstance(config[0], TrainingSetup):
+        return {"sweep": [setup.as_dict() for setup in config]}
     if isinstance(config[0], tuple):
         return {"shapes": [{"K": K, "d": d} for K, d in config]}
     return {"K": config[0], "d": config[1]}
 
 
-def _evaluated(params: tuple, values: dict) -> dict:
-    return {name: value(p, values) if isinstance(p, sp.Basic) else p for name, p in params}
+def _curve(function: sp.Lambda, values: dict) -> Callable[[np.ndarray], np.ndarray]:
+    """A SymPy Lambda of one variable as a numpy function, the configuration's other values substituted."""
+    (variable,) = function.variables
+    return np.vectorize(lambda x: value(function.expr, {**values, variable: float(x)}), otypes=[np.float64])
+
+
+def _evaluated(params: tuple, values: dict, skip: tuple[str, ...] = ()) -> dict:
+    """Estimator arguments: expressions evaluated at the configuration, Lambdas made functions; ``skip`` names
+    the parameters that choose configurations (the suite's business, not the estimator's)."""
+    out = {}
+    for name, param in params:
+        if name in skip:
+            continue
+        if isinstance(param, sp.Lambda):
+            out[name] = _curve(param, values)
+        else:
+            out[name] = value(param, values) if isinstance(param, sp.Basic) else param
+    return out
 
 
 def check_config(claim: Claim, config, estimate: Estimate, delta: float, units: int) -> ConfigResult:
@@ -105,7 +136,27 @@ def _notes(claim: Claim, results: list[ConfigResult], family_delta: float, test_
     if speaker.figures:
         parts.append("figures: " + ", ".join(f"{k} {v:.4g}" for k, v in speaker.figures.items()))
     parts.append(f"regime: {claim.regime}")
+    parts.extend(regime_map(results))
     return "; ".join(parts)
+
+
+def _flat(config: dict) -> dict:
+    """A configuration's settings in one level (a training setup's spec merged in)."""
+    return {**{k: v for k, v in config.items() if k != "spec"}, **config.get("spec", {})}
+
+
+def regime_map(results: list[ConfigResult]) -> list[str]:
+    """Where the claim held and where it did not, naming only the settings that vary between configurations."""
+    if len(results) < 2:
+        return []
+    flats = [_flat(r.config) for r in results]
+    varying = [k for k in flats[0] if any(f.get(k) != flats[0][k] for f in flats)]
+    out = []
+    for status in Status:
+        where = [", ".join(f"{k}={f[k]}" for k in varying) for r, f in zip(results, flats) if r.status is status]
+        if where:
+            out.append(f"{status.value.lower()} at " + " | ".join(where))
+    return out
 
 
 def smallest_violation(results: list[ConfigResult]) -> dict | None:
@@ -128,11 +179,17 @@ class Suite:
     progress: Callable[[str, int], Callable[[int], None]] | None = None
     _samples: dict = field(default_factory=dict)
 
+    def training_runs(self) -> dict:
+        """Every adversarial-training run of this suite so far, by its setup (for the dynamics figures)."""
+        return {key[2]: sample for key, sample in self._samples.items() if key[0] == "training"}
+
     def configs(self, claim: Claim) -> list:
         """The configurations a claim is checked at, from the profile."""
         sampler = ESTIMATORS[claim.quantity][0]
         norms = self.profile.norms
         params = dict(claim.params)
+        if sampler in ("training", "training_sweep"):
+            return self.profile.dynamics.design(params["design"], claim.arch, params.get("p", 2), params.get("q", 2))
         if sampler == "jacobian":
             return self.profile.specs(claim.arch)
         if sampler == "network_norms":
@@ -145,8 +202,8 @@ class Suite:
 
     def _cached(self, key: tuple, label: str, total: int, draw: Callable):
         if key not in self._samples:
-            if key[0] != "gaussian":  # network samples are large: keep one architecture's at a time
-                self._samples = {k: v for k, v in self._samples.items() if k[0] == "gaussian" or k[1] == key[1]}
+            if key[0] not in SMALL:  # network samples are large: keep one architecture's at a time
+                self._samples = {k: v for k, v in self._samples.items() if k[0] in SMALL or k[1] == key[1]}
             advance = self.progress(label, total) if self.progress else None
             self._samples[key] = draw(advance)
             if advance is not None and key[0] == "gaussian":
@@ -170,6 +227,16 @@ class Suite:
                     chunk=p.chunk, device=self.device, progress=advance))
         if sampler == "gaussian_pair":
             return tuple(self.sample("gaussian", shape, index) for shape in config)
+        if sampler == "training_sweep":
+            return tuple(self.sample("training", setup, index) for setup in config)
+        if sampler == "training":
+            dyn = p.dynamics
+            return self._cached(
+                ("training", config.spec.arch, config),
+                f"adversarial training of {dyn.networks} {config.spec.arch} networks (N={config.spec.N}, "
+                f"L={config.spec.L}, eta={config.eta:g}, {config.regime})", config.steps,
+                lambda advance: train_adversarial(config, dyn.networks, seed=derive_seed(self.seed, f"training/{config!r}"),
+                                                  device=self.device, progress=advance))
         K, d = config
         return self._cached(
             ("gaussian", K, d), f"norms of {norms.gaussian_draws} Gaussian {K}x{d} matrices", norms.gaussian_draws,
@@ -186,7 +253,8 @@ class Suite:
         results = []
         for index, config in enumerate(configs):
             sample = self.sample(sampler, config, index)
-            params = _evaluated(claim.params, config_values(config))
+            params = _evaluated(claim.params, config_values(config),
+                                skip=DESIGN_PARAMS if sampler.startswith("training") else ())
             estimate = estimator(sample, **params)
             units = sum(s.units for s in sample) if isinstance(sample, tuple) else sample.units
             results.append(check_config(claim, config, estimate, delta, units))

@@ -79,3 +79,53 @@ def figures_data(specs: dict[str, NetworkSpec], networks: int, seed: int, delta:
             "width": width_sweep(NetworkSpec(**{**small.as_dict(), "L": 4}), networks, seed + 2, delta),
         }
     return data
+
+
+def _mean_rows(x: list, samples: list[np.ndarray], delta: float, key: str) -> list[dict]:
+    """One row per x: the mean of its sample (networks) with a t interval."""
+    rows = []
+    for at, sample in zip(x, samples):
+        iv = mean_interval(sample, delta)
+        rows.append({key: at, "mean": iv.estimate, "ci_low": iv.low, "ci_high": iv.high})
+    return rows
+
+
+def dynamics_data(runs: dict, verdicts: list, dynamics, delta: float) -> dict:
+    """The dynamics figures' data: sigma^2 trajectories against the ODE (the ``map`` design), the regime map
+    (from the ODE claims' verdicts) and clean-gradient norms against depth (the ``depths`` design).
+
+    ``runs`` maps each TrainingSetup to its TrainingRun (the suite's samples); designs not run are skipped.
+    """
+    from theory.symbols import t
+
+    out: dict = {"trajectories": [], "regime_map": [], "depths": []}
+    for arch in ("vanilla", "residual"):
+        drop = REGISTRY[f"mf.dyn.ode.{arch}"].rhs
+        for setup in dynamics.design("map", arch):
+            run = runs.get(setup)
+            if run is None:
+                continue
+            sigma2 = run.sigma2.mean(axis=2)
+            steps = list(range(sigma2.shape[1]))
+            drops = sigma2[:, :1] - sigma2
+            out["trajectories"].append({
+                "arch": arch, "N": setup.spec.N, "eta": setup.eta, "eps": setup.eps, "regime": setup.regime,
+                "sigma_w2": setup.spec.sigma_w2,
+                "rows": _mean_rows(steps[1:], list(drops[:, 1:].T), delta, "t"),
+                "ode": [value(drop, {**setup.values(), t: float(s)}) for s in steps[1:]],
+                "loss_ratio": (run.loss.mean(axis=0) / run.loss[:, 0].mean()).tolist()})
+        sweep = dynamics.design("depths", arch)[0]
+        if all(setup in runs for setup in sweep):
+            out["depths"].append({"arch": arch, **{
+                when: _mean_rows([s.spec.L for s in sweep], [runs[s].clean_grad[when][:, 0] for s in sweep], delta,
+                                 "L") for when in ("before", "after")}})
+    for verdict in verdicts:
+        if verdict.claim_id.startswith("mf.dyn.ode."):
+            for config in verdict.configs:
+                setup = config["config"]
+                out["regime_map"].append({
+                    "arch": setup["spec"]["arch"], "N": setup["spec"]["N"], "eta_eps": setup["eta"] * setup["eps"],
+                    "regime": setup["regime"], "status": str(getattr(config["status"], "value", config["status"])),
+                    "ratio": config["statistic"], "t_star": config["figures"].get("t_star"),
+                    "horizon": setup["steps"]})
+    return out

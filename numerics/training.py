@@ -1,0 +1,252 @@
+"""Adversarial and clean training of the papers' networks, batched over B independent networks.
+
+Only the layer weights W_l are trained; P_in, P_out (and the biases) stay fixed, as in the paper's dynamics
+(THEORY.md section 4).  One step of adversarial training: PGD finds delta_i in the l_p ball of radius eps around
+each input (weights frozen), then plain gradient descent on
+    L_adv = mean_i ||f(x_i + delta_i) - f(x_i)||_q
+with delta_i held fixed (Danskin), W <- W - eta grad.  Two regimes: ``population`` draws fresh inputs every step;
+``dataset`` trains on a fixed set of inputs per network (full batch).
+
+Every step records, per network and layer, sigma_l^2 = ||W_l||_F^2 / N, the loss, <W_l, grad_l>, ||grad_l||^2 and
+the measured first-order change of ||W_l||_F^2 (the change minus eta^2 ||grad_l||^2, over -2 eta): the numbers
+the Euler identity and the variance ODE are judged on.  All arithmetic is float64.
+"""
+from __future__ import annotations
+
+import time
+from dataclasses import asdict, dataclass
+from typing import Callable, Literal
+
+import numpy as np
+import torch
+
+from numerics.attacks import pgd
+from numerics.jacobian import jacobian_and_bias
+from numerics.networks import NetworkBatch, sample_networks
+from numerics.opnorms import norm_order, opnorm, vector_norm
+from theory.network import NetworkSpec
+from theory.symbols import eps, eta, t
+
+Regime = Literal["population", "dataset"]
+REGIMES: tuple[Regime, ...] = ("population", "dataset")
+
+
+@dataclass(frozen=True)
+class TrainingSetup:
+    """One adversarial-training experiment: the network and how it is trained."""
+
+    spec: NetworkSpec
+    eta: float  # learning rate of gradient descent on W
+    eps: float  # radius of the l_p ball of the inner maximisation
+    steps: int
+    p: float = 2
+    q: float = 2
+    regime: Regime = "population"
+    inputs: int = 16  # inputs per step (population) or the dataset's size (dataset)
+    pgd_steps: int = 4
+    pgd_restarts: int = 1
+    clean_steps: int = 0  # > 0: also train the clean task from the initial and the final weights (capacity)
+    clean_lr: float = 0.2  # a fraction of each network's initial Polyak step
+    clean_inputs: int = 64
+
+    def __post_init__(self) -> None:
+        if self.regime not in REGIMES:
+            raise ValueError(f"regime must be one of {', '.join(REGIMES)}, got {self.regime!r}")
+        for name in ("eta", "eps"):
+            if not getattr(self, name) > 0:
+                raise ValueError(f"{name} must be > 0, got {getattr(self, name)!r}")
+        for name in ("steps", "inputs", "pgd_steps", "pgd_restarts"):
+            if getattr(self, name) < 1:
+                raise ValueError(f"{name} must be >= 1, got {getattr(self, name)!r}")
+        object.__setattr__(self, "p", norm_order(self.p))
+        object.__setattr__(self, "q", norm_order(self.q))
+
+    def as_dict(self) -> dict:
+        out = asdict(self)
+        out["spec"] = self.spec.as_dict()
+        out["p"], out["q"] = ("oo" if x == float("inf") else int(x) for x in (self.p, self.q))
+        return out
+
+    def values(self) -> dict:
+        """Substitution map for theory expressions: the spec's symbols, eta, eps and t = steps."""
+        return {**self.spec.values(), eta: self.eta, eps: self.eps, t: self.steps}
+
+
+@dataclass(frozen=True)
+class TrainingRun:
+    """What adversarial training of B networks recorded (networks are the independent units).
+
+    Step t's entries are measured on the weights before update t; ``sigma2`` has one more row, the final weights.
+    """
+
+    setup: TrainingSetup
+    sigma2: np.ndarray  # (B, T + 1, L) ||W_l||_F^2 / N
+    loss: np.ndarray  # (B, T) L_adv at the PGD perturbations
+    inner: np.ndarray  # (B, T, L) <W_l, grad_l L_adv>
+    first_order: np.ndarray  # (B, T, L) (||W_l'||^2 - ||W_l||^2 - eta^2 ||grad_l||^2) / (-2 eta)
+    grad_sq: np.ndarray  # (B, T, L) ||grad_l L_adv||_F^2
+    jacobian_norm: np.ndarray  # (B, T + 1) ||J(x_probe)||_{p->q} (a certified lower end where not exact)
+    clean_grad: dict  # "before" / "after" -> (B, L) ||grad_l of the clean-task loss||_F
+    clean_loss: dict  # "before" / "after" -> (B, S + 1) clean-task loss while training clean from those weights
+    seconds: float
+
+    @property
+    def B(self) -> int:
+        return self.sigma2.shape[0]
+
+    @property
+    def units(self) -> int:
+        return self.B
+
+
+def _flat_attack(net: NetworkBatch) -> Callable[[torch.Tensor], torch.Tensor]:
+    """PGD's f for B*m problems: problem (b, i) is input i of network b, reshaped into the batched forward."""
+    B = net.B
+
+    def f(z: torch.Tensor) -> torch.Tensor:  # (B*m, R, d) -> (B*m, R, K)
+        m, R = z.shape[0] // B, z.shape[1]
+        return net(z.reshape(B, m * R, -1)).reshape(B * m, R, -1)
+
+    return f
+
+
+def adversarial_loss(net: NetworkBatch, x: torch.Tensor, delta: torch.Tensor, q: float) -> torch.Tensor:
+    """L_adv per network: mean over inputs of ||f(x + delta) - f(x)||_q, (B,), differentiable in the weights."""
+    n = x.shape[1]
+    out = net(torch.cat([x + delta, x], dim=1))
+    return vector_norm(out[:, :n] - out[:, n:], q).mean(dim=1)
+
+
+def attack(net: NetworkBatch, x: torch.Tensor, setup: TrainingSetup, generator: torch.Generator) -> torch.Tensor:
+    """PGD perturbations (B, m, d) for every input of every network, weights frozen."""
+    B, m, d = x.shape
+    frozen = NetworkBatch(net.spec, net.P_in, net.W.detach(), net.b, net.P_out)
+    found = pgd(_flat_attack(frozen), x.reshape(B * m, d), setup.eps, setup.p, setup.q, steps=setup.pgd_steps,
+                restarts=setup.pgd_restarts, generator=generator)
+    return found.eta.reshape(B, m, d)
+
+
+@dataclass(frozen=True)
+class CleanTask:
+    """A random-teacher regression task: targets y = T(x) / rms, T a random two-layer ReLU network.
+
+    The teacher does not depend on the student's depth or architecture, so clean gradients can be compared
+    across depths; its outputs are scaled to unit mean square per coordinate.
+    """
+
+    A: torch.Tensor  # (B, H, d)
+    C: torch.Tensor  # (B, K, H)
+    x_train: torch.Tensor  # (B, n, d)
+    x_test: torch.Tensor  # (B, n, d)
+
+    def targets(self, x: torch.Tensor) -> torch.Tensor:
+        hidden = torch.relu(x @ self.A.transpose(-1, -2))
+        return hidden @ self.C.transpose(-1, -2)
+
+    @classmethod
+    def draw(cls, spec: NetworkSpec, B: int, n: int, generator: torch.Generator, width: int = 64) -> "CleanTask":
+        A = torch.randn(B, width, spec.d, generator=generator, dtype=torch.float64) / spec.d**0.5
+        C = torch.randn(B, spec.K, width, generator=generator, dtype=torch.float64) * (2.0 / width) ** 0.5
+        x = torch.randn(B, 2 * n, spec.d, generator=generator, dtype=torch.float64)
+        task = cls(A, C, x[:, :n], x[:, n:])
+        scale = task.targets(task.x_train).square().mean(dim=(1, 2), keepdim=True).sqrt()
+        return cls(A, C / scale, x[:, :n], x[:, n:])
+
+    def loss(self, net: NetworkBatch, x: torch.Tensor) -> torch.Tensor:
+        """Half the mean squared error per network, (B,)."""
+        return 0.5 * (net(x) - self.targets(x)).square().sum(-1).mean(dim=1)
+
+
+def _with_weights(net: NetworkBatch, W: torch.Tensor) -> NetworkBatch:
+    return NetworkBatch(net.spec, net.P_in, W, net.b, net.P_out)
+
+
+def clean_gradient_norms(net: NetworkBatch, task: CleanTask) -> torch.Tensor:
+    """||grad_{W_l} clean loss||_F on the task's training inputs, (B, L)."""
+    W = net.W.detach().requires_grad_(True)
+    (grad,) = torch.autograd.grad(task.loss(_with_weights(net, W), task.x_train).sum(), W)
+    return grad.flatten(2).norm(dim=-1)
+
+
+def train_clean(net: NetworkBatch, task: CleanTask, steps: int, lr: float) -> torch.Tensor:
+    """Full-batch gradient descent on the clean task from the net's weights; test loss before each step and
+    after the last, (B, S + 1).
+
+    The step is ``lr`` times each network's initial Polyak step loss / ||grad||^2, so one dimensionless ``lr``
+    trains architectures and depths whose gradient scales differ by orders of magnitude, without divergence.
+    """
+    W = net.W.detach().clone()
+    losses, step = [], None
+    for _ in range(steps):
+        W.requires_grad_(True)
+        current = _with_weights(net, W)
+        with torch.no_grad():
+            losses.append(task.loss(current, task.x_test))
+        train_loss = task.loss(current, task.x_train)
+        (grad,) = torch.autograd.grad(train_loss.sum(), W)
+        if step is None:
+            step = lr * train_loss.detach() / grad.square().sum(dim=(1, 2, 3)).clamp(min=1e-300)
+        W = (W - step[:, None, None, None] * grad).detach()
+    with torch.no_grad():
+        losses.append(task.loss(_with_weights(net, W), task.x_test))
+    return torch.stack(losses, dim=1)
+
+
+def train_adversarial(setup: TrainingSetup, networks: int, seed: int, device: str = "cpu",
+                      progress: Callable[[int], None] | None = None) -> TrainingRun:
+    """Adversarially train ``networks`` networks of ``setup.spec`` for ``setup.steps`` steps from one seed.
+
+    With ``setup.clean_steps`` > 0 the clean task is also trained from the initial and from the final weights
+    (the capacity comparison); clean gradient norms are recorded before and after in any case.
+    ``progress`` is called with 1 after every training step.
+    """
+    start = time.perf_counter()
+    spec, dtype = setup.spec, torch.float64
+    generator = torch.Generator(device=device).manual_seed(seed)
+    net = sample_networks(spec, networks, generator, dtype=dtype, device=device)
+    task = CleanTask.draw(spec, networks, setup.clean_inputs, generator)
+    probe = torch.randn(networks, 1, spec.d, generator=generator, dtype=dtype, device=device)
+    dataset = torch.randn(networks, setup.inputs, spec.d, generator=generator, dtype=dtype, device=device)
+    p, q = setup.p, setup.q
+
+    def jacobian_norm(current: NetworkBatch) -> torch.Tensor:
+        with torch.no_grad():
+            J, _ = jacobian_and_bias(current, probe)
+        return opnorm(J[:, 0], p, q).low  # exact where tractable, else the sign search's certified lower end
+
+    clean_grad = {"before": clean_gradient_norms(net, task)}
+    clean_loss = {"before": train_clean(net, task, setup.clean_steps, setup.clean_lr)} if setup.clean_steps else {}
+    W = net.W.detach().clone()
+    sigma2, loss, inner, first, grad_sq, jnorm = [], [], [], [], [], []
+    for _ in range(setup.steps):
+        current = _with_weights(net, W)
+        x = dataset if setup.regime == "dataset" else torch.randn(
+            networks, setup.inputs, spec.d, generator=generator, dtype=dtype, device=device)
+        delta = attack(current, x, setup, generator)
+        W.requires_grad_(True)
+        value = adversarial_loss(_with_weights(net, W), x, delta, q)
+        (grad,) = torch.autograd.grad(value.sum(), W)
+        W = W.detach()
+        old_sq, g_sq = W.square().sum(dim=(-1, -2)), grad.square().sum(dim=(-1, -2))
+        sigma2.append(old_sq / spec.N)
+        loss.append(value.detach())
+        inner.append((W * grad).sum(dim=(-1, -2)))
+        grad_sq.append(g_sq)
+        jnorm.append(jacobian_norm(current))
+        W = W - setup.eta * grad
+        first.append((W.square().sum(dim=(-1, -2)) - old_sq - setup.eta**2 * g_sq) / (-2 * setup.eta))
+        if progress is not None:
+            progress(1)
+    trained = _with_weights(net, W)
+    sigma2.append(W.square().sum(dim=(-1, -2)) / spec.N)
+    jnorm.append(jacobian_norm(trained))
+    clean_grad["after"] = clean_gradient_norms(trained, task)
+    if setup.clean_steps:
+        clean_loss["after"] = train_clean(trained, task, setup.clean_steps, setup.clean_lr)
+
+    def stacked(values: list[torch.Tensor]) -> np.ndarray:
+        return torch.stack(values, dim=1).cpu().numpy()
+
+    return TrainingRun(setup, stacked(sigma2), stacked(loss), stacked(inner), stacked(first), stacked(grad_sq),
+                       stacked(jnorm), {k: v.cpu().numpy() for k, v in clean_grad.items()},
+                       {k: v.cpu().numpy() for k, v in clean_loss.items()}, time.perf_counter() - start)
