@@ -105,3 +105,20 @@ def test_figures_are_drawn_from_stored_data(tmp_path):
     assert {f"{stem}.{ext}" for stem in ("hist_entries", "depth_bound", "width_convergence")
             for ext in ("png", "pdf")} == set(files)
     assert all((tmp_path / f).stat().st_size > 1000 for f in files)
+
+
+@pytest.mark.slow
+def test_dynamics_run_draws_its_three_figures_and_states_its_regime_map(tmp_path):
+    tiny = ["--set", "dynamics.networks=4", "--set", "dynamics.map_widths=16", "--set", "dynamics.map_etas=0.002,0.05",
+            "--set", "dynamics.regimes=dataset", "--set", "dynamics.horizon=3", "--set", "dynamics.depths=2,4",
+            "--set", "dynamics.train_steps=2", "--set", "dynamics.N=16", "--set", "dynamics.inputs=4"]
+    run = runner.invoke(cli.app, ["run", "--only", "mf.dyn.ode.*,mf.dyn.trainability.*", *tiny, "--out", str(tmp_path)])
+    assert run.exit_code == 0, run.output
+    results = json.loads((tmp_path / "results.json").read_text())
+    stems = {"dynamics_trajectories", "dynamics_regime_map", "dynamics_gradients"}
+    assert {f"{s}.{e}" for s in stems for e in ("png", "pdf")} == set(results["metadata"]["figures"])
+    assert "hist_entries.png" not in results["metadata"]["figures"]  # no Theorem 4.1 claim ran
+    assert all((tmp_path / f).stat().st_size > 1000 for f in results["metadata"]["figures"])
+    ode = next(v for v in results["verdicts"] if v["claim_id"] == "mf.dyn.ode.vanilla")
+    assert "eta=0.002" in ode["notes"] and "eta=0.05" in ode["notes"]  # where it held and where it did not
+    assert len(results["figures_data"]["dynamics"]["regime_map"]) == 4

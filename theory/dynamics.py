@@ -112,8 +112,11 @@ def solution(arch: str, power: sp.Expr = L / 2, width_scaling: bool = True) -> s
             pieces.append((_initial_value(sp.Eq(r(t), expr)), cond))
         pieces.sort(key=lambda piece: piece[1].has(sp.Eq))  # Ne(L, 2) first, then the L = 2 branch
         return sp.Piecewise(*[(e, c) for e, c in pieces[:-1]], (pieces[-1][0], True))
-    pieces = [(_initial_value(sp.dsolve(_ode(arch, power, width_scaling, depth), r(t))), sp.Eq(L, depth))
-              for depth in EXPLICIT_RESIDUAL_DEPTHS]
+    pieces = []
+    for depth in EXPLICIT_RESIDUAL_DEPTHS:
+        solved = sp.dsolve(_ode(arch, power, width_scaling, depth), r(t))
+        explicit = isinstance(solved, sp.Eq) and solved.lhs == r(t)  # a planted exponent may leave it implicit
+        pieces.append((_initial_value(solved) if explicit else sp.nan, sp.Eq(L, depth)))
     return sp.Piecewise(*pieces, (sp.nan, True))
 
 

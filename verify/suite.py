@@ -252,6 +252,8 @@ class Suite:
         delta = bonferroni(self.profile.delta, len(configs))
         results = []
         for index, config in enumerate(configs):
+            if not np.isfinite(value(claim.rhs, config_values(config))):
+                raise ValueError(f"{claim.id}: the right-hand side is not a finite number at {describe(config)}")
             sample = self.sample(sampler, config, index)
             params = _evaluated(claim.params, config_values(config),
                                 skip=DESIGN_PARAMS if sampler.startswith("training") else ())

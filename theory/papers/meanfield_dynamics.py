@@ -34,7 +34,7 @@ def _claim(name: str, arch: str, quantity: str, lhs: str, latex: str, rhs: sp.Ex
            regime: str, provenance: str, comparison: str = "ratio", kind: str = "trajectory",
            **params) -> Claim:
     return Claim(id=f"mf.dyn.{name}.{arch}", paper=PAPER, place=PLACE, kind=kind, quantity=quantity,
-                 lhs=sp.Symbol(lhs), lhs_latex=latex, rhs=rhs, tolerance=tolerance, regime=regime,
+                 lhs=sp.Symbol(lhs), lhs_latex=latex, rhs=sp.piecewise_fold(rhs), tolerance=tolerance, regime=regime,
                  provenance=provenance, source=SOURCE, arch=arch, comparison=comparison,
                  params=tuple(params.items()))
 
