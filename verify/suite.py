@@ -153,7 +153,8 @@ def regime_map(results: list[ConfigResult]) -> list[str]:
     varying = [k for k in flats[0] if any(f.get(k) != flats[0][k] for f in flats)]
     out = []
     for status in Status:
-        where = [", ".join(f"{k}={f[k]}" for k in varying) for r, f in zip(results, flats) if r.status is status]
+        where = [", ".join(f"{k}={f[k]:.4g}" if isinstance(f[k], float) else f"{k}={f[k]}" for k in varying)
+                 for r, f in zip(results, flats) if r.status is status]
         if where:
             out.append(f"{status.value.lower()} at " + " | ".join(where))
     return out
