@@ -7,7 +7,7 @@ each input (weights frozen), then plain gradient descent on
 with delta_i held fixed (Danskin), W <- W - eta grad.  Two regimes: ``population`` draws fresh inputs every step;
 ``dataset`` trains on a fixed set of inputs per network (full batch).
 
-Every step records, per network and layer, sigma_l^2 = ||W_l||_F^2 / N, the loss, <W_l, grad_l>, ||grad_l||^2 and
+Every step records, per network and layer, sigma_l^2 = ||W_l||_F^2 / N, the loss, <W_l, grad_l> and
 the measured first-order change of ||W_l||_F^2 (the change minus eta^2 ||grad_l||^2, over -2 eta): the numbers
 the Euler identity and the variance ODE are judged on.  All arithmetic is float64.
 """
@@ -84,7 +84,6 @@ class TrainingRun:
     loss: np.ndarray  # (B, T) L_adv at the PGD perturbations
     inner: np.ndarray  # (B, T, L) <W_l, grad_l L_adv>
     first_order: np.ndarray  # (B, T, L) (||W_l'||^2 - ||W_l||^2 - eta^2 ||grad_l||^2) / (-2 eta)
-    grad_sq: np.ndarray  # (B, T, L) ||grad_l L_adv||_F^2
     jacobian_norm: np.ndarray  # (B, T + 1) ||J(x_probe)||_{p->q} (a certified lower end where not exact)
     clean_grad: dict  # "before" / "after" -> (B, L) ||grad_l of the clean-task loss||_F
     clean_loss: dict  # "before" / "after" -> (B, S + 1) clean-task loss while training clean from those weights
@@ -217,7 +216,7 @@ def train_adversarial(setup: TrainingSetup, networks: int, seed: int, device: st
     clean_grad = {"before": clean_gradient_norms(net, task)}
     clean_loss = {"before": train_clean(net, task, setup.clean_steps, setup.clean_lr)} if setup.clean_steps else {}
     W = net.W.detach().clone()
-    sigma2, loss, inner, first, grad_sq, jnorm = [], [], [], [], [], []
+    sigma2, loss, inner, first, jnorm = [], [], [], [], []
     for _ in range(setup.steps):
         current = _with_weights(net, W)
         x = dataset if setup.regime == "dataset" else torch.randn(
@@ -231,7 +230,6 @@ def train_adversarial(setup: TrainingSetup, networks: int, seed: int, device: st
         sigma2.append(old_sq / spec.N)
         loss.append(value.detach())
         inner.append((W * grad).sum(dim=(-1, -2)))
-        grad_sq.append(g_sq)
         jnorm.append(jacobian_norm(current))
         W = W - setup.eta * grad
         first.append((W.square().sum(dim=(-1, -2)) - old_sq - setup.eta**2 * g_sq) / (-2 * setup.eta))
@@ -247,6 +245,6 @@ def train_adversarial(setup: TrainingSetup, networks: int, seed: int, device: st
     def stacked(values: list[torch.Tensor]) -> np.ndarray:
         return torch.stack(values, dim=1).cpu().numpy()
 
-    return TrainingRun(setup, stacked(sigma2), stacked(loss), stacked(inner), stacked(first), stacked(grad_sq),
+    return TrainingRun(setup, stacked(sigma2), stacked(loss), stacked(inner), stacked(first),
                        stacked(jnorm), {k: v.cpu().numpy() for k, v in clean_grad.items()},
                        {k: v.cpu().numpy() for k, v in clean_loss.items()}, time.perf_counter() - start)

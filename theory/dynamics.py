@@ -57,8 +57,7 @@ def ode_rhs(arch: str, power: sp.Expr = L / 2, width_scaling: bool = True) -> sp
     rate = alpha * SIGMA_RATE * (1 if width_scaling else N) * euler_ratio(arch)
     rhs = rate.subs(L_adv, meanfield_loss(power)).subs(omega, omega_of(arch, stated=True))
     rhs = sp.simplify(rhs.subs(sigma_w2, rr / alpha))
-    constant = 2 * eta * eps * beta * alpha / (N if width_scaling else 1)
-    return sp.simplify(rhs / constant) * RATE_CONSTANT
+    return sp.simplify(rhs / rate_constant(width_scaling)) * RATE_CONSTANT
 
 
 def rate_constant(width_scaling: bool = True) -> sp.Expr:

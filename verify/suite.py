@@ -65,7 +65,7 @@ def describe(config) -> dict:
     return {"K": config[0], "d": config[1]}
 
 
-def _curve(function: sp.Lambda, values: dict) -> Callable[[np.ndarray], np.ndarray]:
+def curve(function: sp.Lambda, values: dict) -> Callable[[np.ndarray], np.ndarray]:
     """A SymPy Lambda of one variable as a numpy function, the configuration's other values substituted."""
     (variable,) = function.variables
     return np.vectorize(lambda x: value(function.expr, {**values, variable: float(x)}), otypes=[np.float64])
@@ -79,16 +79,17 @@ def _evaluated(params: tuple, values: dict, skip: tuple[str, ...] = ()) -> dict:
         if name in skip:
             continue
         if isinstance(param, sp.Lambda):
-            out[name] = _curve(param, values)
+            out[name] = curve(param, values)
         else:
             out[name] = value(param, values) if isinstance(param, sp.Basic) else param
     return out
 
 
-def check_config(claim: Claim, config, estimate: Estimate, delta: float, units: int) -> ConfigResult:
-    """Judge one claim at one configuration from its estimate."""
+def check_config(claim: Claim, config, estimate: Estimate, delta: float, units: int,
+                 theory: float | None = None) -> ConfigResult:
+    """Judge one claim at one configuration from its estimate (``theory``: the rhs there, if already known)."""
     values = config_values(config)
-    theory = value(claim.rhs, values)
+    theory = value(claim.rhs, values) if theory is None else theory
     tolerance = value(claim.tolerance, values)
     interval = estimate.interval(delta)
     p_value = estimate.p_value
@@ -253,14 +254,15 @@ class Suite:
         delta = bonferroni(self.profile.delta, len(configs))
         results = []
         for index, config in enumerate(configs):
-            if not np.isfinite(value(claim.rhs, config_values(config))):
+            theory = value(claim.rhs, config_values(config))
+            if not np.isfinite(theory):
                 raise ValueError(f"{claim.id}: the right-hand side is not a finite number at {describe(config)}")
             sample = self.sample(sampler, config, index)
             params = _evaluated(claim.params, config_values(config),
                                 skip=DESIGN_PARAMS if sampler.startswith("training") else ())
             estimate = estimator(sample, **params)
             units = sum(s.units for s in sample) if isinstance(sample, tuple) else sample.units
-            results.append(check_config(claim, config, estimate, delta, units))
+            results.append(check_config(claim, config, estimate, delta, units, theory))
         speaker = worst(results)
         return Verdict(
             claim_id=claim.id, status=combined_status(results), statistic=speaker.statistic,

@@ -96,11 +96,11 @@ def dynamics_data(runs: dict, verdicts: list, dynamics, delta: float) -> dict:
 
     ``runs`` maps each TrainingSetup to its TrainingRun (the suite's samples); designs not run are skipped.
     """
-    from theory.symbols import t
+    from verify.suite import curve
 
     out: dict = {"trajectories": [], "regime_map": [], "depths": []}
     for arch in ("vanilla", "residual"):
-        drop = REGISTRY[f"mf.dyn.ode.{arch}"].rhs
+        drop = dict(REGISTRY[f"mf.dyn.ode.{arch}"].params)["curve"]  # t -> the ODE's predicted drop
         for setup in dynamics.design("map", arch):
             run = runs.get(setup)
             if run is None:
@@ -112,7 +112,7 @@ def dynamics_data(runs: dict, verdicts: list, dynamics, delta: float) -> dict:
                 "arch": arch, "N": setup.spec.N, "eta": setup.eta, "eps": setup.eps, "regime": setup.regime,
                 "sigma_w2": setup.spec.sigma_w2,
                 "rows": _mean_rows(steps[1:], list(drops[:, 1:].T), delta, "t"),
-                "ode": [value(drop, {**setup.values(), t: float(s)}) for s in steps[1:]],
+                "ode": curve(drop, setup.values())(np.array(steps[1:], dtype=np.float64)).tolist(),
                 "loss_ratio": (run.loss.mean(axis=0) / run.loss[:, 0].mean()).tolist()})
         sweep = dynamics.design("depths", arch)[0]
         if all(setup in runs for setup in sweep):
