@@ -23,6 +23,7 @@ from typing import Callable
 import torch
 
 from numerics.opnorms import norm_order, vector_norm
+from numerics.random import Draws
 
 
 @dataclass(frozen=True)
@@ -65,34 +66,32 @@ def steepest_direction(grad: torch.Tensor, p: float) -> torch.Tensor:
     return torch.zeros_like(grad).scatter_(-1, index, 1.0) * torch.sign(grad)
 
 
-def random_in_ball(shape: tuple[int, ...], p: float, eps: float, generator: torch.Generator | None,
-                   dtype: torch.dtype, device) -> torch.Tensor:
+def random_in_ball(shape: tuple[int, ...], p: float, eps: float, draws: Draws, dtype: torch.dtype) -> torch.Tensor:
     """Random starting points inside the l_p ball (a random direction scaled to a random radius)."""
-    direction = torch.randn(shape, generator=generator, dtype=dtype, device=device)
+    direction = draws.standard_normal(shape, dtype)
     if p == 1:
-        direction = torch.sign(direction) * torch.empty(shape, dtype=dtype, device=device).exponential_(
-            generator=generator)
+        direction = torch.sign(direction) * draws.exponential(shape, dtype)
     direction = direction / vector_norm(direction, p).clamp(min=1e-300).unsqueeze(-1)
-    radius = torch.rand(shape[:-1], generator=generator, dtype=dtype, device=device).unsqueeze(-1)
+    radius = draws.uniform(shape[:-1], dtype).unsqueeze(-1)
     return direction * radius * eps
 
 
-def _targets(q: float, restarts: int, K: int, generator: torch.Generator | None, dtype: torch.dtype,
-             device) -> torch.Tensor:
+def _targets(q: float, restarts: int, K: int, draws: Draws, dtype: torch.dtype) -> torch.Tensor:
     """Linear functionals c_r in the unit q* ball, one per restart (rows), for the targeted phase."""
     if q == math.inf:
-        index = torch.arange(restarts, device=device) % K
-        sign = 1 - 2 * ((torch.arange(restarts, device=device) // K) % 2)
+        index = torch.arange(restarts, device=draws.device) % K
+        sign = 1 - 2 * ((torch.arange(restarts, device=draws.device) // K) % 2)
         return torch.nn.functional.one_hot(index, K).to(dtype) * sign[:, None].to(dtype)
-    c = torch.randn(restarts, K, generator=generator, dtype=dtype, device=device)
+    c = draws.standard_normal((restarts, K), dtype)
     return torch.sign(c) if q == 1 else c / vector_norm(c, 2).unsqueeze(-1)
 
 
 def pgd(f: Callable[[torch.Tensor], torch.Tensor], x: torch.Tensor, eps: float, p, q, steps: int = 40,
-        restarts: int = 16, generator: torch.Generator | None = None) -> AttackResult:
+        restarts: int = 16, *, draws: Draws) -> AttackResult:
     """Maximise ||f(x + eta) - f(x)||_q over ||eta||_p <= eps for a batch of B problems.
 
-    ``f`` maps (B, n, d) -> (B, n, K) with problem b using only row b (a NetworkBatch does), and ``x`` is (B, d).
+    ``f`` maps (B, n, d) -> (B, n, K) with problem b using only row b (a NetworkBatch does), and ``x`` is (B, d)
+    on ``draws.device``; the random starts and targets come from ``draws``.
     """
     p, q = norm_order(p), norm_order(q)
     if eps <= 0:
@@ -102,14 +101,14 @@ def pgd(f: Callable[[torch.Tensor], torch.Tensor], x: torch.Tensor, eps: float, 
     B, d = x.shape
     with torch.no_grad():
         base = f(x[:, None, :])  # (B, 1, K)
-    eta = random_in_ball((B, restarts, d), p, eps, generator, x.dtype, x.device)
+    eta = random_in_ball((B, restarts, d), p, eps, draws, x.dtype)
     if p == 1:
-        signs = torch.sign(torch.randn(restarts, generator=generator, dtype=x.dtype, device=x.device))
+        signs = draws.signs(restarts, x.dtype)
         vertices = torch.nn.functional.one_hot(torch.arange(restarts, device=x.device) % d, d).to(x.dtype)
         eta = (vertices * signs[:, None] * eps).expand(B, restarts, d).clone()
 
     K = base.shape[-1]
-    targets = _targets(q, restarts, K, generator, x.dtype, x.device)  # (restarts, K); row 0 unused
+    targets = _targets(q, restarts, K, draws, x.dtype)  # (restarts, K); row 0 unused
 
     def loss(e: torch.Tensor, targeted: bool = False) -> torch.Tensor:
         diff = f(x[:, None, :] + e) - base  # (B, restarts, K)

@@ -15,6 +15,8 @@ from dataclasses import dataclass
 
 import torch
 
+from numerics.random import Draws
+
 INF = math.inf
 ORDERS = (1, 2, INF)
 PAIRS = tuple((p, q) for p in ORDERS for q in ORDERS)
@@ -73,15 +75,14 @@ def _max_over_signs(M: torch.Tensor, r: float, chunk: int = 4096) -> torch.Tenso
     return best
 
 
-def _sign_search(M: torch.Tensor, r: float, restarts: int, iterations: int,
-                 generator: torch.Generator | None) -> torch.Tensor:
+def _sign_search(M: torch.Tensor, r: float, restarts: int, iterations: int, draws: Draws) -> torch.Tensor:
     """Lower bound of max_{s in {+-1}^n} ||M s||_r by sign (power-like) iterations from random starts.
 
     Each step moves s to the vertex maximising the linearisation <grad ||M s||_r, .>, which never decreases a
     convex objective; any s reached gives a valid lower bound.
     """
     shape = (*M.shape[:-2], restarts, M.shape[-1])
-    s = torch.randint(0, 2, shape, generator=generator, device=M.device).to(M.dtype) * 2 - 1
+    s = draws.signs(shape, M.dtype)
     Mr = M.unsqueeze(-3)  # (..., 1, m, n)
     best = torch.zeros(M.shape[:-2], dtype=M.dtype, device=M.device)
     for _ in range(iterations):
@@ -99,8 +100,8 @@ def _sign_search(M: torch.Tensor, r: float, restarts: int, iterations: int,
 
 
 def opnorm(A: torch.Tensor, p, q, max_vertices: int = 2**16, restarts: int = 32, iterations: int = 30,
-           generator: torch.Generator | None = None) -> OpNorm:
-    """||A||_{p->q} for A of shape (..., K, d)."""
+           draws: Draws | None = None) -> OpNorm:
+    """||A||_{p->q} for A of shape (..., K, d); ``draws`` seeds the sign search where enumeration is too large."""
     p, q = norm_order(p), norm_order(q)
     if A.dim() < 2:
         raise ValueError(f"A must have shape (..., K, d), got {tuple(A.shape)}")
@@ -118,7 +119,9 @@ def opnorm(A: torch.Tensor, p, q, max_vertices: int = 2**16, restarts: int = 32,
     side, (M, r) = min(sides.items(), key=lambda item: item[1][0].shape[-1])
     if 2 ** (M.shape[-1] - 1) <= max_vertices:
         return _exact(_max_over_signs(M, r), f"enumeration of 2^{M.shape[-1] - 1} sign vectors ({side} side)")
-    low = _sign_search(M, r, restarts, iterations, generator)
+    if draws is None:
+        raise ValueError(f"||A||_{p}->{q} at K={K}, d={d} needs a sign search: pass draws= for its random starts")
+    low = _sign_search(M, r, restarts, iterations, draws)
     return OpNorm(low, torch.maximum(low, _upper(A, p, q)), False, "sign search / norm-inequality sandwich")
 
 

@@ -78,15 +78,27 @@ def ks_two_sample_pvalue(x: np.ndarray, y: np.ndarray) -> float:
     return float(sst.ks_2samp(np.ravel(x), np.ravel(y)).pvalue)
 
 
-def rowwise_spearman(x: np.ndarray, y: np.ndarray) -> np.ndarray:
-    """Spearman rank correlation of x[b] and y[b] for every row b; x, y are (B, n) with n >= 2."""
-    if x.shape != y.shape or x.ndim != 2 or x.shape[1] < 2:
-        raise ValueError(f"x and y must be equal (B, n >= 2) arrays, got {x.shape} and {y.shape}")
-    rx = x.argsort(axis=1).argsort(axis=1).astype(np.float64)
-    ry = y.argsort(axis=1).argsort(axis=1).astype(np.float64)
-    rx -= rx.mean(axis=1, keepdims=True)
-    ry -= ry.mean(axis=1, keepdims=True)
-    return (rx * ry).sum(axis=1) / np.sqrt((rx**2).sum(axis=1) * (ry**2).sum(axis=1))
+def rank_correlation_moments(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, Callable[[np.ndarray], np.ndarray]]:
+    """Per-unit moments, and the function of their means that is the Spearman correlation across units.
+
+    x and y are (B, K): B independent units (networks), K paired columns (rows of J, entries of a).  Ranks are
+    taken across the units within each column; the statistic is the Pearson correlation of the ranks, averaged
+    over the columns.  Feeding the (B, 5K) moments to ``cluster_interval`` gives a jackknife over units with the
+    ranks held fixed, so dependent columns need no model.
+    """
+    x, y = np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64)
+    if x.shape != y.shape or x.ndim != 2 or x.shape[0] < 3:
+        raise ValueError(f"x and y must be equal (B >= 3, K) arrays, got {x.shape} and {y.shape}")
+    B, K = x.shape
+    rx = x.argsort(axis=0).argsort(axis=0) - (B - 1) / 2  # centred ranks: no cancellation in the variances
+    ry = y.argsort(axis=0).argsort(axis=0) - (B - 1) / 2
+    moments = np.concatenate([rx, ry, rx * rx, ry * ry, rx * ry], axis=1)
+
+    def combine(m: np.ndarray) -> np.ndarray:
+        mx, my, mxx, myy, mxy = np.moveaxis(m.reshape(*m.shape[:-1], 5, K), -2, 0)
+        return ((mxy - mx * my) / np.sqrt((mxx - mx**2) * (myy - my**2))).mean(axis=-1)
+
+    return moments, combine
 
 
 def bonferroni(delta: float, m: int) -> float:

@@ -1,10 +1,11 @@
 """Figures of a run, drawn from results.json's ``figures_data`` (matplotlib, PNG and PDF side by side).
 
-This module draws; every number it shows was computed by ``verify.sweeps`` and stored with the run.
+This module draws; every number it shows was computed by a paper's probe (``numerics.papers.<paper>``) and
+stored with the run.  Each paper's report module (``report/papers/<paper>.py``) maps its probes' names to
+drawing functions (``FIGURES``); ``draw_all`` dispatches to them.
 """
 from __future__ import annotations
 
-import math
 from pathlib import Path
 
 import matplotlib
@@ -12,175 +13,38 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
-STYLE = {"vanilla": "tab:blue", "residual": "tab:orange"}
 
-
-def _save(fig, out_dir: Path, stem: str) -> list[str]:
+def save(fig, out_dir: Path, stem: str) -> list[str]:
+    """``stem``.png and ``stem``.pdf in ``out_dir``; the file names."""
     names = []
     for suffix in ("png", "pdf"):
-        path = out_dir / f"{stem}.{suffix}"
+        path = Path(out_dir) / f"{stem}.{suffix}"
         fig.savefig(path, dpi=150, bbox_inches="tight")
         names.append(path.name)
     plt.close(fig)
     return names
 
 
-def _normal_density(x: float) -> float:
-    return math.exp(-x * x / 2) / math.sqrt(2 * math.pi)
-
-
-def histogram_figure(data: dict, out_dir: Path) -> list[str]:
-    """Standardized J and a entries against the N(0, 1) density, one row per architecture."""
-    archs = list(data)
-    fig, axes = plt.subplots(len(archs), 2, figsize=(9, 3.4 * len(archs)), squeeze=False, layout="constrained")
-    for row, arch in enumerate(archs):
-        hist = data[arch]["histograms"]
-        bins = hist["bins"]
-        centers = [(a + b) / 2 for a, b in zip(bins[:-1], bins[1:])]
-        width = bins[1] - bins[0]
-        grid = [bins[0] + i * (bins[-1] - bins[0]) / 400 for i in range(401)]
-        for col, (name, label) in enumerate((("J", r"$J_{ij}\,/\,\sqrt{\omega^L/d}$"),
-                                             ("a", r"$a_i\,/\,\sqrt{\mathrm{Var}_{\mathrm{theory}}\,a_i}$"))):
-            ax = axes[row][col]
-            entry = hist[name]
-            density = [c / (entry["n"] * width) for c in entry["counts"]]
-            ax.bar(centers, density, width=width, color=STYLE[arch], alpha=0.55, label=f"{arch}, n = {entry['n']:,}")
-            ax.plot(grid, [_normal_density(x) for x in grid], "k-", lw=1.2, label=r"$\mathcal{N}(0,1)$")
-            ax.set_xlabel(label)
-            ax.set_ylabel("density")
-            ax.set_ylim(0, 0.55)
-            ax.legend(fontsize=7, loc="upper left", frameon=False)
-    fig.suptitle("Theorem 4.1: entries of J and a, standardized by the predicted variance")
-    return _save(fig, out_dir, "hist_entries")
-
-
-def _errorbar(ax, rows: list[dict], x: str, y: str, **style) -> None:
+def errorbar(ax, rows: list[dict], x: str, y: str, **style) -> None:
     """Points rows[y] at rows[x] with their stored interval [ci_low, ci_high] as asymmetric error bars."""
     values = [r[y] for r in rows]
     err = [[r[y] - r["ci_low"] for r in rows], [r["ci_high"] - r[y] for r in rows]]
     ax.errorbar([r[x] for r in rows], values, yerr=err, capsize=3, **style)
 
 
-def depth_figure(data: dict, out_dir: Path) -> list[str]:
-    """E||J(x)||_{2->2} against depth, measured (with its interval) and mean-field, log scale."""
-    fig, ax = plt.subplots(figsize=(6, 4))
-    for arch, entry in data.items():
-        rows = entry["depth"]["rows"]
-        _errorbar(ax, rows, "L", "measured", fmt="o", color=STYLE[arch], label=f"{arch}: measured")
-        ax.plot([r["L"] for r in rows], [r["meanfield"] for r in rows], "-", color=STYLE[arch],
-                label=f"{arch}: mean field")
-    spec = next(iter(data.values()))["depth"]["spec"]
-    ax.set_yscale("log")
-    ax.set_xlabel("depth L")
-    ax.set_ylabel(r"$\mathbb{E}\,\|J(x)\|_{2\to2}$")
-    ax.set_title(f"Adversarial-loss scale vs depth (d={spec['d']}, K={spec['K']}, N={spec['N']})", fontsize=10)
-    ax.legend(fontsize=8)
-    return _save(fig, out_dir, "depth_bound")
+def drawers() -> dict:
+    """probe name -> draw(data, out_dir) -> file names, over every paper's report module."""
+    from report.papers import load_all
 
-
-def width_figure(data: dict, out_dir: Path) -> list[str]:
-    """Var J measured/theory against width, with the finite-width band 1 +- sqrt(L/N)."""
-    fig, ax = plt.subplots(figsize=(6, 4))
-    for arch, entry in data.items():
-        _errorbar(ax, entry["width"]["rows"], "N", "ratio", fmt="o-", color=STYLE[arch], label=arch)
-    rows = next(iter(data.values()))["width"]["rows"]
-    N = [r["N"] for r in rows]
-    ax.fill_between(N, [1 - r["tolerance"] for r in rows], [1 + r["tolerance"] for r in rows], color="0.85",
-                    label=r"tolerance $1\pm\sqrt{L/N}$")
-    ax.axhline(1.0, color="k", lw=0.8)
-    ax.set_xscale("log", base=2)
-    ax.set_xlabel("width N")
-    ax.set_ylabel(r"$\mathrm{Var}\,J_{ij}$ measured / $\omega^L/d$")
-    ax.set_title("Finite-width convergence (L = 4)", fontsize=10)
-    ax.legend(fontsize=8)
-    return _save(fig, out_dir, "width_convergence")
-
-
-STATUS_COLOR = {"HOLDS": "tab:green", "INCONCLUSIVE": "tab:olive", "VIOLATED": "tab:red"}
-REGIME_MARKER = {"population": "o", "dataset": "s"}
-
-
-def trajectory_figure(data: dict, out_dir: Path) -> list[str]:
-    """sigma_w^2 - sigma^2(t), measured (interval band) against the ODE (dashed), per architecture and regime."""
-    archs = list(dict.fromkeys(r["arch"] for r in data["trajectories"]))
-    regimes = list(dict.fromkeys(r["regime"] for r in data["trajectories"]))
-    fig, axes = plt.subplots(len(archs), len(regimes), figsize=(5.2 * len(regimes), 3.8 * len(archs)),
-                             squeeze=False, layout="constrained")
-    colors = plt.rcParams["axes.prop_cycle"].by_key()["color"]
-    for row, arch in enumerate(archs):
-        for col, regime in enumerate(regimes):
-            ax = axes[row][col]
-            entries = [r for r in data["trajectories"] if r["arch"] == arch and r["regime"] == regime]
-            for i, entry in enumerate(entries):
-                ts = [r["t"] for r in entry["rows"]]
-                color = colors[i % len(colors)]
-                label = rf"N={entry['N']}, $\eta\epsilon$={entry['eta'] * entry['eps']:g}"
-                ax.plot(ts, [r["mean"] for r in entry["rows"]], "-", color=color, label=label)
-                ax.fill_between(ts, [max(r["ci_low"], 1e-12) for r in entry["rows"]],
-                                [r["ci_high"] for r in entry["rows"]], color=color, alpha=0.2)
-                ax.plot(ts, entry["ode"], "--", color=color)
-            ax.set_yscale("log")
-            ax.set_xlabel("step t")
-            ax.set_ylabel(r"$\sigma_w^2 - \sigma^2(t)$")
-            ax.set_title(f"{arch}, {regime} (dashed: ODE)", fontsize=10)
-            ax.legend(fontsize=7)
-    return _save(fig, out_dir, "dynamics_trajectories")
-
-
-def regime_map_figure(data: dict, out_dir: Path) -> list[str]:
-    """Where the ODE held: each configuration at (eta eps, N), coloured by verdict, labelled with T*/horizon."""
-    archs = list(dict.fromkeys(r["arch"] for r in data["regime_map"]))
-    fig, axes = plt.subplots(1, len(archs), figsize=(5.2 * len(archs), 4), squeeze=False, layout="constrained")
-    for ax, arch in zip(axes[0], archs):
-        for entry in (r for r in data["regime_map"] if r["arch"] == arch):
-            shift = 1.08 if entry["regime"] == "dataset" else 1 / 1.08  # side by side, not on top
-            x = entry["eta_eps"] * shift
-            ax.scatter(x, entry["N"], s=120, marker=REGIME_MARKER.get(entry["regime"], "o"),
-                       color=STATUS_COLOR.get(entry["status"], "0.5"), edgecolor="k")
-            below = entry["regime"] == "dataset"  # population labelled above the marker, dataset below
-            ax.annotate(f"T*={entry['t_star']}/{entry['horizon']}\nx{entry['ratio']:.2f}", (x, entry["N"]),
-                        textcoords="offset points", xytext=(0, -26 if below else 10), ha="center", fontsize=7)
-        ax.set_xscale("log")
-        ax.set_yscale("log", base=2)
-        ax.margins(0.35)
-        ax.set_xlabel(r"$\eta\,\epsilon$")
-        ax.set_ylabel("width N")
-        ax.set_title(f"{arch}: ODE vs simulation at the horizon", fontsize=10)
-    handles = [plt.Line2D([], [], marker="o", ls="", color=c, markeredgecolor="k", label=s)
-               for s, c in STATUS_COLOR.items()]
-    handles += [plt.Line2D([], [], marker=m, ls="", color="w", markeredgecolor="k", label=r)
-                for r, m in REGIME_MARKER.items()]
-    fig.legend(handles=handles, fontsize=7, loc="outside right center")
-    return _save(fig, out_dir, "dynamics_regime_map")
-
-
-def gradient_depth_figure(data: dict, out_dir: Path) -> list[str]:
-    """||grad_{W_1}|| of the clean task against depth, before and after adversarial training, per architecture."""
-    fig, ax = plt.subplots(figsize=(6, 4))
-    for entry in data["depths"]:
-        color = STYLE[entry["arch"]]
-        _errorbar(ax, entry["before"], "L", "mean", fmt="o--", color=color, alpha=0.6,
-                  label=f"{entry['arch']}: at initialisation")
-        _errorbar(ax, entry["after"], "L", "mean", fmt="o-", color=color, label=f"{entry['arch']}: after adv. training")
-    ax.set_yscale("log")
-    ax.set_xlabel("depth L")
-    ax.set_ylabel(r"$\|\nabla_{W_1} \ell_{clean}\|_F$")
-    ax.set_title("Trainability: clean-task gradient vs depth", fontsize=10)
-    ax.legend(fontsize=8)
-    return _save(fig, out_dir, "dynamics_gradients")
+    return {name: draw for module in load_all().values() for name, draw in module.FIGURES.items()}
 
 
 def draw_all(figures_data: dict, out_dir: Path) -> list[str]:
-    """Every figure whose data the run stored (Theorem 4.1 per architecture, and ``dynamics``) into ``out_dir``."""
+    """Every figure whose data the run stored (keyed by probe name) into ``out_dir``; the file names."""
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    theorem = {arch: entry for arch, entry in figures_data.items() if arch != "dynamics"}
-    files = []
-    if theorem:
-        files += [*histogram_figure(theorem, out_dir), *depth_figure(theorem, out_dir), *width_figure(theorem, out_dir)]
-    dynamics = figures_data.get("dynamics", {})
-    for key, draw in (("trajectories", trajectory_figure), ("regime_map", regime_map_figure),
-                      ("depths", gradient_depth_figure)):
-        if dynamics.get(key):
-            files += draw(dynamics, out_dir)
-    return files
+    known = drawers()
+    missing = [name for name in figures_data if name not in known]
+    if missing:
+        raise KeyError(f"no report module draws the figure data {missing[0]!r}")
+    return [file for name, data in figures_data.items() if data for file in known[name](data, out_dir)]

@@ -1,7 +1,9 @@
 """``derivations.tex`` from the theory objects themselves (jinja2 templates), and its compilation to PDF.
 
 Every formula is printed by ``TheoryPrinter`` from the SymPy objects in ``theory``; every number comes from a
-results file.  Nothing here is typed by hand, so changing a theory expression changes the document.
+results file.  Nothing here is typed by hand, so changing a theory expression changes the document.  Each
+paper's derivations block comes from its report module (``report/papers/<paper>.py``), rendered from its own
+template (``templates/papers/<paper>.tex.j2``).
 """
 from __future__ import annotations
 
@@ -15,10 +17,8 @@ import sympy as sp
 from sympy.printing.latex import LatexPrinter
 
 from theory.claims import Registry
-from theory.network import ACTIVATION, ALPHA, ARCHITECTURES, OMEGA, SLOPE
-from theory.norms import PAIRS, SEED_BETA, beta_chevet, beta_leading, chevet, pair_name
-from theory.recursions import RECURSIONS, layer_gain, q
-from theory.symbols import LATEX_NAMES, alpha, l, omega
+from theory.papers import discover
+from theory.symbols import LATEX_NAMES
 
 TEMPLATES = Path(__file__).parent / "templates"
 
@@ -43,7 +43,7 @@ def escape(text) -> str:
     return "".join(_SPECIAL.get(ch, ch) for ch in str(text))
 
 
-def _environment() -> jinja2.Environment:
+def environment() -> jinja2.Environment:
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(TEMPLATES), block_start_string=r"\BLOCK{", block_end_string="}",
         variable_start_string=r"\VAR{", variable_end_string="}", comment_start_string=r"\#{",
@@ -54,24 +54,12 @@ def _environment() -> jinja2.Environment:
     return env
 
 
-def derivations(registry: Registry) -> dict:
-    """The solving steps SymPy performs, as LaTeX: alpha, omega per architecture, the recursions, beta."""
-    recursions = []
-    for name, rec in RECURSIONS.items():
-        recursions.append({
-            "name": name, "recurrence": tex(rec.recurrence), "initial": tex(sp.Eq(q(0), rec.initial)),
-            "solved": tex(sp.Eq(q(sp.Symbol("L")), rec.solve())), "stated": tex(rec.stated),
-            "closed": tex(rec.closed_form()), "agrees": rec.agrees(),
-            "per_arch": [{"arch": arch, "agrees": rec.agrees({omega: OMEGA[arch], alpha: ALPHA})}
-                         for arch in ARCHITECTURES],
-        })
-    gains = [{"arch": arch, "gain": tex(layer_gain(arch)), "omega": tex(OMEGA[arch]),
-              "equal": sp.simplify(layer_gain(arch) - OMEGA[arch]) == 0} for arch in ARCHITECTURES]
-    betas = [{"pair": f"{tex(p)} \\to {tex(q_)}", "name": pair_name(p, q_), "chevet": tex(chevet(p, q_)),
-              "beta": tex(beta_chevet(p, q_)), "leading": tex(beta_leading(p, q_)),
-              "seed": tex(SEED_BETA[(p, q_)]) if (p, q_) in SEED_BETA else None} for p, q_ in PAIRS]
-    return {"activation": tex(ACTIVATION), "slope": tex(SLOPE), "alpha": tex(ALPHA), "gains": gains,
-            "recursions": recursions, "betas": betas, "layer": tex(l)}
+def derivation_blocks(env: jinja2.Environment | None = None) -> list[str]:
+    """Each paper's derivations as LaTeX, in paper order (its report module's ``derivations(env)``)."""
+    from report.papers import load_all
+
+    env = env or environment()
+    return [module.derivations(env) for module in load_all().values() if hasattr(module, "derivations")]
 
 
 def claims_by_place(registry: Registry) -> list[dict]:
@@ -93,10 +81,12 @@ def claims_by_place(registry: Registry) -> list[dict]:
 
 def render(registry: Registry, results: dict | None = None, figures: list[str] | None = None) -> str:
     """The text of derivations.tex."""
-    template = _environment().get_template("derivations.tex.j2")
+    env = environment()
+    template = env.get_template("derivations.tex.j2")
     verdicts = (results or {}).get("verdicts", [])
     return template.render(
-        generated=datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"), derivations=derivations(registry),
+        generated=datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"), blocks=derivation_blocks(env),
+        papers=list(discover().values()),
         groups=claims_by_place(registry), results=results, verdicts=verdicts,
         figures=[f for f in (figures or []) if f.endswith(".pdf")],
         metadata=(results or {}).get("metadata", {}))

@@ -6,8 +6,10 @@ import math
 
 import torch
 
-from numerics.montecarlo import auto_chunk, sample_jacobians
-from theory.network import NetworkSpec
+from numerics.papers.meanfield import samples
+from numerics.papers.meanfield.samples import auto_chunk, sample_jacobians
+from numerics.random import Draws
+from theory.papers.meanfield.network import NetworkSpec
 from verify.bench import run_bench
 
 
@@ -24,19 +26,20 @@ def test_bench_produces_every_figure_and_the_baseline_agrees():
     assert len(result.rows()) == 6
 
 
-def test_auto_chunk_fits_the_budget():
+def test_auto_chunk_fits_the_budget(monkeypatch):
     spec = NetworkSpec("vanilla", d=1000, K=1, N=5000, L=10, sigma_w2=2.0, sigma_b2=0.01)
     assert auto_chunk(spec, 2, torch.float32, "cpu", 256) == 1  # a 1 GB network never shares a 1 GiB budget
     small = NetworkSpec("vanilla", d=8, K=4, N=64, L=2, sigma_w2=2.0, sigma_b2=0.01)
     assert auto_chunk(small, 2, torch.float64, "cpu", 100) == 100
-    assert 1 < auto_chunk(small, 2, torch.float64, "cpu", 10**9, cpu_budget_bytes=2**20) < 10**9
+    monkeypatch.setattr(samples, "memory_budget", lambda device: 2**20)
+    assert 1 < auto_chunk(small, 2, torch.float64, "cpu", 10**9) < 10**9
 
 
 def test_auto_chunked_and_float32_samples():
     spec = NetworkSpec("residual", d=4, K=3, N=32, L=2, sigma_w2=1.0, sigma_b2=0.1)
-    auto = sample_jacobians(spec, 10, (1.0, 10.0), seed=3, chunk=0)
-    fixed = sample_jacobians(spec, 10, (1.0, 10.0), seed=3, chunk=10)
-    assert (auto.J == fixed.J).all()  # chunk=0 fits all ten networks in one chunk here
-    fast = sample_jacobians(spec, 10, (1.0, 10.0), seed=3, chunk=10, dtype=torch.float32)
+    auto = sample_jacobians(spec, 10, (1.0, 10.0), Draws(3), chunk=0)
+    fixed = sample_jacobians(spec, 10, (1.0, 10.0), Draws(3), chunk=3)
+    assert (auto.J == fixed.J).all()  # networks do not depend on the chunk size
+    fast = sample_jacobians(spec, 10, (1.0, 10.0), Draws(3), chunk=10, dtype=torch.float32)
     assert fast.J.dtype == "float32"
     torch.testing.assert_close(torch.from_numpy(fast.J).double(), torch.from_numpy(fixed.J), rtol=1e-4, atol=1e-5)

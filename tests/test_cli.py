@@ -32,10 +32,12 @@ def run_module(*args: str) -> subprocess.CompletedProcess:
     (["run", "--set", "N=abc"], "N must be an integer"),
     (["run", "--set", "networks=1"], "networks must be >= 2"),
     (["run", "--set", "bogus=1"], "unknown setting 'bogus'"),
-    (["run", "--device", "tpu"], "--device must be auto, cpu or cuda"),
+    (["run", "--device", "tpu"], "--device must be auto, cpu, cuda or cuda:<index>"),
+    (["run", "--seed", "-1"], "a seed must be an integer in [0, 2^63)"),
+    (["run", "--executor", "dask"], "--executor must be local or ray"),
     (["claims", "--only", "nosuch"], "no claim matches"),
     (["bench", "--dtype", "float16"], "--dtype must be float64 or float32"),
-    (["bench", "--device", "tpu"], "--device must be auto, cpu or cuda"),
+    (["bench", "--device", "tpu"], "--device must be auto, cpu, cuda or cuda:<index>"),
     (["run", "--set", "dtype=float16"], "dtype must be float32 or float64"),
 ])
 def test_bad_usage_exits_2_with_one_line(args, fragment):
@@ -95,30 +97,30 @@ def test_run_writes_valid_results_and_is_reproducible(tmp_path):
 def test_strict_exits_1_when_a_claim_is_violated(tmp_path, monkeypatch):
     from verify.verdict import Status
 
-    original = Suite.check
+    original = Suite._judge
 
-    def violated(self, claim):
-        verdict = original(self, claim)
+    def violated(self, *args):
+        verdict = original(self, *args)
         verdict.status = Status.VIOLATED
         return verdict
 
-    monkeypatch.setattr(Suite, "check", violated)
+    monkeypatch.setattr(Suite, "_judge", violated)
     args = ["run", "--only", "mf.thm4_1.jacobian_variance.vanilla", *TINY, "--out", str(tmp_path)]
     assert atv(*args).exit_code == 0
     assert atv(*args, "--strict").exit_code == 1
 
 
 def test_interrupted_run_keeps_finished_verdicts(tmp_path, monkeypatch):
-    original = Suite.check
+    original = Suite._judge
     calls = {"n": 0}
 
-    def interrupt_second(self, claim):
+    def interrupt_second(self, *args):
         calls["n"] += 1
         if calls["n"] == 2:
             raise KeyboardInterrupt
-        return original(self, claim)
+        return original(self, *args)
 
-    monkeypatch.setattr(Suite, "check", interrupt_second)
+    monkeypatch.setattr(Suite, "_judge", interrupt_second)
     result = atv("run", "--only", "mf.thm4_1.*.vanilla", *TINY, "--out", str(tmp_path))
     assert result.exit_code == 130
     data = json.loads((tmp_path / "results.json").read_text())

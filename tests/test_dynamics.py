@@ -11,15 +11,17 @@ import sympy as sp
 import torch
 from scipy.integrate import solve_ivp
 
-from numerics.evaluate import value
-from numerics.jacobian import jacobian_and_bias
-from numerics.networks import sample_networks
-from numerics.training import TrainingSetup, adversarial_loss, attack, train_adversarial
-from theory import dynamics as dyn
-from theory.network import NetworkSpec
-from theory.papers import meanfield_dynamics as mfd
+from numerics.backends import value
+from numerics.papers.meanfield.jacobian import jacobian_and_bias
+from numerics.papers.meanfield.networks import sample_networks
+from numerics.papers.meanfield.training import TrainingSetup, adversarial_loss, attack, train_adversarial
+from theory.papers.meanfield import dynamics as dyn
+from theory.papers.meanfield.network import NetworkSpec
+from theory.papers.meanfield import dynamics_claims as mfd
 from theory.symbols import L, N, eps, eta, r0, t
-from verify.profiles import DynamicsSettings, get_profile
+from numerics.papers.meanfield.experiments import DynamicsSettings
+from numerics.random import Draws
+from verify.profiles import get_profile
 from verify.suite import Suite
 from verify.verdict import Status
 
@@ -90,7 +92,7 @@ def _setup(arch: str, bias: float = 0.0, **changes) -> TrainingSetup:
 
 def test_euler_identity_is_exact_for_bias_free_vanilla_networks_in_both_regimes():
     for regime in ("population", "dataset"):
-        run = train_adversarial(_setup("vanilla", regime=regime), networks=3, seed=1)
+        run = train_adversarial(_setup("vanilla", regime=regime), 3, Draws(1))
         np.testing.assert_allclose(run.first_order / run.loss[..., None], 1.0, rtol=1e-9)
         np.testing.assert_allclose(run.inner / run.loss[..., None], 1.0, rtol=1e-9)
 
@@ -98,19 +100,19 @@ def test_euler_identity_is_exact_for_bias_free_vanilla_networks_in_both_regimes(
 @pytest.mark.parametrize("arch, bias", [("residual", 0.0), ("vanilla", 0.5)])
 def test_planted_euler_identity_fails_with_a_skip_or_a_bias(arch, bias):
     """The identity's twin: the same measurement on networks that are not degree-1 homogeneous in W_l."""
-    run = train_adversarial(_setup(arch, bias=bias), networks=3, seed=1)
+    run = train_adversarial(_setup(arch, bias=bias), 3, Draws(1))
     assert np.abs(run.first_order / run.loss[..., None] - 1).max() > 1e-3
 
 
 def test_training_is_seeded_and_the_attack_reaches_the_linear_optimum():
-    a = train_adversarial(_setup("residual"), networks=2, seed=5)
-    b = train_adversarial(_setup("residual"), networks=2, seed=5)
+    a = train_adversarial(_setup("residual"), 2, Draws(5))
+    b = train_adversarial(_setup("residual"), 2, Draws(5))
     np.testing.assert_array_equal(a.sigma2, b.sigma2)
     spec = NetworkSpec("vanilla", d=8, K=1, N=32, L=2, sigma_w2=2.0, sigma_b2=0.0)
-    net = sample_networks(spec, 3, torch.Generator().manual_seed(0))
+    net = sample_networks(spec, 3, Draws(0))
     x = torch.randn(3, 4, 8, generator=torch.Generator().manual_seed(1), dtype=torch.float64) * 10
     setup = TrainingSetup(spec, eta=0.1, eps=0.01, steps=1, inputs=4, pgd_steps=3)
-    delta = attack(net, x, setup, torch.Generator().manual_seed(2))
+    delta = attack(net, x, setup, Draws(2))
     J, _ = jacobian_and_bias(net, x)  # a small ball crosses few kinks: L_adv ~ eps ||J(x)||_2 to within 1%
     expected = setup.eps * J[..., 0, :].norm(dim=-1).mean(dim=1)
     torch.testing.assert_close(adversarial_loss(net, x, delta, 2.0), expected, rtol=1e-2, atol=0)
@@ -130,8 +132,12 @@ TINY = DynamicsSettings(networks=48, N=64, map_widths=(64,), map_etas=(0.002,), 
 
 @pytest.fixture(scope="module")
 def suite():
-    profile = dataclasses.replace(get_profile("quick"), dynamics=TINY)
-    return Suite(profile, seed=0, device="cpu")
+    return Suite(with_dynamics(TINY), seed=0, device="cpu", keep_samples=True)
+
+
+def with_dynamics(settings: DynamicsSettings):
+    profile = get_profile("quick")
+    return dataclasses.replace(profile, sections={**profile.sections, "meanfield.dynamics": settings})
 
 
 @pytest.mark.slow
@@ -139,7 +145,7 @@ def suite():
 def test_ode_holds_early_and_planted_twins_with_exponent_L_or_without_one_over_N_are_violated(arch, depth):
     """At L = 4 the residual twin with exponent L has only an implicit solution (nan: refused), so the residual
     exponent twin is judged at L = 2, where dsolve solves both."""
-    suite = Suite(dataclasses.replace(get_profile("quick"), dynamics=dataclasses.replace(TINY, L=depth)), 0, "cpu")
+    suite = Suite(with_dynamics(dataclasses.replace(TINY, L=depth)), 0, "cpu", keep_samples=True)
     assert suite.check(mfd.ode(arch)).status is Status.HOLDS
     assert suite.check(mfd.ode(arch, width_scaling=False)).status is Status.VIOLATED
     if arch == "vanilla" or depth == 2:

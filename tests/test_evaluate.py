@@ -11,9 +11,9 @@ import torch
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from numerics.evaluate import BACKENDS, evaluate, lambdify, log_space, log_value, value
-from theory.papers.meanfield import CLAIMS
-from theory.recursions import BIAS
+from numerics.backends import BACKENDS, evaluate, lambdify, log_space, log_value, value
+from theory.papers.meanfield.claims import CLAIMS
+from theory.papers.meanfield.recursions import BIAS
 from theory.symbols import K, L, N, alpha, d, omega, sigma_b2, sigma_w2, u, v
 
 #: every claim expression that all three backends can evaluate (integral forms are for mpmath alone)

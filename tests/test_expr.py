@@ -8,8 +8,9 @@ import time
 import pytest
 import sympy as sp
 
-from theory.network import ALPHA, OMEGA
+from theory.papers.meanfield.network import ALPHA, OMEGA
 from theory.symbols import K, L, d, eps
+from theory.papers.meanfield.bounds import SYMBOLS, VOCABULARY
 from verify.expr import MAX_LENGTH, ExpressionError, parse, parse_bound
 
 ATTACKS = {
@@ -40,18 +41,18 @@ ATTACKS = {
 def test_attacks_are_refused_quickly_with_one_sentence(name):
     start = time.perf_counter()
     with pytest.raises(ExpressionError) as info:
-        parse(ATTACKS[name])
+        parse(ATTACKS[name], SYMBOLS)
     assert time.perf_counter() - start < 1.0  # refused before any expensive arithmetic
     assert "\n" not in str(info.value)
 
 
 def test_refusal_names_the_offending_token():
     with pytest.raises(ExpressionError, match="'open'"):
-        parse("sqrt(d) + open")
+        parse("sqrt(d) + open", SYMBOLS)
     with pytest.raises(ExpressionError, match="d.__class__"):
-        parse("1 + d.__class__")
+        parse("1 + d.__class__", SYMBOLS)
     with pytest.raises(ExpressionError, match=str(MAX_LENGTH)):
-        parse("d" * (MAX_LENGTH + 1))
+        parse("d" * (MAX_LENGTH + 1), SYMBOLS)
 
 
 def test_injection_through_the_cli_executes_nothing(tmp_path):
@@ -65,13 +66,16 @@ def test_injection_through_the_cli_executes_nothing(tmp_path):
 
 
 def test_allowed_expressions_build_the_right_sympy():
-    assert parse("eps*(1 + sqrt(K/d))") == eps * (1 + sp.sqrt(K / d))
-    assert parse("Max(d, K) - Min(1, 2) + gamma(3) + pi + exp(0) + log(1)") == sp.Max(d, K) - 1 + 2 + sp.pi + 1
-    assert parse("2**-3") == sp.Rational(1, 8)
-    assert parse("-d + +K") == K - d
+    assert parse("eps*(1 + sqrt(K/d))", SYMBOLS) == eps * (1 + sp.sqrt(K / d))
+    assert parse("Max(d, K) - Min(1, 2) + gamma(3) + pi + exp(0) + log(1)", SYMBOLS) == \
+        sp.Max(d, K) - 1 + 2 + sp.pi + 1
+    assert parse("2**-3", SYMBOLS) == sp.Rational(1, 8)
+    assert parse("-d + +K", SYMBOLS) == K - d
+    with pytest.raises(ExpressionError, match="'omega'"):  # a paper's vocabulary decides which names exist
+        parse("omega", {"d": d})
 
 
 def test_alpha_and_omega_expand_per_architecture():
     text = "sqrt(omega**L) * alpha"
     for arch in ("vanilla", "residual"):
-        assert sp.simplify(parse_bound(text, arch) - sp.sqrt(OMEGA[arch] ** L) * ALPHA) == 0
+        assert sp.simplify(parse_bound(text, VOCABULARY, arch) - sp.sqrt(OMEGA[arch] ** L) * ALPHA) == 0

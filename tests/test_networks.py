@@ -8,10 +8,11 @@ import torch
 from hypothesis import given
 from hypothesis import strategies as st
 
-from numerics.jacobian import jacobian_and_bias, jacobian_autograd, jacobian_finite_difference
-from numerics.montecarlo import fixed_inputs, sample_jacobians
-from numerics.networks import sample_networks
-from theory.network import ARCHITECTURES, NetworkSpec
+from numerics.papers.meanfield.jacobian import jacobian_and_bias, jacobian_autograd, jacobian_finite_difference
+from numerics.papers.meanfield.samples import fixed_inputs, sample_jacobians
+from numerics.papers.meanfield.networks import sample_networks
+from numerics.random import Draws
+from theory.papers.meanfield.network import ARCHITECTURES, NetworkSpec
 
 
 @st.composite
@@ -24,8 +25,8 @@ def small_specs(draw):
 
 
 def _net_and_inputs(spec: NetworkSpec, seed: int, B: int = 3, n: int = 4):
-    g = torch.Generator().manual_seed(seed)
-    return sample_networks(spec, B, g), torch.randn(n, spec.d, generator=g, dtype=torch.float64)
+    draws = Draws(seed)
+    return sample_networks(spec, B, draws), draws.child("inputs").standard_normal((n, spec.d))
 
 
 def _reference_forward(net, x):
@@ -79,7 +80,7 @@ def test_planted_error_in_jacobian_is_caught_by_finite_differences():
 
 def test_weights_have_the_stated_variances():
     spec = NetworkSpec("vanilla", d=50, K=20, N=200, L=3, sigma_w2=2.5, sigma_b2=0.3)
-    net = sample_networks(spec, 8, torch.Generator().manual_seed(0))
+    net = sample_networks(spec, 8, Draws(0))
     for tensor, variance in ((net.P_in, 1 / spec.d), (net.W, spec.sigma_w2 / spec.N), (net.b, spec.sigma_b2),
                              (net.P_out, 1 / spec.N)):
         n = tensor.numel()
@@ -90,36 +91,37 @@ def test_weights_have_the_stated_variances():
 
 def test_same_seed_same_sample_and_other_seed_differs():
     spec = NetworkSpec("residual", d=4, K=3, N=16, L=2, sigma_w2=1.0, sigma_b2=0.1)
-    first = sample_jacobians(spec, 6, (1.0, 10.0), seed=11, chunk=4)
-    again = sample_jacobians(spec, 6, (1.0, 10.0), seed=11, chunk=4)
-    other = sample_jacobians(spec, 6, (1.0, 10.0), seed=12, chunk=4)
+    first = sample_jacobians(spec, 6, (1.0, 10.0), Draws(11), chunk=4)
+    again = sample_jacobians(spec, 6, (1.0, 10.0), Draws(11), chunk=4)
+    other = sample_jacobians(spec, 6, (1.0, 10.0), Draws(12), chunk=4)
     assert (first.J == again.J).all() and (first.a == again.a).all()
     assert not (first.J == other.J).all()
     assert first.input_norms == pytest.approx((2.0, 20.0))
 
 
+def test_networks_do_not_depend_on_chunking_or_on_how_many_are_drawn():
+    """Each network has its own stream: chunk sizes (e.g. from a memory budget) and run sizes change nothing."""
+    spec = NetworkSpec("vanilla", d=5, K=2, N=16, L=2, sigma_w2=2.0, sigma_b2=0.1)
+    whole = sample_jacobians(spec, 6, (1.0, 10.0), Draws(3), chunk=6)
+    chunked = sample_jacobians(spec, 6, (1.0, 10.0), Draws(3), chunk=4)
+    prefix = sample_jacobians(spec, 4, (1.0, 10.0), Draws(3), chunk=1)
+    assert (whole.J == chunked.J).all() and (whole.a == chunked.a).all()
+    assert (whole.J[:4] == prefix.J).all()
+
+
 def test_inputs_have_the_requested_norms():
-    x = fixed_inputs(25, (0.5, 3.0), torch.Generator().manual_seed(0))
+    x = fixed_inputs(25, (0.5, 3.0), Draws(0))
     torch.testing.assert_close(x.norm(dim=1), torch.tensor([2.5, 15.0], dtype=torch.float64))
 
 
 def test_bad_input_shape_and_sizes_are_refused():
     spec = NetworkSpec("vanilla", d=4, K=2, N=8, L=1, sigma_w2=1.0, sigma_b2=0.1)
-    net = sample_networks(spec, 2, torch.Generator().manual_seed(0))
+    net = sample_networks(spec, 2, Draws(0))
     with pytest.raises(ValueError, match="d=4"):
         net(torch.zeros(3, 5))
     with pytest.raises(ValueError, match="B"):
-        sample_networks(spec, 0, torch.Generator())
+        sample_networks(spec, 0, Draws(0))
     with pytest.raises(ValueError, match="networks"):
-        sample_jacobians(spec, 1, (1.0, 2.0), seed=0)
+        sample_jacobians(spec, 1, (1.0, 2.0), Draws(0))
 
 
-@pytest.mark.skipif(not torch.cuda.is_available(), reason="no CUDA device on this machine")
-def test_cuda_path_matches_cpu_statistics():
-    spec = NetworkSpec("vanilla", d=8, K=4, N=64, L=2, sigma_w2=2.0, sigma_b2=0.1)
-    gpu = sample_jacobians(spec, 4, (1.0, 10.0), seed=0, device="cuda")
-    net = sample_networks(spec, 2, torch.Generator(device="cuda").manual_seed(0), device="cuda")
-    x = torch.randn(3, 8, dtype=torch.float64, device="cuda")
-    J, _ = jacobian_and_bias(net, x)
-    torch.testing.assert_close(J, jacobian_autograd(net, x))
-    assert gpu.J.shape == (4, 2, 4, 8)

@@ -5,8 +5,8 @@ import numpy as np
 import pytest
 import sympy as sp
 
-from numerics.evaluate import value
-from theory.norms import (PAIRS, beta_chevet, beta_leading, dual, gaussian_norm_mean, gaussian_norm_mean_bound,
+from numerics.backends import value
+from theory.papers.meanfield.norms import (PAIRS, beta_chevet, beta_leading, dual, gaussian_norm_mean, gaussian_norm_mean_bound,
                           lipschitz, oo)
 from theory.symbols import K, d
 

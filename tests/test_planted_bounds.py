@@ -10,7 +10,7 @@ import dataclasses
 import pytest
 import sympy as sp
 
-from theory.norms import PAIRS, beta_chevet, pair_name
+from theory.papers.meanfield.norms import PAIRS, beta_chevet, pair_name
 from theory.registry import REGISTRY
 from verify.profiles import get_profile
 from verify.suite import Suite
@@ -21,10 +21,9 @@ pytestmark = pytest.mark.slow
 
 @pytest.fixture(scope="module")
 def suite():
-    profile = get_profile("quick")
-    small = dataclasses.replace(profile.norms, networks=64, pgd_networks=8, pgd_steps=6, pgd_restarts=2,
-                                gaussian_draws=1000, reference_draws=2000)
-    return Suite(dataclasses.replace(profile, norms=small), seed=0, device="cpu")
+    small = {"norms.networks": 64, "norms.pgd_networks": 8, "norms.pgd_steps": 6, "norms.pgd_restarts": 2,
+             "gaussian.matrices": 1000, "norms.reference_matrices": 2000}
+    return Suite(get_profile("quick").with_overrides(small), seed=0, device="cpu", keep_samples=True)
 
 
 def planted(claim, factor):

@@ -1,6 +1,6 @@
 """Property: the adversarial loss PGD finds never exceeds the high-probability bound of Theorem 5.1.
 
-bound = eps sqrt(omega^L / d) T_{p,q}(delta) F(delta)   (theory.norms.network_tail), delta = 1e-6, where
+bound = eps sqrt(omega^L / d) T_{p,q}(delta) F(delta)   (theory.papers.meanfield.norms.network_tail), delta = 1e-6, where
 T = Chevet + s_p t_q sqrt(2 ln 1/delta) bounds ||G||_{p->q} except with probability delta, and
 F = exp(sqrt(2 ln 1/delta) sqrt(8 L/N)) covers the network's finite-width fluctuation and the sup over the
 eps-ball.  So one example fails with probability about 2e-6; 150 examples, under 1e-3 per run, and the CI
@@ -13,8 +13,8 @@ import pytest
 import sympy as sp
 from hypothesis import Phase, given, note, settings, target
 
-from theory.network import expand
-from theory.norms import delta, network_tail
+from theory.papers.meanfield.network import expand
+from theory.papers.meanfield.norms import delta, network_tail
 from verify.checker import evaluate_bound
 from verify.strategies import AttackConfig, attack_configs
 

@@ -95,12 +95,14 @@ def test_latex_refuses_an_unreadable_results_file(tmp_path):
 
 
 def test_figures_are_drawn_from_stored_data(tmp_path):
+    from numerics.experiment import PROBES
     from report.figures import draw_all
     from verify.profiles import get_profile
-    from verify.sweeps import figures_data
+    from verify.suite import Suite
 
-    spec = dataclasses.replace(get_profile("quick").specs("residual")[0], N=32)
-    data = figures_data({"residual": spec}, networks=4, seed=0, delta=0.01)
+    tiny = {"N": 32, "L": 2, "d": 4, "K": 4, "figures.networks": 4, "figures.N": 16, "figures.depths": "1,2",
+            "figures.widths": "8,16", "gaussian.matrices": 50}
+    _, data = Suite(get_profile("quick").with_overrides(tiny), seed=0).run([], [PROBES["meanfield.theorem4_1"]])
     files = draw_all(json.loads(json.dumps(data)), tmp_path)  # as it comes back from results.json
     assert {f"{stem}.{ext}" for stem in ("hist_entries", "depth_bound", "width_convergence")
             for ext in ("png", "pdf")} == set(files)
@@ -121,4 +123,4 @@ def test_dynamics_run_draws_its_three_figures_and_states_its_regime_map(tmp_path
     assert all((tmp_path / f).stat().st_size > 1000 for f in results["metadata"]["figures"])
     ode = next(v for v in results["verdicts"] if v["claim_id"] == "mf.dyn.ode.vanilla")
     assert "eta=0.002" in ode["notes"] and "eta=0.05" in ode["notes"]  # where it held and where it did not
-    assert len(results["figures_data"]["dynamics"]["regime_map"]) == 4
+    assert len(results["figures_data"]["meanfield.dynamics_map"]["regime_map"]) == 4

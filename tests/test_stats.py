@@ -69,14 +69,17 @@ def test_two_sample_test_detects_a_changed_variance():
     assert stats.ks_two_sample_pvalue(x, 1.3 * rng.standard_normal(4000)) < 1e-6
 
 
-def test_rowwise_spearman_matches_scipy():
+def test_rank_correlation_is_the_mean_spearman_across_units_with_a_jackknife_interval():
     rng = np.random.default_rng(5)
-    x, y = rng.standard_normal((7, 30)), rng.standard_normal((7, 30))
-    y[3] = x[3] ** 3  # a monotone dependence: rho = 1
-    ours = stats.rowwise_spearman(x, y)
-    expected = [sst.spearmanr(a, b).statistic for a, b in zip(x, y)]
-    np.testing.assert_allclose(ours, expected, rtol=1e-12)
-    assert ours[3] == pytest.approx(1.0)
+    x, y = rng.standard_normal((300, 4)), rng.standard_normal((300, 4))
+    y[:, 3] = x[:, 3] ** 3  # a monotone dependence: rho = 1 in that column
+    moments, combine = stats.rank_correlation_moments(x, y)
+    expected = np.mean([sst.spearmanr(x[:, k], y[:, k]).statistic for k in range(4)])
+    assert float(combine(moments.mean(axis=0))) == pytest.approx(expected, rel=1e-12)
+    # the three independent columns: the jackknife interval covers 0; with the dependent one it excludes 0
+    iv = stats.cluster_interval(*stats.rank_correlation_moments(x[:, :3], y[:, :3]), 1e-3)
+    assert iv.low < 0 < iv.high and iv.high - iv.low < 0.3
+    assert stats.cluster_interval(moments, combine, 1e-3).low > 0.1
 
 
 def test_bad_arguments_are_refused():
@@ -85,5 +88,5 @@ def test_bad_arguments_are_refused():
     with pytest.raises(ValueError, match="B >= 2"):
         stats.cluster_interval(np.ones((1, 1)), lambda m: m[..., 0], 0.1)
     with pytest.raises(ValueError, match="equal"):
-        stats.rowwise_spearman(np.ones((2, 3)), np.ones((2, 4)))
+        stats.rank_correlation_moments(np.ones((4, 3)), np.ones((4, 2)))
     assert stats.bonferroni(0.01, 4) == pytest.approx(0.0025)

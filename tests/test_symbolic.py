@@ -5,9 +5,9 @@ import sympy as sp
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from numerics.evaluate import evaluate
-from theory.network import ALPHA, ARCHITECTURES, OMEGA, SpecError, NetworkSpec, omega_of
-from theory.recursions import BIAS, JACOBIAN, RECURSIONS, layer_gain, q
+from numerics.backends import evaluate
+from theory.papers.meanfield.network import ALPHA, ARCHITECTURES, OMEGA, SpecError, NetworkSpec, omega_of
+from theory.papers.meanfield.recursions import BIAS, JACOBIAN, RECURSIONS, layer_gain, q
 from theory.symbols import L, alpha, d, l, omega, sigma_b2, sigma_w2, u, v
 
 import pytest

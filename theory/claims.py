@@ -1,13 +1,14 @@
-"""The Claim type and the registry: a claim is data (an id, its source, a SymPy right-hand side), not code.
+"""The Claim type, the Paper that groups claims, and the registry: a claim is data (an id, its source, a SymPy
+right-hand side), not code.
 
 Verification code looks claims up by id or glob; the measured quantity is named by a string that the
-numerics layer resolves to an estimator, so theory imports nothing from the other packages.
+numerics layer resolves to a registered estimator, so theory imports nothing from the other packages.
 """
 from __future__ import annotations
 
 import fnmatch
 from dataclasses import dataclass
-from typing import Iterable, Literal
+from typing import Callable, Iterable, Literal, Mapping
 
 import sympy as sp
 
@@ -80,6 +81,33 @@ def expand_definitions(expr: sp.Expr, definitions: tuple[tuple[sp.Symbol, sp.Exp
     for symbol, value in definitions:
         expr = expr.subs(symbol, value)
     return sp.piecewise_fold(expr)
+
+
+@dataclass(frozen=True)
+class BoundVocabulary:
+    """A paper's ``atv check-bound`` quantities and what a bound on them may name.
+
+    ``expand(expr, arch)`` writes the paper's abstract symbols (e.g. omega, alpha) in configuration symbols.
+    """
+
+    quantities: tuple[str, ...]
+    symbols: Mapping[str, sp.Symbol]
+    expand: Callable[[sp.Expr, str], sp.Expr]
+
+
+@dataclass(frozen=True)
+class Paper:
+    """A paper's column in ``theory/papers/<key>/``: where its claims come from, and how to build them.
+
+    ``claims`` is called once, when the registry is first needed (building claims runs SymPy).
+    """
+
+    key: str
+    title: str
+    authors: str
+    venue: str
+    claims: Callable[[], list[Claim]]
+    bounds: BoundVocabulary | None = None
 
 
 class UnknownClaimError(LookupError):

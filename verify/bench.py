@@ -1,13 +1,15 @@
 """``atv bench``: performance of the hot paths, as ratios measured in one run on one machine.
 
-- FLOP rate of the batched forward + Jacobian chain (``numerics.jacobian.jacobian_and_bias``) as a fraction of
+- FLOP rate of the batched forward + Jacobian chain (``numerics.papers.meanfield.jacobian.jacobian_and_bias``) as a fraction of
   the machine's batched-matmul rate, measured here at the chain's own shapes.
-- Weight generation (``numerics.networks.sample_networks``) against plain ``torch.randn`` of the same number of
+- Weight generation (``numerics.papers.meanfield.networks.sample_networks``) against plain ``torch.randn`` of the same number of
   elements and the same dtype.
 - Speed ratio against a naive baseline on the same network tensors and inputs: a Python loop over networks
   and ``torch.autograd.functional.jacobian`` per input (the two Jacobians are checked to agree).
-- Paper size (d=1000, K=1, N=5000, L=10): networks per second and achieved memory bandwidth as a fraction of
-  the device's measured copy bandwidth.
+- Paper size (d=1000, K=1, N=5000, L=10, float32): networks per second through the experiment's own path
+  (``sample_jacobians`` with chunks from the memory budget), beside the floor measured in the same run: the time
+  to draw the same number of weights with ``torch.randn`` on the device; and the achieved memory bandwidth as a
+  fraction of the device's measured copy bandwidth.
 - Cost curve in N and L: seconds per network, with fitted log-log slopes (expected ~2 in N, ~1 in L).
 """
 from __future__ import annotations
@@ -20,28 +22,26 @@ from typing import Callable
 import numpy as np
 import torch
 
-from numerics.jacobian import jacobian_and_bias
-from numerics.networks import NetworkBatch, sample_networks
-from theory.network import NetworkSpec
+from numerics.device import synchronize
+from numerics.papers.meanfield.jacobian import jacobian_and_bias
+from numerics.papers.meanfield.networks import NetworkBatch, sample_networks
+from numerics.papers.meanfield.samples import sample_jacobians
+from numerics.random import Draws
+from theory.papers.meanfield.network import NetworkSpec
 
 QUICK = NetworkSpec("vanilla", d=32, K=32, N=512, L=4, sigma_w2=2.0, sigma_b2=0.01)
 PAPER = NetworkSpec("vanilla", d=1000, K=1, N=5000, L=10, sigma_w2=2.0, sigma_b2=0.01)
 
 
-def _sync(device: str) -> None:
-    if device.startswith("cuda"):
-        torch.cuda.synchronize()
-
-
 def timed(fn: Callable[[], object], device: str, repeats: int = 3) -> float:
     """Best wall time of ``repeats`` calls after one warm-up (the usual way to time a kernel)."""
     fn()
-    _sync(device)
+    synchronize(device)
     best = math.inf
     for _ in range(repeats):
         start = time.perf_counter()
         fn()
-        _sync(device)
+        synchronize(device)
         best = min(best, time.perf_counter() - start)
     return best
 
@@ -82,6 +82,8 @@ class BenchResult:
             ("speed-up over naive baseline", f"{f['speedup_vs_naive']:.0f}x",
              f"{f['naive_networks']} networks x {f['inputs']} inputs, max |dJ| {f['naive_max_abs_diff']:.1e}"),
             ("paper size throughput", f"{f['paper_networks_per_s']:.3g} networks/s",
+             f"{f['paper_fraction_of_randn_floor']:.2f} of the randn floor "
+             f"({f['paper_randn_floor_networks_per_s']:.3g} networks/s); "
              f"{f['paper_bandwidth_fraction']:.2f} of measured copy bandwidth "
              f"({f['paper_gbytes_per_s']:.1f} / {f['copy_gbytes_per_s']:.1f} GB/s); "
              f"random draws take {f['paper_generation_share']:.0%} of the time"),
@@ -95,28 +97,29 @@ def run_bench(device: str = "cpu", dtype: torch.dtype = torch.float64, networks:
               depths: tuple[int, ...] = (2, 4, 8), progress: Callable[[str], None] = lambda step: None) -> BenchResult:
     """All measurements in one run (see the module docstring); sizes default to the quick and paper networks."""
     figures: dict[str, float] = {"networks": networks, "inputs": inputs}
-    g = torch.Generator(device=device).manual_seed(0)
-    x = torch.randn(inputs, quick.d, generator=g, device=device, dtype=dtype)
+    device = torch.device(device)
+    draws = Draws(0, device)
+    x = draws.standard_normal((inputs, quick.d), dtype)
 
     progress("batched matmul reference")
     rows, N = inputs * quick.K, quick.N
-    A = torch.randn(networks, rows, N, device=device, dtype=dtype)
-    W = torch.randn(networks, N, N, device=device, dtype=dtype)
+    A = draws.standard_normal((networks, rows, N), dtype)
+    W = draws.standard_normal((networks, N, N), dtype)
     t_bmm = timed(lambda: torch.bmm(A, W), device)
     figures["bmm_gflops"] = 2 * networks * rows * N * N / t_bmm / 1e9
     del A, W
 
     progress("optimised forward + Jacobian chain")
-    net = sample_networks(quick, networks, g, dtype=dtype, device=device)
+    net = sample_networks(quick, networks, draws, dtype=dtype)
     t_chain = timed(lambda: jacobian_and_bias(net, x), device)
     figures["chain_gflops"] = chain_flops(quick, networks, inputs) / t_chain / 1e9
     figures["chain_fraction_of_bmm"] = figures["chain_gflops"] / figures["bmm_gflops"]
 
     progress("weight generation against torch.randn")
     elements = networks * (quick.L * quick.N * (quick.N + 1) + quick.N * (quick.d + quick.K))
-    t_gen = timed(lambda: sample_networks(quick, networks, g, dtype=dtype, device=device), device)
-    t_randn = timed(lambda: torch.randn(elements, generator=g, dtype=dtype, device=device), device)
-    t_randn32 = timed(lambda: torch.randn(elements, generator=g, dtype=torch.float32, device=device), device)
+    t_gen = timed(lambda: sample_networks(quick, networks, draws, dtype=dtype), device)
+    t_randn = timed(lambda: draws.standard_normal(elements, dtype), device)
+    t_randn32 = timed(lambda: draws.standard_normal(elements, torch.float32), device)
     figures["generation_melems"] = elements / t_gen / 1e6
     figures["generation_fraction_of_randn"] = t_randn / t_gen
     figures["generation_fraction_of_randn_float32"] = t_randn32 / t_gen  # the draws themselves are float32
@@ -131,27 +134,25 @@ def run_bench(device: str = "cpu", dtype: torch.dtype = torch.float64, networks:
     del net, subset
 
     progress("paper size")
-    paper_networks = paper_networks or (64 if device.startswith("cuda") else 1)
+    paper_networks = paper_networks or (256 if device.type == "cuda" else 1)
     copy_bytes = 512 * 2**20
-    src = torch.empty(copy_bytes // 4, dtype=torch.float32, device=device).normal_(generator=g)
+    src = draws.standard_normal(copy_bytes // 4, torch.float32)
     dst = torch.empty_like(src)
     t_copy = timed(lambda: dst.copy_(src), device)
     figures["copy_gbytes_per_s"] = 2 * copy_bytes / t_copy / 1e9  # read + write
     del src, dst
-    x_paper = torch.randn(1, paper.d, generator=g, device=device, dtype=torch.float32)
-
-    def paper_batch() -> None:
-        for _ in range(paper_networks):
-            jacobian_and_bias(sample_networks(paper, 1, g, dtype=torch.float32, device=device), x_paper)
-
-    t_paper = timed(paper_batch, device, repeats=1)
-    figures["paper_networks_per_s"] = paper_networks / t_paper
-    t_paper_draws = timed(lambda: torch.randn(paper.L * paper.N * paper.N, generator=g, device=device), device,
-                          repeats=1)
-    figures["paper_generation_share"] = min(1.0, t_paper_draws * paper_networks / t_paper)
-    weight_bytes = 4 * (paper.L * paper.N * paper.N)
+    t_paper = timed(lambda: sample_jacobians(paper, max(paper_networks, 2), (1.0, 10.0), draws, chunk=0,
+                                             dtype=torch.float32), device, repeats=1)
+    figures["paper_networks"] = max(paper_networks, 2)
+    figures["paper_networks_per_s"] = figures["paper_networks"] / t_paper
+    weights = paper.L * paper.N * paper.N + paper.N * (paper.d + paper.K + paper.L)
+    t_floor = timed(lambda: draws.standard_normal(weights, torch.float32), device, repeats=3)
+    figures["paper_randn_floor_networks_per_s"] = floor = 1 / t_floor
+    figures["paper_fraction_of_randn_floor"] = figures["paper_networks_per_s"] / floor
+    figures["paper_generation_share"] = min(1.0, t_floor * figures["paper_networks"] / t_paper)
+    weight_bytes = 4 * weights
     # generation writes the weights once, the forward pass and the chain read them once each
-    figures["paper_gbytes_per_s"] = 3 * weight_bytes * paper_networks / t_paper / 1e9
+    figures["paper_gbytes_per_s"] = 3 * weight_bytes * figures["paper_networks"] / t_paper / 1e9
     figures["paper_bandwidth_fraction"] = figures["paper_gbytes_per_s"] / figures["copy_gbytes_per_s"]
 
     progress("cost curve in N and L")
@@ -161,8 +162,8 @@ def run_bench(device: str = "cpu", dtype: torch.dtype = torch.float64, networks:
         spec = NetworkSpec("vanilla", d=quick.d, K=quick.K, N=N_, L=L_, sigma_w2=2.0, sigma_b2=0.01)
         B = max(1, int(networks * (mid_N / N_) ** 2) // 4)
         per_network[(N_, L_)] = timed(
-            lambda: jacobian_and_bias(sample_networks(spec, B, g, dtype=dtype, device=device), x), device) / B
+            lambda: jacobian_and_bias(sample_networks(spec, B, draws, dtype=dtype), x), device) / B
     figures["slope_N"] = float(np.polyfit(np.log(widths), np.log([per_network[(n, mid_L)] for n in widths]), 1)[0])
     figures["slope_L"] = float(np.polyfit(np.log(depths), np.log([per_network[(mid_N, l)] for l in depths]), 1)[0])
     figures["cost_seconds_per_network"] = {f"N={n},L={l}": t for (n, l), t in per_network.items()}
-    return BenchResult(device, str(dtype).replace("torch.", ""), figures)
+    return BenchResult(str(device), str(dtype).replace("torch.", ""), figures)

@@ -28,57 +28,21 @@ console = Console(width=None if sys.stdout.isatty() else 120)
 err_console = Console(stderr=True, width=None if sys.stderr.isatty() else 120)
 
 
-class UsageError(Exception):
-    """A user mistake: reported as one line, exit code 2."""
-
-
 def fail(message: str) -> typer.Exit:
     err_console.print(f"atv: error: {message}", highlight=False, markup=False, soft_wrap=True)
     return typer.Exit(code=2)
 
 
-def resolve_device(requested: str) -> str:
-    import torch
-
-    if requested == "auto":
-        return "cuda" if torch.cuda.is_available() else "cpu"
-    if requested == "cuda" and not torch.cuda.is_available():
-        raise UsageError("--device cuda was asked for but no CUDA device is available; use --device cpu or auto")
-    if requested not in ("cpu", "cuda"):
-        raise UsageError(f"--device must be auto, cpu or cuda, got {requested!r}")
-    return requested
-
-
-def run_metadata(profile: dict, device: str, seed: int) -> dict:
+def run_metadata(profile: dict, device: str, seed: int, executor: str) -> dict:
     versions = {"python": platform.python_version()}
-    for package in ("adversarial-theory-verifier", "torch", "sympy", "mpmath", "numpy", "scipy", "hypothesis"):
+    for package in ("adversarial-theory-verifier", "torch", "sympy", "mpmath", "numpy", "scipy", "hypothesis", "ray"):
         try:
             versions[package] = metadata.version(package)
         except metadata.PackageNotFoundError:
             versions[package] = None
-    import torch
-
-    device_name = torch.cuda.get_device_name() if device == "cuda" else cpu_name()
-    return {"versions": versions, "device": f"{device} ({device_name})", "seed": seed, "profile": profile,
+    return {"versions": versions, "device": device, "executor": executor, "seed": seed, "profile": profile,
             "git_revision": git_revision(), "started": now(), "finished": None, "state": "running",
             "argv": sys.argv[1:]}
-
-
-def cpu_name() -> str:
-    """The CPU model (from /proc/cpuinfo on Linux), for the run's metadata."""
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return f"{line.split(':', 1)[1].strip()}, {torch_threads()} threads"
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
-
-
-def torch_threads() -> int:
-    import torch
-
-    return torch.get_num_threads()
 
 
 def git_revision() -> str | None:
@@ -103,58 +67,82 @@ def split_globs(only: Optional[str]) -> list[str] | None:
 
 @app.command()
 def run(
-    profile: str = typer.Option("quick", help="quick (CPU, minutes) | paper (the paper's sizes, GPU) | full"),
+    profile: str = typer.Option("quick", help="quick (CPU, minutes) | paper (the paper's sizes, GPU) | paper-cpu | full"),
     only: Optional[str] = typer.Option(None, help="comma-separated claim-id globs, e.g. 'mf.thm4_1.*'"),
-    device: Optional[str] = typer.Option(None, help="auto | cpu | cuda (default: the profile's)"),
-    seed: int = typer.Option(0, help="run seed; the same seed gives the same verdicts on the same device"),
+    device: Optional[str] = typer.Option(None, help="auto | cpu | cuda | cuda:<index> (default: the profile's)"),
+    seed: int = typer.Option(0, help="run seed; the same seed gives the same verdicts on any executor"),
     out: Path = typer.Option(Path("atv-out"), help="output folder for results.json"),
     strict: bool = typer.Option(False, help="exit 1 when any claim is VIOLATED"),
     set_: list[str] = typer.Option([], "--set", help="override a setting, e.g. --set N=256 (repeatable)"),
     config: Optional[Path] = typer.Option(None, help="TOML file of settings overriding the profile"),
     figures: bool = typer.Option(True, help="draw the run's figures (PNG and PDF) into OUT"),
+    executor: str = typer.Option("local", help="local (in this process) | ray (Ray tasks; pip install -e '.[ray]')"),
+    address: Optional[str] = typer.Option(None, help="Ray cluster address (default: start a local cluster)"),
 ) -> None:
     """Run the verification suite and write OUT/results.json."""
+    from fnmatch import fnmatchcase
+
+    from numerics.device import DeviceError, check_spelling, describe, resolve
+    from numerics.experiment import PROBES, RegistrationError
+    from numerics.random import check_seed
+    from report.figures import draw_all
     from theory.claims import UnknownClaimError
-    from theory.registry import REGISTRY
+    from theory.registry import load
+    from verify.catalog import catalog
     from verify.console import (LEGEND, ProgressBars, figures_tables, tolerance_summary, verdict_table,
                                 violations_table)
+    from verify.executors import ExecutorError, make_executor
     from verify.profiles import ProfileError, get_profile, load_config, parse_set
     from verify.schema import ResultsWriter
     from verify.suite import Suite
     from verify.verdict import Status
 
     try:
+        check_seed(seed)
         chosen = get_profile(profile)
         overrides = {**(load_config(config) if config else {}), **parse_set(set_)}
         chosen = chosen.with_overrides(overrides) if overrides else chosen
-        claims = REGISTRY.select(split_globs(only))
-        resolved = resolve_device(device or chosen.device)
-    except (ProfileError, UnknownClaimError, UsageError) as err:
+        entries = catalog()
+        claims = load().select(split_globs(only))
+        requested = check_spelling(device or chosen.device)
+        # a local run resolves its device here (and refuses an absent GPU now); Ray workers resolve their own
+        job_device = str(resolve(requested)) if executor == "local" else requested
+        runner = make_executor(executor, address)
+    except (ProfileError, UnknownClaimError, RegistrationError, DeviceError, ExecutorError, ValueError) as err:
         raise fail(str(err.args[0] if err.args else err)) from None
-
-    writer = ResultsWriter(out, run_metadata(chosen.describe(), resolved, seed))
-    console.print(f"[bold]atv run[/] profile={chosen.name} ({chosen.description}), device={resolved}, "
+    where = describe(job_device) if executor == "local" else f"ray ({address or 'local cluster'}), {requested}"
+    selected = [entries[claim.id] for claim in claims]
+    probes = [probe for probe in PROBES.values() if figures and any(
+        fnmatchcase(claim.id, pattern) for claim in claims for pattern in probe.claims)]
+    writer = ResultsWriter(out, run_metadata(chosen.describe(), where, seed, executor))
+    console.print(f"[bold]atv run[/] profile={chosen.name} ({chosen.description}), device={where}, "
                   f"seed={seed}, {len(claims)} claim(s) -> {writer.path}")
     verdicts = []
     state = "failed"
     try:
         with ProgressBars(console) as bars:
-            claims_done = bars.task("claims", len(claims))
+            claims_done = bars.task("claims", len(claims), keep=True)
 
             def record(verdict) -> None:
                 verdicts.append(verdict)
                 writer.add(verdict.to_json())
                 claims_done(1)
 
-            suite = Suite(chosen, seed, resolved, on_verdict=record, progress=bars.task)
-            suite.run(claims)
-        if figures:
-            draw_figures(writer, chosen, seed, out, claims, suite, verdicts)
+            runner.progress = bars.task
+            suite = Suite(chosen, seed, job_device, runner, on_verdict=record)
+            verdicts, data = suite.run(selected, probes)
+        if data:
+            files = draw_all(data, out)
+            writer.add_figures(data, files)
+            console.print(f"figures: {', '.join(f for f in files if f.endswith('.png'))} in {out}")
+        writer.order([claim.id for claim in claims])
         state = "complete"
     except KeyboardInterrupt:
         state = "interrupted"
         err_console.print(f"atv: interrupted; {len(verdicts)} verdict(s) kept in {writer.path}")
         raise typer.Exit(code=130) from None
+    except ExecutorError as err:
+        raise fail(str(err)) from None
     finally:
         writer.finish(state, now())
     console.print(verdict_table(verdicts))
@@ -167,27 +155,6 @@ def run(
     console.print(", ".join(f"{n} {s.value}" for s, n in counts.items()) + f"; results in {writer.path}")
     if strict and counts[Status.VIOLATED]:
         raise typer.Exit(code=1)
-
-
-def draw_figures(writer, profile, seed: int, out: Path, claims, suite, verdicts) -> None:
-    """The figures of the selected claims: Theorem 4.1 sweeps (verify.sweeps) when a network-law claim ran, the
-    dynamics figures from the suite's training runs when a ``mf.dyn`` claim ran; stored in results.json and
-    drawn by report.figures."""
-    from report.figures import draw_all
-    from verify.sweeps import dynamics_data, figures_data
-
-    data = {}
-    if any(c.id.startswith(("mf.thm4_1.", "mf.thm5_1.")) for c in claims):
-        with console.status("sweeps for the figures (histograms, depth, width)"):
-            data = figures_data({arch: profile.specs(arch)[-1] for arch in ("vanilla", "residual")},
-                                profile.figure_networks, seed, profile.delta)
-    if any(c.id.startswith("mf.dyn.") for c in claims):
-        data["dynamics"] = dynamics_data(suite.training_runs(), verdicts, profile.dynamics, profile.delta)
-    if not data:
-        return
-    files = draw_all(data, out)
-    writer.add_figures(data, files)
-    console.print(f"figures: {', '.join(f for f in files if f.endswith('.png'))} in {out}")
 
 
 @app.command()
@@ -249,17 +216,21 @@ def check_bound_command(
     at: Optional[str] = typer.Option(None, help="evaluate one configuration, as printed with a counterexample"),
 ) -> None:
     """Hunt for a configuration where QUANTITY exceeds the bound EXPR (Hypothesis, shrunk counterexample)."""
+    from theory.papers import quantities, vocabulary
     from verify.expr import ExpressionError, parse
 
+    words = vocabulary(quantity)
+    if words is None:
+        raise fail(f"--quantity must be one of {', '.join(quantities())}, got {quantity!r}")
     try:
-        parse(expr)  # refuse a bad expression before torch is imported
+        parse(expr, words.symbols)  # refuse a bad expression before torch is imported
     except ExpressionError as err:
         raise fail(str(err)) from None
     from verify.checker import CheckError, check_bound, parse_domain, validate
 
     try:
         validate(quantity, p, q, arch, examples)
-        ranges = parse_domain(domain)
+        ranges = parse_domain(domain, quantity)
         point = dict(item.split("=", 1) for item in at.split(",")) if at else None
         if at is not None and not all(point.values()):
             raise CheckError(f"--at expects KEY=VALUE,KEY=VALUE,..., got {at!r}")
@@ -288,7 +259,7 @@ def check_bound_command(
 
 @app.command()
 def bench(
-    device: str = typer.Option("auto", help="auto | cpu | cuda"),
+    device: str = typer.Option("auto", help="auto | cpu | cuda | cuda:<index>"),
     dtype: str = typer.Option("float64", help="float64 | float32: the dtype of the quick-size measurements"),
     json_out: bool = typer.Option(False, "--json", help="print the figures as JSON instead of a table"),
 ) -> None:
@@ -299,13 +270,14 @@ def bench(
     import torch
     from rich.table import Table
 
+    from numerics.device import DeviceError, describe, resolve
     from verify.bench import run_bench
 
     if dtype not in ("float64", "float32"):
         raise fail(f"--dtype must be float64 or float32, got {dtype!r}")
     try:
-        resolved = resolve_device(device)
-    except UsageError as err:
+        resolved = resolve(device)
+    except DeviceError as err:
         raise fail(str(err)) from None
     status = err_console if json_out else console
     with status.status("benchmarking") as spinner:
@@ -313,8 +285,7 @@ def bench(
     if json_out:
         print(json.dumps({"device": result.device, "dtype": result.dtype, "figures": result.figures}, indent=2))
         return
-    table = Table(title=f"atv bench on {resolved} ({cpu_name() if resolved == 'cpu' else torch.cuda.get_device_name()}),"
-                        f" {result.dtype}", header_style="bold")
+    table = Table(title=f"atv bench on {describe(resolved)}, {result.dtype}", header_style="bold")
     for name in ("measurement", "result", "against"):
         table.add_column(name)
     for row in result.rows():

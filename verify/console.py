@@ -138,6 +138,13 @@ class ProgressBars:
     def __exit__(self, *exc) -> None:
         self.progress.__exit__(*exc)
 
-    def task(self, label: str, total: int) -> Callable[[int], None]:
+    def task(self, label: str, total: int, keep: bool = False) -> Callable[[int], None]:
+        """A new bar; it disappears once complete unless ``keep`` (so a run of many jobs stays readable)."""
         task_id = self.progress.add_task(label, total=total)
-        return lambda n=1: self.progress.advance(task_id, n)
+
+        def advance(n: int = 1) -> None:
+            self.progress.advance(task_id, n)
+            if not keep and self.progress.tasks[self.progress.task_ids.index(task_id)].finished:
+                self.progress.remove_task(task_id)
+
+        return advance

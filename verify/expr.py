@@ -1,18 +1,22 @@
 """Safe parsing of user-typed bound expressions: Python's ``ast`` walked against a whitelist, never ``eval``.
 
-Allowed: numbers, the symbols d K N L eps sigma_w2 sigma_b2 u v alpha omega, the functions sqrt log exp Min Max
-gamma, the constant pi, and + - * / ** (unary - and + too).  The SymPy expression is built node by node from
-the tree; alpha and omega expand to the architecture's formulas.  Resource guards run before any arithmetic:
-length, node count, nesting depth, literal size, and numeric exponents (9**9**9 is refused, not computed).
+Allowed: numbers, the symbols of the quantity's paper (its ``theory.claims.BoundVocabulary``), the functions
+sqrt log exp Min Max gamma, the constant pi, and + - * / ** (unary - and + too).  The SymPy expression is built
+node by node from the tree; the paper's abstract symbols (alpha, omega) expand to the architecture's formulas.
+Resource guards run before any arithmetic: length, node count, nesting depth, literal size, and numeric
+exponents (9**9**9 is refused, not computed).
 """
 from __future__ import annotations
 
 import ast
 import math
 
+from typing import Mapping
+
 import sympy as sp
 
-from theory.symbols import K, L, N, alpha, d, eps, omega, sigma_b2, sigma_w2, u, v
+from theory.claims import BoundVocabulary
+
 
 MAX_LENGTH = 2000
 MAX_NODES = 400
@@ -21,31 +25,30 @@ MAX_LITERAL = 1e12
 MAX_NUMERIC_EXPONENT = 64
 MAX_NUMERIC_DIGITS = 300  # |number ** number| stays within 10^(+-300): checked before SymPy computes it
 
-SYMBOLS = {"d": d, "K": K, "N": N, "L": L, "eps": eps, "sigma_w2": sigma_w2, "sigma_b2": sigma_b2, "u": u, "v": v,
-           "alpha": alpha, "omega": omega}
 FUNCTIONS = {"sqrt": (sp.sqrt, 1), "log": (sp.log, 1), "exp": (sp.exp, 1), "gamma": (sp.gamma, 1),
              "Min": (sp.Min, None), "Max": (sp.Max, None)}
 CONSTANTS = {"pi": sp.pi}
 OPERATORS = {ast.Add: sp.Add, ast.Sub: lambda a, b: a - b, ast.Mult: sp.Mul, ast.Div: lambda a, b: a / b,
              ast.Pow: None}
 
-ALLOWED = "numbers, " + " ".join(SYMBOLS) + ", " + " ".join(FUNCTIONS) + ", pi and + - * / **"
 
 
 class ExpressionError(ValueError):
     """The expression uses something outside the whitelist or exceeds a resource limit (one sentence)."""
 
 
-def parse_bound(text: str, arch: str = "vanilla") -> sp.Expr:
-    """The SymPy expression for ``text``, with alpha and omega expanded for ``arch``."""
-    expr = parse(text)  # refuse bad input before the architecture formulas (sympy.stats) are even loaded
-    from theory.network import expand
-
-    return expand(expr, arch)
+def parse_bound(text: str, vocabulary: BoundVocabulary, arch: str = "vanilla") -> sp.Expr:
+    """The SymPy expression for ``text`` in the vocabulary's symbols, its abstract ones expanded for ``arch``."""
+    return vocabulary.expand(parse(text, vocabulary.symbols), arch)
 
 
-def parse(text: str) -> sp.Expr:
-    """The SymPy expression for ``text`` (alpha and omega kept as symbols)."""
+def allowed(symbols: Mapping[str, sp.Symbol]) -> str:
+    """The whitelist in words, for error messages."""
+    return "numbers, " + " ".join(symbols) + ", " + " ".join(FUNCTIONS) + ", pi and + - * / **"
+
+
+def parse(text: str, symbols: Mapping[str, sp.Symbol]) -> sp.Expr:
+    """The SymPy expression for ``text``, naming only ``symbols`` (abstract ones such as omega kept)."""
     if not isinstance(text, str):
         raise ExpressionError(f"the bound must be a string, got {type(text).__name__}")
     if len(text) > MAX_LENGTH:
@@ -61,19 +64,20 @@ def parse(text: str) -> sp.Expr:
     nodes = sum(1 for _ in ast.walk(tree))
     if nodes > MAX_NODES:
         raise ExpressionError(f"the expression has {nodes} syntax nodes; at most {MAX_NODES} are allowed")
-    return _Builder(text.strip()).build(tree.body, 0)
+    return _Builder(text.strip(), symbols).build(tree.body, 0)
 
 
 class _Builder:
-    def __init__(self, source: str) -> None:
+    def __init__(self, source: str, symbols: Mapping[str, sp.Symbol]) -> None:
         self.source = source
+        self.symbols = symbols
 
     def token(self, node: ast.AST) -> str:
         segment = ast.get_source_segment(self.source, node) or type(node).__name__
         return segment if len(segment) <= 40 else segment[:37] + "..."
 
     def refuse(self, node: ast.AST, what: str) -> ExpressionError:
-        return ExpressionError(f"{what} {self.token(node)!r} is not allowed in a bound; allowed: {ALLOWED}")
+        return ExpressionError(f"{what} {self.token(node)!r} is not allowed in a bound; allowed: {allowed(self.symbols)}")
 
     def build(self, node: ast.AST, depth: int) -> sp.Expr:
         if depth > MAX_DEPTH:
@@ -81,8 +85,8 @@ class _Builder:
         if isinstance(node, ast.Constant):
             return self.constant(node)
         if isinstance(node, ast.Name):
-            if node.id in SYMBOLS:
-                return SYMBOLS[node.id]
+            if node.id in self.symbols:
+                return self.symbols[node.id]
             if node.id in CONSTANTS:
                 return CONSTANTS[node.id]
             raise self.refuse(node, "the name")

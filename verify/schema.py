@@ -88,8 +88,14 @@ class ResultsWriter:
         self.results["verdicts"].append(verdict)
         self._write()
 
+    def order(self, claim_ids: list[str]) -> None:
+        """Verdicts in the order of ``claim_ids`` (an executor may finish them in another order)."""
+        rank = {claim_id: i for i, claim_id in enumerate(claim_ids)}
+        self.results["verdicts"].sort(key=lambda verdict: rank.get(verdict["claim_id"], len(rank)))
+        self._write()
+
     def add_figures(self, data: dict, files: list[str]) -> None:
-        """The figures' data (computed by verify.sweeps) and the files report.figures drew from it."""
+        """The figures' data (computed by the papers' probes) and the files report.figures drew from it."""
         self.results["figures_data"] = data
         self.results["metadata"]["figures"] = files
         self._write()

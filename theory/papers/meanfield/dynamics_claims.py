@@ -1,5 +1,5 @@
 """Kumano, Kera, Yamasaki (NeurIPS 2023), Section 6: weight variance under adversarial training, trainability,
-capacity and width, as claims (the formulas live in ``theory.dynamics``).
+capacity and width, as claims (the formulas live in ``theory.papers.meanfield.dynamics``).
 
 The paper states that its predictions match experiments in early training; these claims measure where.
 Training here is bias-free (sigma_b2 = 0: the Euler identity needs it), with p = q = 2 and K = 1 unless the
@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import sympy as sp
 
-from theory import dynamics as dyn
+from theory.papers.meanfield import dynamics as dyn
 from theory.claims import Claim
-from theory.network import ARCHITECTURES, expand
-from theory.norms import pair_name
+from theory.papers.meanfield.network import ARCHITECTURES, expand
+from theory.papers.meanfield.norms import pair_name
 from theory.symbols import L, N, t
 
 PAPER = "Kumano, Kera, Yamasaki (NeurIPS 2023)"

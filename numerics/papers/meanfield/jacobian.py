@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import torch
 
-from numerics.networks import NetworkBatch
+from numerics.papers.meanfield.networks import NetworkBatch
 
 
 def jacobian_and_bias(net: NetworkBatch, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:

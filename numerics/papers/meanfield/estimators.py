@@ -2,20 +2,20 @@
 
 An ``Estimate`` knows how to give its statistic's interval at any level: for statistics of networks, a
 jackknife over the (B, m) per-network moments (networks are the independent units); for Gaussian matrices, a
-t interval over draws; for exceedances, Clopper-Pearson.  ``ESTIMATORS`` also names the sample each one reads.
-Estimators measure; they never compare with a claim (that is ``verify``'s job).
+t interval over draws; for exceedances, Clopper-Pearson.  Each estimator registers against the experiment whose
+samples it reads.  Estimators measure; they never compare with a claim (that is ``verify``'s job).
 """
 from __future__ import annotations
-
-from typing import Callable
 
 import numpy as np
 
 from numerics import stats
 from numerics.estimate import Estimate, _first
-from numerics.montecarlo import GaussianSample, JacobianSample, NetworkNormSample
+from numerics.experiment import estimator
 from numerics.opnorms import norm_order
-from numerics.training_estimators import TRAINING_ESTIMATORS
+from numerics.papers.meanfield.samples import GaussianSample, JacobianSample, NetworkNormSample
+
+JACOBIAN, GAUSSIAN, NORMS = "meanfield.jacobian", "meanfield.gaussian", "meanfield.network_norms"
 
 
 def _kurtosis(m: np.ndarray) -> np.ndarray:
@@ -48,35 +48,42 @@ def _kurtosis_estimate(values: np.ndarray, one_per_row: np.ndarray) -> Estimate:
                                  p_value=stats.ks_normal_pvalue(one_per_row / pooled_rms))
 
 
+@estimator(JACOBIAN)
 def jacobian_entry_variance(sample: JacobianSample) -> Estimate:
     """Var J_ij at the reference input x_0 (entries have mean zero by the sign symmetry of P_out)."""
     return _variance(sample.J[:, 0])
 
 
+@estimator(JACOBIAN)
 def bias_entry_variance(sample: JacobianSample) -> Estimate:
     """Var a_i at the reference input x_0."""
     return _variance(sample.a[:, 0])
 
 
+@estimator(JACOBIAN)
 def jacobian_entry_kurtosis(sample: JacobianSample) -> Estimate:
     """Kurtosis of J_ij at x_0 (3 for a Gaussian law)."""
     return _kurtosis_estimate(sample.J[:, 0], _one_per_row(sample.J[:, 0]))
 
 
+@estimator(JACOBIAN)
 def bias_entry_kurtosis(sample: JacobianSample) -> Estimate:
     """Kurtosis of a_i at x_0 (3 for a Gaussian law)."""
     return _kurtosis_estimate(sample.a[:, 0], sample.a[:, 0])
 
 
+@estimator(JACOBIAN)
 def jacobian_bias_rank_correlation(sample: JacobianSample) -> Estimate:
-    """Spearman correlation of |J_i.| (row norm) and |a_i| across the K rows of one network, averaged.
+    """Spearman correlation of |J_i.| (row norm) and |a_i| across networks, averaged over the K rows.
 
     Independence of J and a implies 0; unlike a plain correlation of J_ij with a_i (zero by sign symmetry
-    whatever the dependence), magnitudes catch a shared scale.
+    whatever the dependence), magnitudes catch a shared scale.  Correlating across networks (the independent
+    units) works for every K, the paper's K = 1 included; the interval is a jackknife over networks with the
+    ranks held fixed (``stats.rank_correlation_moments``).
     """
-    rows = np.linalg.norm(sample.J[:, 0], axis=-1)
-    rho = stats.rowwise_spearman(rows, np.abs(sample.a[:, 0]))
-    return Estimate.from_moments(rho[:, None], _first, rows.size + sample.a[:, 0].size)
+    rows = np.linalg.norm(sample.J[:, 0], axis=-1)  # (B, K)
+    moments, combine = stats.rank_correlation_moments(rows, np.abs(sample.a[:, 0]))
+    return Estimate.from_moments(moments, combine, rows.size + sample.a[:, 0].size)
 
 
 def _input_ratio(at_x0: np.ndarray, at_x1: np.ndarray, first: np.ndarray, second: np.ndarray,
@@ -99,6 +106,7 @@ def _two_inputs(sample: JacobianSample) -> int:
     return sample.B // 2
 
 
+@estimator(JACOBIAN)
 def jacobian_variance_input_ratio(sample: JacobianSample) -> Estimate:
     """Var J_ij(x_1) / Var J_ij(x_0) for inputs of different norms and directions."""
     half = _two_inputs(sample)
@@ -106,6 +114,7 @@ def jacobian_variance_input_ratio(sample: JacobianSample) -> Estimate:
     return _input_ratio(J0, J1, _one_per_row(J0[:half]), _one_per_row(J1[half:]), sample.input_norms)
 
 
+@estimator(JACOBIAN)
 def bias_variance_input_ratio(sample: JacobianSample) -> Estimate:
     """Var a_i(x_1) / Var a_i(x_0) for inputs of different norms and directions."""
     half = _two_inputs(sample)
@@ -120,12 +129,14 @@ def _exact_norms(sample: GaussianSample, p, q) -> np.ndarray:
     return sample.values[pq]
 
 
+@estimator(GAUSSIAN)
 def gaussian_opnorm_mean(sample: GaussianSample, p, q) -> Estimate:
     """E||G||_{p->q} for a K x d standard Gaussian matrix."""
     values = _exact_norms(sample, p, q)
     return Estimate(lambda delta: stats.mean_interval(values, delta), values.size)
 
 
+@estimator(GAUSSIAN)
 def gaussian_opnorm_exceedances(sample: GaussianSample, p, q, threshold: float) -> Estimate:
     """How often ||G||_{p->q} exceeds ``threshold`` (a high-probability bound); the max ratio is a figure."""
     values = _exact_norms(sample, p, q)
@@ -135,12 +146,14 @@ def gaussian_opnorm_exceedances(sample: GaussianSample, p, q, threshold: float) 
                              "mean_norm_over_bound": float(values.mean() / threshold)})
 
 
+@estimator(GAUSSIAN)
 def gaussian_beta(sample: GaussianSample, p, q) -> Estimate:
     """beta_{p,q} = E||G||_{p->q} / sqrt(d)."""
     values = _exact_norms(sample, p, q)
     return Estimate(lambda delta: stats.mean_interval(values, delta, scale=np.sqrt(sample.d)), values.size)
 
 
+@estimator(GAUSSIAN)
 def gaussian_beta_slope(samples: tuple[GaussianSample, GaussianSample], p, q, axis: str) -> Estimate:
     """d log beta / d log(axis) between two shapes that differ in ``axis`` ('d' or 'K') only.
 
@@ -162,6 +175,7 @@ def gaussian_beta_slope(samples: tuple[GaussianSample, GaussianSample], p, q, ax
                     figures=figures)
 
 
+@estimator(NORMS)
 def network_opnorm_ratio(sample: NetworkNormSample, p, q, prefactor: float) -> Estimate:
     """E||J(x_0)||_{p->q} / E||G||_{p->q}: the mean-field prediction is sqrt(omega^L / d) (= ``prefactor``).
 
@@ -183,13 +197,3 @@ def network_opnorm_ratio(sample: NetworkNormSample, p, q, prefactor: float) -> E
                     figures=figures)
 
 
-#: estimator name -> (sampler, function): the sampler says which Monte Carlo sample the estimator reads
-ESTIMATORS: dict[str, tuple[str, Callable[..., Estimate]]] = {
-    **{fn.__name__: ("jacobian", fn) for fn in (
-        jacobian_entry_variance, bias_entry_variance, jacobian_entry_kurtosis, bias_entry_kurtosis,
-        jacobian_bias_rank_correlation, jacobian_variance_input_ratio, bias_variance_input_ratio)},
-    **{fn.__name__: ("gaussian", fn) for fn in (gaussian_opnorm_mean, gaussian_opnorm_exceedances, gaussian_beta)},
-    "gaussian_beta_slope": ("gaussian_pair", gaussian_beta_slope),
-    "network_opnorm_ratio": ("network_norms", network_opnorm_ratio),
-    **TRAINING_ESTIMATORS,
-}

@@ -114,3 +114,11 @@ def value(expr: sp.Expr, values: Mapping[sp.Symbol, float], dps: int = 50) -> fl
     """A float64 value of ``expr`` computed through mpmath (the reference rung of the ladder)."""
     with mpmath.workdps(dps):
         return float(evaluate(expr, values, "mpmath"))
+
+
+def curve(function: sp.Lambda, values: Mapping[sp.Symbol, float]) -> Callable:
+    """A SymPy Lambda of one variable as a numpy function, the configuration's other values substituted."""
+    import numpy as np
+
+    (variable,) = function.variables
+    return np.vectorize(lambda x: value(function.expr, {**values, variable: float(x)}), otypes=[np.float64])

@@ -18,9 +18,9 @@ import sympy as sp
 import sympy.stats as sps
 
 from theory.claims import Claim, expand_definitions
-from theory.network import ARCHITECTURES, definitions
-from theory.norms import PAIRS, SEED_BETA, chevet, delta, pair_name, tail
-from theory.recursions import BIAS, JACOBIAN
+from theory.papers.meanfield.network import ARCHITECTURES, definitions
+from theory.papers.meanfield.norms import PAIRS, SEED_BETA, chevet, delta, pair_name, tail
+from theory.papers.meanfield.recursions import BIAS, JACOBIAN
 from theory.symbols import L, N, d, omega
 
 PAPER = "Kumano, Kera, Yamasaki (NeurIPS 2023)"
@@ -78,6 +78,10 @@ TAIL_DELTA = sp.Rational(1, 10**6)
 SEED_SOURCE = "seed 001 (Results: derived upper bounds); THEORY.md section 3"
 
 
+#: the Gaussian-matrix shapes of the profile that the Chevet and tail claims are checked at
+BETA_SHAPES = ("design", "beta_shapes")
+
+
 def _pair_params(p, q) -> tuple[tuple[str, object], ...]:
     return (("p", str(p)), ("q", str(q)))
 
@@ -93,7 +97,7 @@ def gaussian_level() -> list[Claim]:
             kind="upper_bound", quantity="gaussian_opnorm_mean", lhs=norm,
             lhs_latex=rf"\mathbb{{E}}\|G\|_{{{sp.latex(p)}\to{sp.latex(q)}}}", rhs=chevet(p, q),
             tolerance=sp.Integer(0), regime="any K, d (G is K x d with i.i.d. N(0, 1) entries)", provenance="derived",
-            source="THEORY.md section 3", comparison="at_most", params=_pair_params(p, q)))
+            source="THEORY.md section 3", comparison="at_most", params=(*_pair_params(p, q), BETA_SHAPES)))
         claims.append(Claim(
             id=f"mf.beta.{name}.tail", paper="Gaussian concentration; THEORY.md section 3",
             place="Lipschitz concentration of ||G||", kind="upper_bound", quantity="gaussian_opnorm_exceedances",
@@ -101,7 +105,7 @@ def gaussian_level() -> list[Claim]:
             lhs_latex=rf"P(\|G\|_{{{sp.latex(p)}\to{sp.latex(q)}}} > T_\delta)", rhs=TAIL_DELTA,
             tolerance=sp.Integer(0), regime="any K, d; tail T_delta = Chevet + s_p t_q sqrt(2 ln(1/delta))",
             provenance="derived", source="THEORY.md section 3", comparison="rate_at_most",
-            params=(*_pair_params(p, q), ("threshold", tail(p, q).subs(delta, TAIL_DELTA)))))
+            params=(*_pair_params(p, q), BETA_SHAPES, ("threshold", tail(p, q).subs(delta, TAIL_DELTA)))))
     return claims
 
 
@@ -132,7 +136,8 @@ def seed_values() -> list[Claim]:
         kind="upper_bound", quantity="gaussian_beta", lhs=sp.Symbol(f"beta_{pair_name(p, q)}"),
         lhs_latex=rf"\beta_{{{sp.latex(p)},{sp.latex(q)}}}", rhs=value, tolerance=sp.Integer(0),
         regime="as stated; its regime of validity is what the verdict measures", provenance="stated",
-        source=SEED_SOURCE, comparison="at_most", params=_pair_params(p, q)) for (p, q), value in SEED_BETA.items()]
+        source=SEED_SOURCE, comparison="at_most", params=(*_pair_params(p, q), ("design", "seed_shapes")))
+        for (p, q), value in SEED_BETA.items()]
 
 
 def dimension_trends() -> list[Claim]:
@@ -147,7 +152,7 @@ def dimension_trends() -> list[Claim]:
                 lhs_latex=rf"\operatorname{{sign}} \partial_{{\log {axis}}} \log \beta_{{{sp.latex(p)},{sp.latex(q)}}}",
                 rhs=sp.Integer(sign), tolerance=sp.Integer(0), regime=f"larger {axis} {words} the bound",
                 provenance="stated", source=SEED_SOURCE, comparison="sign",
-                params=(*_pair_params(p, q), ("axis", axis))))
+                params=(*_pair_params(p, q), ("design", "trend"), ("axis", axis))))
     return claims
 
 

@@ -21,10 +21,11 @@ import numpy as np
 import torch
 
 from numerics.attacks import pgd
-from numerics.jacobian import jacobian_and_bias
-from numerics.networks import NetworkBatch, sample_networks
+from numerics.papers.meanfield.jacobian import jacobian_and_bias
+from numerics.papers.meanfield.networks import NetworkBatch, sample_networks
 from numerics.opnorms import norm_order, opnorm, vector_norm
-from theory.network import NetworkSpec
+from numerics.random import Draws
+from theory.papers.meanfield.network import NetworkSpec
 from theory.symbols import eps, eta, t
 
 Regime = Literal["population", "dataset"]
@@ -116,12 +117,12 @@ def adversarial_loss(net: NetworkBatch, x: torch.Tensor, delta: torch.Tensor, q:
     return vector_norm(out[:, :n] - out[:, n:], q).mean(dim=1)
 
 
-def attack(net: NetworkBatch, x: torch.Tensor, setup: TrainingSetup, generator: torch.Generator) -> torch.Tensor:
-    """PGD perturbations (B, m, d) for every input of every network, weights frozen."""
+def attack(net: NetworkBatch, x: torch.Tensor, setup: TrainingSetup, draws: Draws) -> torch.Tensor:
+    """PGD perturbations (B, m, d) for every input of every network, weights frozen (random starts from draws)."""
     B, m, d = x.shape
     frozen = NetworkBatch(net.spec, net.P_in, net.W.detach(), net.b, net.P_out)
     found = pgd(_flat_attack(frozen), x.reshape(B * m, d), setup.eps, setup.p, setup.q, steps=setup.pgd_steps,
-                restarts=setup.pgd_restarts, generator=generator)
+                restarts=setup.pgd_restarts, draws=draws)
     return found.eta.reshape(B, m, d)
 
 
@@ -143,10 +144,11 @@ class CleanTask:
         return hidden @ self.C.transpose(-1, -2)
 
     @classmethod
-    def draw(cls, spec: NetworkSpec, B: int, n: int, generator: torch.Generator, width: int = 64) -> "CleanTask":
-        A = torch.randn(B, width, spec.d, generator=generator, dtype=torch.float64) / spec.d**0.5
-        C = torch.randn(B, spec.K, width, generator=generator, dtype=torch.float64) * (2.0 / width) ** 0.5
-        x = torch.randn(B, 2 * n, spec.d, generator=generator, dtype=torch.float64)
+    def draw(cls, spec: NetworkSpec, B: int, n: int, draws: Draws, width: int = 64) -> "CleanTask":
+        """B tasks drawn portably (teachers and inputs are data: the same on every device)."""
+        A = draws.normal(spec.d**-0.5, (B, width, spec.d), portable=True)
+        C = draws.normal((2.0 / width) ** 0.5, (B, spec.K, width), portable=True)
+        x = draws.standard_normal((B, 2 * n, spec.d), portable=True)
         task = cls(A, C, x[:, :n], x[:, n:])
         scale = task.targets(task.x_train).square().mean(dim=(1, 2), keepdim=True).sqrt()
         return cls(A, C / scale, x[:, :n], x[:, n:])
@@ -191,9 +193,12 @@ def train_clean(net: NetworkBatch, task: CleanTask, steps: int, lr: float) -> to
     return torch.stack(losses, dim=1)
 
 
-def train_adversarial(setup: TrainingSetup, networks: int, seed: int, device: str = "cpu",
+def train_adversarial(setup: TrainingSetup, networks: int, draws: Draws,
                       progress: Callable[[int], None] | None = None) -> TrainingRun:
-    """Adversarially train ``networks`` networks of ``setup.spec`` for ``setup.steps`` steps from one seed.
+    """Adversarially train ``networks`` networks of ``setup.spec`` for ``setup.steps`` steps on draws' device.
+
+    Weights come from the network streams of ``draws``; the clean task, probe input, dataset and fresh
+    population inputs are drawn portably from named child streams; PGD starts from ``attack/<step>``.
 
     With ``setup.clean_steps`` > 0 the clean task is also trained from the initial and from the final weights
     (the capacity comparison); clean gradient norms are recorded before and after in any case.
@@ -201,27 +206,28 @@ def train_adversarial(setup: TrainingSetup, networks: int, seed: int, device: st
     """
     start = time.perf_counter()
     spec, dtype = setup.spec, torch.float64
-    generator = torch.Generator(device=device).manual_seed(seed)
-    net = sample_networks(spec, networks, generator, dtype=dtype, device=device)
-    task = CleanTask.draw(spec, networks, setup.clean_inputs, generator)
-    probe = torch.randn(networks, 1, spec.d, generator=generator, dtype=dtype, device=device)
-    dataset = torch.randn(networks, setup.inputs, spec.d, generator=generator, dtype=dtype, device=device)
+    net = sample_networks(spec, networks, draws, dtype=dtype)
+    task = CleanTask.draw(spec, networks, setup.clean_inputs, draws.child("clean task"))
+    probe = draws.child("probe").standard_normal((networks, 1, spec.d), dtype, portable=True)
+    dataset = draws.child("dataset").standard_normal((networks, setup.inputs, spec.d), dtype, portable=True)
+    population = draws.child("population")
     p, q = setup.p, setup.q
 
     def jacobian_norm(current: NetworkBatch) -> torch.Tensor:
         with torch.no_grad():
             J, _ = jacobian_and_bias(current, probe)
-        return opnorm(J[:, 0], p, q).low  # exact where tractable, else the sign search's certified lower end
+        # exact where tractable, else the sign search's certified lower end (the same starts at every step)
+        return opnorm(J[:, 0], p, q, draws=draws.child("norm search")).low
 
     clean_grad = {"before": clean_gradient_norms(net, task)}
     clean_loss = {"before": train_clean(net, task, setup.clean_steps, setup.clean_lr)} if setup.clean_steps else {}
     W = net.W.detach().clone()
     sigma2, loss, inner, first, jnorm = [], [], [], [], []
-    for _ in range(setup.steps):
+    for step in range(setup.steps):
         current = _with_weights(net, W)
-        x = dataset if setup.regime == "dataset" else torch.randn(
-            networks, setup.inputs, spec.d, generator=generator, dtype=dtype, device=device)
-        delta = attack(current, x, setup, generator)
+        x = dataset if setup.regime == "dataset" else population.standard_normal(
+            (networks, setup.inputs, spec.d), dtype, portable=True)
+        delta = attack(current, x, setup, draws.child(f"attack/{step}"))
         W.requires_grad_(True)
         value = adversarial_loss(_with_weights(net, W), x, delta, q)
         (grad,) = torch.autograd.grad(value.sum(), W)

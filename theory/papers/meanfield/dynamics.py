@@ -18,9 +18,9 @@ from functools import lru_cache
 
 import sympy as sp
 
-from theory.network import expand, omega_of
-from theory.norms import dual, gaussian_norm_mean
-from theory.recursions import SKIP
+from theory.papers.meanfield.network import expand, omega_of
+from theory.papers.meanfield.norms import dual, gaussian_norm_mean
+from theory.papers.meanfield.recursions import SKIP
 from theory.symbols import K, L, N, alpha, d, eps, eta, omega, r0, sigma_w2, t
 
 #: r(t) = alpha sigma^2(t), the variance of the trained weights times the activation gain

@@ -12,7 +12,10 @@ import numpy as np
 
 from numerics import stats
 from numerics.estimate import Estimate, _first
-from numerics.training import TrainingRun
+from numerics.experiment import estimator
+from numerics.papers.meanfield.training import TrainingRun
+
+DYNAMICS = "meanfield.dynamics"
 
 
 def _mean_sigma2(run: TrainingRun) -> np.ndarray:
@@ -20,6 +23,7 @@ def _mean_sigma2(run: TrainingRun) -> np.ndarray:
     return run.sigma2.mean(axis=2)
 
 
+@estimator(DYNAMICS)
 def euler_ratio_envelope(run: TrainingRun) -> Estimate:
     """First-order change of ||W_l||_F^2 over -2 eta L_adv at every network, step and layer: [min, max]."""
     ratio = run.first_order / run.loss[..., None]
@@ -29,6 +33,7 @@ def euler_ratio_envelope(run: TrainingRun) -> Estimate:
                     figures={"max_abs_error": worst, "steps": run.loss.shape[1], "networks": run.B})
 
 
+@estimator(DYNAMICS)
 def euler_ratio_mean(run: TrainingRun) -> Estimate:
     """<W_l, grad_l L_adv> / L_adv at the first step, averaged over layers; per-layer means as figures."""
     ratio = run.inner[:, 0, :] / run.loss[:, 0, None]  # (B, L)
@@ -36,6 +41,7 @@ def euler_ratio_mean(run: TrainingRun) -> Estimate:
     return Estimate.from_moments(ratio.mean(axis=1, keepdims=True), _first, ratio.size, figures=figures)
 
 
+@estimator(DYNAMICS)
 def variance_drop(run: TrainingRun, curve: Callable[[np.ndarray], np.ndarray], band: float) -> Estimate:
     """sigma^2(0) - sigma^2(T) per network at the run's last step T (its mean is compared with the ODE).
 
@@ -61,12 +67,14 @@ def variance_drop(run: TrainingRun, curve: Callable[[np.ndarray], np.ndarray], b
     return Estimate.from_moments(drops[:, -1:], _first, run.B, figures=figures)
 
 
+@estimator(DYNAMICS)
 def variance_rate(run: TrainingRun) -> Estimate:
     """-(sigma^2(T) - sigma^2(0)) / T over the run's first T steps: the initial rate of the variance."""
     return Estimate.from_moments(variance_rate_values(run)[:, None], _first, run.B,
                                  figures={"loss_at_start": float(run.loss[:, 0].mean())})
 
 
+@estimator(DYNAMICS)
 def variance_rate_width_slope(runs: tuple[TrainingRun, ...]) -> Estimate:
     """d log(rate) / d log N over a width sweep (weighted least squares on the log of each mean rate)."""
     widths = np.array([run.setup.spec.N for run in runs], dtype=np.float64)
@@ -82,6 +90,7 @@ def variance_rate_values(run: TrainingRun) -> np.ndarray:
     return (sigma2[:, 0] - sigma2[:, -1]) / (sigma2.shape[1] - 1)
 
 
+@estimator(DYNAMICS)
 def clean_gradient_depth_slope(runs: tuple[TrainingRun, ...]) -> Estimate:
     """d log ||grad_{W_1} clean loss|| / dL after adversarial training (half the slope of the mean square).
 
@@ -102,17 +111,10 @@ def clean_gradient_depth_slope(runs: tuple[TrainingRun, ...]) -> Estimate:
                     sum(run.B for run in runs), figures=figures)
 
 
+@estimator(DYNAMICS)
 def clean_loss_log_ratio(run: TrainingRun) -> Estimate:
     """log(best clean test loss after adversarial training / best without it), paired per network."""
     best = {when: run.clean_loss[when].min(axis=1) for when in ("before", "after")}
     log_ratio = np.log(best["after"] / best["before"])
     figures = {"best_loss_without": float(best["before"].mean()), "best_loss_after": float(best["after"].mean())}
     return Estimate(lambda delta: stats.mean_interval(log_ratio, delta), run.B, figures=figures)
-
-
-#: estimator name -> (sampler, function), merged into ``numerics.estimators.ESTIMATORS``
-TRAINING_ESTIMATORS = {
-    **{fn.__name__: ("training", fn) for fn in (euler_ratio_envelope, euler_ratio_mean, variance_drop, variance_rate,
-                                                clean_loss_log_ratio)},
-    **{fn.__name__: ("training_sweep", fn) for fn in (variance_rate_width_slope, clean_gradient_depth_slope)},
-}

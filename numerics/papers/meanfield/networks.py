@@ -2,7 +2,7 @@
 
 Exactly as THEORY.md section 1: h_0 = P_in x; vanilla h_l = phi(W_l h_{l-1} + b_l); residual
 h_l = h_{l-1} + phi(W_l h_{l-1} + b_l); f(x) = P_out h_L.  The slope D(z) = phi'(z) is lambdified from the
-activation in ``theory.network``, so the torch model and the SymPy prediction share one definition.
+activation in ``theory.papers.meanfield.network``, so the torch model and the SymPy prediction share one definition.
 """
 from __future__ import annotations
 
@@ -13,7 +13,8 @@ from functools import lru_cache
 import sympy as sp
 import torch
 
-from theory.network import SLOPE, NetworkSpec
+from numerics.random import Draws
+from theory.papers.meanfield.network import SLOPE, NetworkSpec
 from theory.symbols import u, v, z
 
 
@@ -68,26 +69,27 @@ class NetworkBatch:
         return self.forward_with_slopes(x)[0]
 
 
-def sample_networks(spec: NetworkSpec, B: int, generator: torch.Generator,
-                    dtype: torch.dtype = torch.float64, device: str | torch.device = "cpu") -> NetworkBatch:
-    """Draw B independent networks from ``generator`` on ``device`` (weights never leave the device).
+def sample_networks(spec: NetworkSpec, B: int, draws: Draws, dtype: torch.dtype = torch.float64,
+                    first: int = 0) -> NetworkBatch:
+    """Networks ``first`` .. ``first + B - 1`` of the stream ``draws``, on its device (weights never leave it).
 
-    Gaussians are drawn in float32 and cast to ``dtype``: on a CPU this is ~7x faster than float64 draws, and
-    rounding a draw to float32 changes its law by ~6e-8 relative, far below any interval here; all
-    arithmetic then runs in ``dtype``.
+    Network i is drawn from its own child stream ``network/<i>``, so a network does not depend on how many are
+    drawn at once: a chunk size chosen from the memory budget, or a larger run, changes no network.  Gaussians
+    are drawn in float32 (cast when ``dtype`` is float64: on a CPU ~7x faster than float64 draws, and rounding a
+    draw to float32 changes its law by ~6e-8 relative, far below any interval here); all arithmetic then runs in
+    ``dtype``.
     """
     if B < 1:
         raise ValueError(f"B (number of networks) must be >= 1, got {B}")
-
-    def gaussian(shape: tuple[int, ...], variance: float) -> torch.Tensor:
-        out = torch.randn(shape, generator=generator, dtype=torch.float32, device=device)
-        return out.to(dtype).mul_(math.sqrt(variance))
-
     s = spec
-    return NetworkBatch(
-        spec=s,
-        P_in=gaussian((B, s.N, s.d), 1.0 / s.d),
-        W=gaussian((B, s.L, s.N, s.N), s.sigma_w2 / s.N),
-        b=gaussian((B, s.L, s.N), s.sigma_b2),
-        P_out=gaussian((B, s.K, s.N), 1.0 / s.N),
-    )
+    layout = {"P_in": ((s.N, s.d), 1.0 / s.d), "W": ((s.L, s.N, s.N), s.sigma_w2 / s.N), "b": ((s.L, s.N), s.sigma_b2),
+              "P_out": ((s.K, s.N), 1.0 / s.N)}
+    tensors = {name: torch.empty((B, *shape), dtype=dtype, device=draws.device) for name, (shape, _) in layout.items()}
+    for i in range(B):  # one stream per network; the draws themselves are whole tensors
+        stream = draws.child(f"network/{first + i}")
+        for name, (shape, variance) in layout.items():
+            if dtype == torch.float32:
+                stream.normal(math.sqrt(variance), shape, dtype=dtype, out=tensors[name][i])
+            else:
+                tensors[name][i] = stream.normal(math.sqrt(variance), shape, dtype=torch.float32)
+    return NetworkBatch(spec=s, **tensors)

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import sympy as sp
 import sympy.stats as sps
 
-from theory.network import ALPHA, OMEGA, SLOPE
+from theory.papers.meanfield.network import ALPHA, OMEGA, SLOPE
 from theory.symbols import L, alpha, d, k, l, omega, sigma_b2, sigma_w2, z
 
 q = sp.Function("q")

@@ -1,0 +1,81 @@
+"""Devices: resolve ``auto | cpu | cuda[:i]``, synchronize, the memory budget and a name for the run's metadata.
+
+Runs in the driver and in every worker (a Ray worker resolves its own device), so it imports only torch.
+"""
+from __future__ import annotations
+
+import platform
+import re
+from pathlib import Path
+
+import torch
+
+#: the CPU memory a chunk of networks may use (CPU machines are shared; 1 GiB keeps a run polite)
+CPU_BUDGET_BYTES = 2**30
+#: the fraction of a GPU's total memory a chunk may use (total, not free: chunk sizes stay reproducible)
+GPU_BUDGET_FRACTION = 0.4
+
+_SPELLING = re.compile(r"^(auto|cpu|cuda(:\d+)?)$")
+
+
+class DeviceError(ValueError):
+    """An unknown or unavailable device (one sentence for the user)."""
+
+
+def check_spelling(requested: str) -> str:
+    """``requested`` if it is auto, cpu, cuda or cuda:i (no torch call: fast enough for option checking)."""
+    if not isinstance(requested, str) or not _SPELLING.match(requested):
+        raise DeviceError(f"--device must be auto, cpu, cuda or cuda:<index>, got {requested!r}")
+    return requested
+
+
+def resolve(requested: str | torch.device) -> torch.device:
+    """The torch device for ``requested``: auto picks CUDA when present; an absent CUDA device is an error."""
+    if isinstance(requested, torch.device):
+        requested = str(requested)
+    check_spelling(requested)
+    if requested == "auto":
+        return torch.device("cuda", torch.cuda.current_device()) if torch.cuda.is_available() else torch.device("cpu")
+    device = torch.device(requested)
+    if device.type == "cuda":
+        if not torch.cuda.is_available():
+            raise DeviceError(f"--device {requested} was asked for but no CUDA device is available; use --device cpu "
+                              "or auto")
+        index = 0 if device.index is None else device.index
+        if index >= torch.cuda.device_count():
+            raise DeviceError(f"--device {requested}: this machine has {torch.cuda.device_count()} CUDA device(s)")
+        return torch.device("cuda", index)
+    return device
+
+
+def synchronize(device: torch.device) -> None:
+    """Wait for queued kernels (timings and memory readings need it on a GPU)."""
+    if torch.device(device).type == "cuda":
+        torch.cuda.synchronize(device)
+
+
+def memory_budget(device: torch.device) -> int:
+    """Bytes a chunk of work may use on ``device``: fixed on a CPU, a fraction of the total on a GPU."""
+    device = torch.device(device)
+    if device.type == "cuda":
+        return int(torch.cuda.get_device_properties(device).total_memory * GPU_BUDGET_FRACTION)
+    return CPU_BUDGET_BYTES
+
+
+def describe(device: torch.device) -> str:
+    """'cuda:0 (NVIDIA H100 80GB HBM3)' or 'cpu (AMD EPYC ..., 2 threads)', for results.json."""
+    device = torch.device(device)
+    if device.type == "cuda":
+        return f"{device} ({torch.cuda.get_device_name(device)})"
+    return f"cpu ({cpu_name()}, {torch.get_num_threads()} threads)"
+
+
+def cpu_name() -> str:
+    """The CPU model (from /proc/cpuinfo on Linux)."""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()

@@ -1,0 +1,199 @@
+"""The experiment contract and its registries: experiments, estimators and probes (DESIGN.md).
+
+An **experiment** turns one configuration into one Monte Carlo sample.  It declares
+- ``Settings``: a frozen dataclass, its profile section (the section is named like the experiment);
+- ``points(claim, profile)``: the configurations a claim is judged at (a ``Sweep`` is one point made of several
+  configurations, e.g. a slope over widths);
+- ``values(config)``: the configuration's values for the theory side (a SymPy substitution map);
+- ``describe(config)``: a JSON description (it also names the job and derives its seed);
+- ``draw(config, settings, draws, progress) -> sample``, picklable in and out, so a job can travel to a worker.
+
+An **estimator** (a function sample -> ``Estimate``) registers against an experiment by name; a claim names the
+estimator (``Claim.quantity``).  A **probe** runs experiments for a figure rather than for a verdict and
+summarises its samples (and the run's verdicts) into the figure's data.  A **bound quantity** is what
+``atv check-bound`` measures.  Papers register all of them from their column (``numerics/papers/<paper>/``);
+``numerics.papers.load_all`` imports every column.
+"""
+from __future__ import annotations
+
+import inspect
+import json
+from dataclasses import dataclass
+from typing import Any, Callable, ClassVar, Mapping
+
+from numerics.estimate import Estimate
+
+Progress = Callable[[int], None] | None
+
+
+class RegistrationError(LookupError):
+    """An experiment, estimator or probe that is missing, registered twice or inconsistent (one line)."""
+
+
+@dataclass(frozen=True)
+class Sweep:
+    """Several configurations judged together as one point; the theory side is evaluated at ``configs[at]``."""
+
+    configs: tuple
+    at: int = 0
+
+
+def members(point) -> tuple:
+    """The configurations of a point (a Sweep's, or the point itself)."""
+    return point.configs if isinstance(point, Sweep) else (point,)
+
+
+def canonical(description: Mapping) -> str:
+    """A description as canonical JSON: the identity of a job (equal descriptions are one job)."""
+    return json.dumps(description, sort_keys=True, separators=(",", ":"), default=str)
+
+
+class Experiment:
+    """Base class of an experiment; a paper subclasses it once per kind of sample and registers an instance."""
+
+    #: registry key and profile section, "<paper>.<experiment>"
+    name: ClassVar[str]
+    #: the settings dataclass (frozen; every field has a default)
+    Settings: ClassVar[type]
+    #: claim params read by ``points`` to choose configurations (not passed to estimators)
+    config_params: ClassVar[tuple[str, ...]] = ()
+
+    def points(self, claim, profile) -> list:
+        raise NotImplementedError
+
+    def values(self, config) -> dict:
+        raise NotImplementedError
+
+    def describe(self, config) -> dict:
+        raise NotImplementedError
+
+    def draw(self, config, settings, draws, progress: Progress = None):
+        raise NotImplementedError
+
+    def label(self, config, settings) -> str:
+        """What a progress bar says while the job runs."""
+        return f"{self.name} {canonical(self.describe(config))}"
+
+    def size(self, config, settings) -> int:
+        """The progress bar's total (``draw`` advances it)."""
+        return 1
+
+    def magnitude(self, config) -> tuple:
+        """Orders configurations by size, to report the smallest one that violates a claim."""
+        return ()
+
+    def check(self, settings, profile) -> None:
+        """Raise ValueError when the settings cannot give valid configurations (called before any work)."""
+
+
+@dataclass(frozen=True)
+class Estimator:
+    """A statistic of one experiment's samples; ``params`` are the keyword arguments it accepts from a claim."""
+
+    name: str
+    experiment: str
+    function: Callable[..., Estimate]
+    params: tuple[str, ...]
+
+    def __call__(self, sample, **params) -> Estimate:
+        return self.function(sample, **params)
+
+
+@dataclass(frozen=True)
+class Probe:
+    """The data of a figure: experiment points to run and a summary of their samples.
+
+    ``claims`` are globs of the claim ids the figure illustrates: it runs only when one of them is selected.
+    ``points(profile)`` lists (experiment name, point) pairs; ``summarize(samples, profile, verdicts)`` gets one
+    sample (a tuple for a Sweep) per point, in that order, and the run's verdicts; it returns JSON-able data.
+    """
+
+    name: str
+    claims: tuple[str, ...]
+    points: Callable[[Any], list]
+    summarize: Callable[[list, Any, list], dict]
+
+
+@dataclass(frozen=True)
+class BoundQuantity:
+    """A quantity ``atv check-bound`` measures at one configuration, registered by a paper's column.
+
+    ``measure(config)`` returns a lower estimate of the true quantity (so an exceedance is a real counterexample)
+    and the values of the bound's symbols there; ``strategy(domain, options)`` is a Hypothesis strategy of
+    configurations; ``describe``/``from_values`` print a configuration and read it back (``--at``).
+    """
+
+    name: str
+    options: Mapping[str, tuple[str, ...]]  # the CLI options (--p, --q, --arch) and their allowed values
+    domain: Mapping[str, tuple[float, float]]  # the default sampling domain
+    integer_keys: frozenset[str]
+    positive_keys: frozenset[str]  # domain keys that must stay > 0 (others with a >= 0 floor: nonnegative_keys)
+    nonnegative_keys: frozenset[str]
+    strategy: Callable[[Mapping, Mapping], Any]
+    measure: Callable[[Any], tuple[float, dict]]
+    describe: Callable[[Any], dict]
+    from_values: Callable[[Mapping[str, str], Mapping[str, str]], Any]
+
+
+EXPERIMENTS: dict[str, Experiment] = {}
+ESTIMATORS: dict[str, Estimator] = {}
+PROBES: dict[str, Probe] = {}
+BOUND_QUANTITIES: dict[str, BoundQuantity] = {}
+#: flat override keys -> the settings they stand for ("N" -> ("meanfield.jacobian.N",)), and short section names
+KEY_ALIASES: dict[str, tuple[str, ...]] = {}
+SECTION_ALIASES: dict[str, str] = {}
+
+
+def register_experiment(experiment: Experiment) -> Experiment:
+    if experiment.name in EXPERIMENTS:
+        raise RegistrationError(f"experiment {experiment.name!r} is registered twice")
+    EXPERIMENTS[experiment.name] = experiment
+    return experiment
+
+
+def estimator(experiment: str) -> Callable[[Callable[..., Estimate]], Callable[..., Estimate]]:
+    """Register the decorated function as the estimator named like it, reading samples of ``experiment``."""
+
+    def register(function: Callable[..., Estimate]) -> Callable[..., Estimate]:
+        if function.__name__ in ESTIMATORS:
+            raise RegistrationError(f"estimator {function.__name__!r} is registered twice")
+        params = tuple(inspect.signature(function).parameters)[1:]
+        ESTIMATORS[function.__name__] = Estimator(function.__name__, experiment, function, params)
+        return function
+
+    return register
+
+
+def register_probe(probe: Probe) -> Probe:
+    if probe.name in PROBES:
+        raise RegistrationError(f"probe {probe.name!r} is registered twice")
+    PROBES[probe.name] = probe
+    return probe
+
+
+def register_bound_quantity(quantity: BoundQuantity) -> BoundQuantity:
+    if quantity.name in BOUND_QUANTITIES:
+        raise RegistrationError(f"check-bound quantity {quantity.name!r} is registered twice")
+    BOUND_QUANTITIES[quantity.name] = quantity
+    return quantity
+
+
+def register_aliases(keys: Mapping[str, tuple[str, ...]], sections: Mapping[str, str]) -> None:
+    """A paper's shorthand for ``--set``: flat keys and short section names (each may be claimed once)."""
+    for table, new in ((KEY_ALIASES, keys), (SECTION_ALIASES, sections)):
+        taken = set(table) & set(new)
+        if taken:
+            raise RegistrationError(f"the setting alias {sorted(taken)[0]!r} is registered twice")
+        table.update(new)
+
+
+def experiment_of(quantity: str) -> tuple[Experiment, Estimator]:
+    """The estimator a claim names and the experiment it reads, or a RegistrationError naming what is missing."""
+    found = ESTIMATORS.get(quantity)
+    if found is None:
+        raise RegistrationError(f"no estimator named {quantity!r} is registered")
+    experiment = EXPERIMENTS.get(found.experiment)
+    if experiment is None:
+        raise RegistrationError(f"estimator {quantity!r} reads experiment {found.experiment!r}, which is not "
+                                "registered")
+    return experiment, found

@@ -1,0 +1,16 @@
+"""Tiny settings for every mean-field experiment: whole runs in seconds, for tests of the machinery (devices,
+executors, determinism, the paper's K = 1 shape), not of the mathematics."""
+from __future__ import annotations
+
+TINY = {
+    "networks": 6, "N": 16, "d": 4, "K": 3, "L": 2,
+    "norms.networks": 4, "norms.inputs": 3, "norms.pgd_networks": 2, "norms.pgd_steps": 2, "norms.pgd_restarts": 2,
+    "norms.reference_matrices": 20, "norms.d": 4, "norms.K": 2,
+    "gaussian.matrices": 20, "gaussian.seed_shapes": "[[2, 2], [2, 3]]",
+    "dynamics.networks": 3, "dynamics.N": 16, "dynamics.d": 4, "dynamics.inputs": 3, "dynamics.horizon": 2,
+    "dynamics.map_widths": "16", "dynamics.map_etas": "0.01", "dynamics.regimes": "population",
+    "dynamics.widths": "8,16", "dynamics.beta_dims": "4,6", "dynamics.depths": "2,4", "dynamics.train_steps": 2,
+    "dynamics.clean_steps": 2, "dynamics.rate_steps": 1,
+    "figures.networks": 3, "figures.N": 16, "figures.d": 4, "figures.K": 3, "figures.depth_K": 2,
+    "figures.depths": "1,2", "figures.widths": "8,16",
+}

@@ -1,0 +1,122 @@
+"""Executors run a plan's jobs and hand back each sample as soon as it exists.
+
+- ``LocalExecutor``: in this process, one job after another, a progress bar per job.
+- ``RayExecutor``: Ray tasks on a local cluster (started here, with ``cpus`` CPUs) or on an existing one
+  (``address``); each worker resolves its own device.  Ray is an optional extra: ``pip install -e '.[ray]'``.
+Both yield ``(job, JobResult)`` pairs; the numbers do not depend on the executor, because a job carries its own
+seed and every random draw goes through ``numerics.random.Draws``.
+"""
+from __future__ import annotations
+
+import os
+import time
+from dataclasses import dataclass
+from typing import Any, Callable, Iterable, Iterator
+
+from numerics.device import resolve, synchronize
+from numerics.experiment import EXPERIMENTS
+from numerics.papers import load_all
+from numerics.random import Draws
+from theory.papers import ENVIRONMENT
+from verify.plan import Job
+
+#: progress(label, total) -> advance(n): how an executor reports a job's progress
+ProgressFactory = Callable[[str, int], Callable[[int], None]]
+
+
+class ExecutorError(RuntimeError):
+    """An executor that cannot start (Ray missing, cluster unreachable): one sentence for the user."""
+
+
+@dataclass(frozen=True)
+class JobResult:
+    sample: Any
+    device: str  # where the sample was drawn
+    seconds: float
+
+
+def run_job(job: Job, progress: Callable[[int], None] | None = None) -> JobResult:
+    """Draw one job's sample on the device this process resolves for it (also the body of a Ray task)."""
+    load_all()
+    device = resolve(job.device)
+    start = time.perf_counter()
+    sample = EXPERIMENTS[job.experiment].draw(job.config, job.settings, Draws(job.seed, device), progress)
+    synchronize(device)
+    return JobResult(sample, str(device), time.perf_counter() - start)
+
+
+class LocalExecutor:
+    """Runs the jobs in this process, in plan order."""
+
+    name = "local"
+
+    def __init__(self, progress: ProgressFactory | None = None) -> None:
+        self.progress = progress
+
+    def run(self, jobs: Iterable[Job]) -> Iterator[tuple[Job, JobResult]]:
+        for job in jobs:
+            advance = self.progress(job.label, job.size) if self.progress else None
+            yield job, run_job(job, advance)
+
+
+class RayExecutor:
+    """Runs the jobs as Ray tasks: one CPU each, and one GPU each where the job may use a GPU and the cluster
+    has one.  Results come back in completion order."""
+
+    name = "ray"
+
+    def __init__(self, address: str | None = None, cpus: int | None = None,
+                 progress: ProgressFactory | None = None) -> None:
+        self.address, self.cpus, self.progress = address, cpus, progress
+
+    def _start(self):
+        try:
+            import ray
+        except ImportError:
+            raise ExecutorError("--executor ray needs Ray: pip install -e '.[ray]'") from None
+        options: dict = {"include_dashboard": False, "log_to_driver": False, "configure_logging": False}
+        if self.address:
+            options["address"] = self.address
+        else:  # a local cluster's workers see this process's paper folders and import path
+            options["num_cpus"] = self.cpus or os.cpu_count()
+            shared = {name: os.environ[name] for name in (ENVIRONMENT, "PYTHONPATH") if os.environ.get(name)}
+            if shared:
+                options["runtime_env"] = {"env_vars": shared}
+        try:
+            ray.init(**options)
+        except (ConnectionError, RuntimeError, ValueError) as err:
+            raise ExecutorError(f"could not start or reach a Ray cluster ({self.address or 'local'}): "
+                                f"{str(err).splitlines()[0]}") from None
+        return ray
+
+    def run(self, jobs: Iterable[Job]) -> Iterator[tuple[Job, JobResult]]:
+        jobs = list(jobs)
+        ray = self._start()
+        try:
+            gpus = ray.cluster_resources().get("GPU", 0)
+            task = ray.remote(run_job)
+            pending = {}
+            for job in jobs:
+                wants_gpu = gpus > 0 and job.device != "cpu"
+                pending[task.options(num_cpus=1, num_gpus=1 if wants_gpu else 0).remote(job)] = job
+            advance = self.progress(f"{len(jobs)} job(s) on Ray", len(jobs)) if self.progress else None
+            while pending:
+                done, _ = ray.wait(list(pending), num_returns=1)
+                for ref in done:
+                    job = pending.pop(ref)
+                    result = ray.get(ref)
+                    if advance is not None:
+                        advance(1)
+                    yield job, result
+        finally:
+            ray.shutdown()
+
+
+def make_executor(name: str, address: str | None = None, progress: ProgressFactory | None = None):
+    if name == "local":
+        if address:
+            raise ExecutorError("--address needs --executor ray")
+        return LocalExecutor(progress)
+    if name == "ray":
+        return RayExecutor(address, progress=progress)
+    raise ExecutorError(f"--executor must be local or ray, got {name!r}")

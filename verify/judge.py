@@ -1,0 +1,160 @@
+"""Samples -> intervals -> verdicts: the judge of a claim at each of its points, and the claim's verdict.
+
+The judge names no experiment: it reads a point's theory values and description from the experiment that drew
+it, and the estimator's arguments from the claim (SymPy expressions evaluated at the point, Lambdas made numpy
+functions).
+"""
+from __future__ import annotations
+
+import numpy as np
+import sympy as sp
+
+from numerics.backends import curve, value
+from numerics.estimate import Estimate
+from numerics.experiment import Estimator, Experiment, Sweep
+from numerics.stats import exceedance_pvalue
+from theory.claims import Claim
+from verify.verdict import ConfigResult, Status, Verdict, combined_status, judge, worst
+
+
+def point_values(experiment: Experiment, point) -> dict:
+    """The theory side's substitution map at a point (a Sweep's chosen configuration)."""
+    return experiment.values(point.configs[point.at] if isinstance(point, Sweep) else point)
+
+
+def point_description(experiment: Experiment, point) -> dict:
+    if isinstance(point, Sweep):
+        return {"sweep": [experiment.describe(config) for config in point.configs]}
+    return experiment.describe(point)
+
+
+def estimator_arguments(claim: Claim, estimator: Estimator, values: dict) -> dict:
+    """The claim's params that the estimator accepts, evaluated at the point (the rest choose configurations)."""
+    out = {}
+    for name, param in claim.params:
+        if name not in estimator.params:
+            continue
+        if isinstance(param, sp.Lambda):
+            out[name] = curve(param, values)
+        else:
+            out[name] = value(param, values) if isinstance(param, sp.Basic) else param
+    return out
+
+
+def theory_value(claim: Claim, experiment: Experiment, point) -> float:
+    """The claim's right-hand side at a point; a non-finite value is an error in the claim, not a verdict."""
+    theory = value(claim.rhs, point_values(experiment, point))
+    if not np.isfinite(theory):
+        raise ValueError(f"{claim.id}: the right-hand side is not a finite number at "
+                         f"{point_description(experiment, point)}")
+    return theory
+
+
+def check_config(claim: Claim, experiment: Experiment, point, estimate: Estimate, delta: float, units: int,
+                 theory: float | None = None) -> ConfigResult:
+    """Judge one claim at one point from its estimate (``theory``: the rhs there, if already known)."""
+    values = point_values(experiment, point)
+    theory = value(claim.rhs, values) if theory is None else theory
+    tolerance = value(claim.tolerance, values)
+    interval = estimate.interval(delta)
+    p_value = estimate.p_value
+    if claim.comparison in ("ratio", "at_most"):
+        if not theory > 0:
+            raise ValueError(f"{claim.id}: comparing by ratio needs a positive right-hand side, got {theory}")
+        compared = interval.scaled(1.0 / theory)
+    elif claim.comparison == "difference":
+        compared = interval.shifted(-theory)
+    else:
+        compared = interval
+    if claim.comparison == "rate_at_most":
+        k, n = estimate.exceedances
+        p_value = exceedance_pvalue(k, n, theory)
+    extras = dict(estimate.extras)
+    iid = estimate.iid_interval(delta)
+    if iid is not None and iid.se > 0:
+        extras["iid_ci_low"], extras["iid_ci_high"] = iid.low / theory, iid.high / theory
+        extras["design_effect"] = (interval.se / iid.se) ** 2
+    status = judge(compared, tolerance, claim.comparison, expected_sign=theory, p_value=p_value, delta=delta)
+    return ConfigResult(
+        config=point_description(experiment, point), status=status, comparison=claim.comparison,
+        statistic=compared.estimate, ci_low=compared.low, ci_high=compared.high, tolerance=tolerance,
+        n_samples=estimate.n_samples, units=units, measured=interval.estimate, theory=theory, p_value=p_value,
+        extras=extras, figures=dict(estimate.figures),
+    )
+
+
+def notes(claim: Claim, results: list[ConfigResult], family_delta: float, test_delta: float) -> str:
+    """The verdict's notes; intervals are family-wise at 1 - family_delta, each test at test_delta."""
+    speaker = worst(results)
+    parts = []
+    if claim.comparison in ("ratio", "difference", "at_most"):
+        parts.append(f"tolerance tau = {claim.tolerance} = {speaker.tolerance:.4g} at the reported config")
+    if claim.comparison == "rate_at_most":
+        parts.append(f"exact binomial test of the exceedance rate against {speaker.theory:.3g} at level "
+                     f"{test_delta:g}")
+    else:
+        parts.append(f"{1 - family_delta:g} family-wise interval over {len(results)} config(s) (Bonferroni)")
+    if "design_effect" in speaker.extras:
+        parts.append(f"i.i.d.-entries chi-square interval [{speaker.extras['iid_ci_low']:.4g}, "
+                     f"{speaker.extras['iid_ci_high']:.4g}], design effect {speaker.extras['design_effect']:.3g}")
+    if speaker.p_value is not None:
+        parts.append(f"p-value {speaker.p_value:.3g}")
+    if speaker.figures:
+        parts.append("figures: " + ", ".join(f"{k} {v:.4g}" for k, v in speaker.figures.items()))
+    parts.append(f"regime: {claim.regime}")
+    parts.extend(regime_map(results))
+    return "; ".join(parts)
+
+
+def _flat(config: dict) -> dict:
+    """A configuration's settings in one level (a nested spec merged in)."""
+    return {**{k: v for k, v in config.items() if k != "spec"}, **config.get("spec", {})}
+
+
+def regime_map(results: list[ConfigResult]) -> list[str]:
+    """Where the claim held and where it did not, naming only the settings that vary between configurations."""
+    if len(results) < 2:
+        return []
+    flats = [_flat(r.config) for r in results]
+    varying = [k for k in flats[0] if any(f.get(k) != flats[0][k] for f in flats)]
+    out = []
+    for status in Status:
+        where = [", ".join(f"{k}={f[k]:.4g}" if isinstance(f[k], float) else f"{k}={f[k]}" for k in varying)
+                 for r, f in zip(results, flats) if r.status is status]
+        if where:
+            out.append(f"{status.value.lower()} at " + " | ".join(where))
+    return out
+
+
+def smallest_violation(experiment: Experiment, points: list, results: list[ConfigResult]) -> dict | None:
+    """The violating configuration that the experiment orders smallest (e.g. fewest matrix entries)."""
+    violated = [(experiment.magnitude(point), r) for point, r in zip(points, results)
+                if r.status is Status.VIOLATED and not isinstance(point, Sweep) and experiment.magnitude(point)]
+    if not violated:
+        return None
+    _, best = min(violated, key=lambda item: item[0])
+    return {**best.config, "statistic": best.statistic, "ci_low": best.ci_low, "ci_high": best.ci_high}
+
+
+def units_of(sample) -> int:
+    return sum(s.units for s in sample) if isinstance(sample, tuple) else sample.units
+
+
+def verdict(claim: Claim, experiment: Experiment, estimator: Estimator, points: list, samples: list, delta: float,
+            test_delta: float, seed: int, device: str, seconds: float) -> Verdict:
+    """The claim's verdict from one sample per point (a tuple of samples for a Sweep)."""
+    results = []
+    for point, sample in zip(points, samples):
+        theory = theory_value(claim, experiment, point)
+        estimate = estimator(sample, **estimator_arguments(claim, estimator, point_values(experiment, point)))
+        results.append(check_config(claim, experiment, point, estimate, test_delta, units_of(sample), theory))
+    speaker = worst(results)
+    return Verdict(
+        claim_id=claim.id, status=combined_status(results), statistic=speaker.statistic,
+        ci_low=speaker.ci_low, ci_high=speaker.ci_high, tolerance=speaker.tolerance,
+        n_samples=sum(r.n_samples for r in results), configs=[vars(r).copy() for r in results],
+        seed=seed, device=device, seconds=seconds, notes=notes(claim, results, delta, test_delta),
+        kind=claim.kind, comparison=claim.comparison, statement=claim.statement, delta=delta,
+        p_value=speaker.p_value, figures=dict(speaker.figures),
+        smallest_violation=smallest_violation(experiment, points, results),
+    )

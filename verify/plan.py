@@ -1,0 +1,85 @@
+"""Claims (and figures' probes) -> deduplicated jobs: plain data that any executor can run.
+
+A job is one experiment at one configuration, with its settings, seed and requested device.  Its key is the
+experiment's name and the configuration's canonical JSON description; equal keys are one job, whoever needs
+it.  Its seed is derived by name from the run seed and the key (``numerics.random.derive_seed``), so a claim
+gets the same numbers alone (``--only``) or in the whole suite, on any executor, in any order.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from numerics.experiment import EXPERIMENTS, Experiment, Probe, canonical, members
+from numerics.random import derive_seed
+from verify.catalog import Entry
+
+
+@dataclass(frozen=True)
+class Job:
+    """One sample to draw: everything a worker needs, picklable."""
+
+    key: str
+    experiment: str
+    config: Any
+    settings: Any
+    seed: int
+    device: str  # as requested (auto | cpu | cuda[:i]); the worker resolves it
+    label: str
+    size: int
+
+
+@dataclass
+class Task:
+    """What one claim or probe needs: its points, each with its experiment and the keys of its jobs."""
+
+    name: str
+    points: list[tuple[Experiment, Any]]
+    keys: list[tuple[str, ...]]
+    entry: Entry | None = None  # for a claim
+    probe: Probe | None = None  # for a figure
+
+
+@dataclass
+class Plan:
+    jobs: list[Job] = field(default_factory=list)  # deduplicated, in the order they are first needed
+    claims: list[Task] = field(default_factory=list)
+    probes: list[Task] = field(default_factory=list)
+
+    def uses(self) -> dict[str, int]:
+        """How many tasks need each job (a sample can be dropped when the count reaches zero)."""
+        counts: dict[str, int] = {}
+        for task in (*self.claims, *self.probes):
+            for key in {k for keys in task.keys for k in keys}:
+                counts[key] = counts.get(key, 0) + 1
+        return counts
+
+
+def job_key(experiment: Experiment, config) -> str:
+    return f"{experiment.name}:{canonical(experiment.describe(config))}"
+
+
+def make_plan(entries: list[Entry], probes: list[Probe], profile, seed: int, device: str) -> Plan:
+    """The jobs of the selected claims and probes under ``profile``."""
+    plan = Plan()
+    known: dict[str, Job] = {}
+
+    def keys_of(experiment: Experiment, point) -> tuple[str, ...]:
+        keys = []
+        for config in members(point):
+            key = job_key(experiment, config)
+            if key not in known:
+                settings = profile[experiment.name]
+                known[key] = Job(key, experiment.name, config, settings, derive_seed(seed, key), device,
+                                 experiment.label(config, settings), experiment.size(config, settings))
+                plan.jobs.append(known[key])
+            keys.append(key)
+        return tuple(keys)
+
+    for entry in entries:
+        points = [(entry.experiment, point) for point in entry.experiment.points(entry.claim, profile)]
+        plan.claims.append(Task(entry.claim.id, points, [keys_of(e, p) for e, p in points], entry=entry))
+    for probe in probes:
+        points = [(EXPERIMENTS[name], point) for name, point in probe.points(profile)]
+        plan.probes.append(Task(probe.name, points, [keys_of(e, p) for e, p in points], probe=probe))
+    return plan
