@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Callable
+from typing import Callable, Sequence
 
 import torch
 
@@ -86,12 +86,34 @@ def _targets(q: float, restarts: int, K: int, draws: Draws, dtype: torch.dtype) 
     return torch.sign(c) if q == 1 else c / vector_norm(c, 2).unsqueeze(-1)
 
 
+def _starts(B: int, restarts: int, d: int, p: float, eps: float, draws: Draws, dtype: torch.dtype) -> torch.Tensor:
+    """The restarts' starting points (B, restarts, d): the vertices +-eps e_j for p = 1, random points otherwise."""
+    if p == 1:
+        signs = draws.signs(restarts, dtype)
+        vertices = torch.nn.functional.one_hot(torch.arange(restarts, device=draws.device) % d, d).to(dtype)
+        return (vertices * signs[:, None] * eps).expand(B, restarts, d).clone()
+    return random_in_ball((B, restarts, d), p, eps, draws, dtype)
+
+
+def _random_state(B: int, restarts: int, d: int, K: int, p: float, q: float, eps: float,
+                  draws: Draws | Sequence[Draws], dtype: torch.dtype) -> tuple[torch.Tensor, torch.Tensor]:
+    """Starting points (B, restarts, d) and targets (B, restarts, K), from one stream for the batch or from one
+    stream per problem (then a problem's search does not depend on the batch it is solved in)."""
+    if isinstance(draws, Draws):
+        return _starts(B, restarts, d, p, eps, draws, dtype), _targets(q, restarts, K, draws, dtype).expand(B, -1, -1)
+    if len(draws) != B:
+        raise ValueError(f"draws must be one stream or one per problem ({B}), got {len(draws)}")
+    rows = [_random_state(1, restarts, d, K, p, q, eps, one, dtype) for one in draws]
+    return torch.cat([row[0] for row in rows]), torch.cat([row[1] for row in rows])
+
+
 def pgd(f: Callable[[torch.Tensor], torch.Tensor], x: torch.Tensor, eps: float, p, q, steps: int = 40,
-        restarts: int = 16, *, draws: Draws) -> AttackResult:
+        restarts: int = 16, *, draws: Draws | Sequence[Draws]) -> AttackResult:
     """Maximise ||f(x + eta) - f(x)||_q over ||eta||_p <= eps for a batch of B problems.
 
     ``f`` maps (B, n, d) -> (B, n, K) with problem b using only row b (a NetworkBatch does), and ``x`` is (B, d)
-    on ``draws.device``; the random starts and targets come from ``draws``.
+    on the draws' device; the random starts and targets come from ``draws``: one stream for the batch, or one
+    per problem.
     """
     p, q = norm_order(p), norm_order(q)
     if eps <= 0:
@@ -101,20 +123,13 @@ def pgd(f: Callable[[torch.Tensor], torch.Tensor], x: torch.Tensor, eps: float, 
     B, d = x.shape
     with torch.no_grad():
         base = f(x[:, None, :])  # (B, 1, K)
-    eta = random_in_ball((B, restarts, d), p, eps, draws, x.dtype)
-    if p == 1:
-        signs = draws.signs(restarts, x.dtype)
-        vertices = torch.nn.functional.one_hot(torch.arange(restarts, device=x.device) % d, d).to(x.dtype)
-        eta = (vertices * signs[:, None] * eps).expand(B, restarts, d).clone()
-
-    K = base.shape[-1]
-    targets = _targets(q, restarts, K, draws, x.dtype)  # (restarts, K); row 0 unused
+    eta, targets = _random_state(B, restarts, d, base.shape[-1], p, q, eps, draws, x.dtype)  # targets[:, 0] unused
 
     def loss(e: torch.Tensor, targeted: bool = False) -> torch.Tensor:
         diff = f(x[:, None, :] + e) - base  # (B, restarts, K)
         values = vector_norm(diff, q)
         if targeted:
-            values = torch.cat([values[:, :1], (diff[:, 1:] * targets[1:]).sum(-1)], dim=1)
+            values = torch.cat([values[:, :1], (diff[:, 1:] * targets[:, 1:]).sum(-1)], dim=1)
         return values
 
     best_value = torch.full((B,), -math.inf, dtype=x.dtype, device=x.device)

@@ -37,6 +37,11 @@ class Sweep:
     configs: tuple
     at: int = 0
 
+    @property
+    def chosen(self):
+        """The configuration whose values the theory side is evaluated at."""
+        return self.configs[self.at]
+
 
 def members(point) -> tuple:
     """The configurations of a point (a Sweep's, or the point itself)."""
@@ -88,12 +93,16 @@ class Experiment:
 
 @dataclass(frozen=True)
 class Estimator:
-    """A statistic of one experiment's samples; ``params`` are the keyword arguments it accepts from a claim."""
+    """A statistic of one experiment's samples; ``params`` are the keyword arguments it accepts from a claim.
+
+    ``sweep``: it reads one sample per configuration of a ``Sweep`` (a tuple), not one sample.
+    """
 
     name: str
     experiment: str
     function: Callable[..., Estimate]
     params: tuple[str, ...]
+    sweep: bool = False
 
     def __call__(self, sample, **params) -> Estimate:
         return self.function(sample, **params)
@@ -151,14 +160,15 @@ def register_experiment(experiment: Experiment) -> Experiment:
     return experiment
 
 
-def estimator(experiment: str) -> Callable[[Callable[..., Estimate]], Callable[..., Estimate]]:
-    """Register the decorated function as the estimator named like it, reading samples of ``experiment``."""
+def estimator(experiment: str, sweep: bool = False) -> Callable[[Callable[..., Estimate]], Callable[..., Estimate]]:
+    """Register the decorated function as the estimator named like it, reading samples of ``experiment`` (a
+    tuple of them per point with ``sweep``)."""
 
     def register(function: Callable[..., Estimate]) -> Callable[..., Estimate]:
         if function.__name__ in ESTIMATORS:
             raise RegistrationError(f"estimator {function.__name__!r} is registered twice")
         params = tuple(inspect.signature(function).parameters)[1:]
-        ESTIMATORS[function.__name__] = Estimator(function.__name__, experiment, function, params)
+        ESTIMATORS[function.__name__] = Estimator(function.__name__, experiment, function, params, sweep)
         return function
 
     return register
@@ -185,6 +195,13 @@ def register_aliases(keys: Mapping[str, tuple[str, ...]], sections: Mapping[str,
         if taken:
             raise RegistrationError(f"the setting alias {sorted(taken)[0]!r} is registered twice")
         table.update(new)
+
+
+def experiment_named(name: str) -> Experiment:
+    """A registered experiment, or a RegistrationError naming it."""
+    if name not in EXPERIMENTS:
+        raise RegistrationError(f"no experiment named {name!r} is registered")
+    return EXPERIMENTS[name]
 
 
 def experiment_of(quantity: str) -> tuple[Experiment, Estimator]:

@@ -55,6 +55,8 @@ class Draws:
     def __init__(self, seed: int, device: str | torch.device = "cpu") -> None:
         self.seed = check_seed(seed)
         self.device = torch.device(device)
+        if self.device.type == "cuda" and self.device.index is None:  # "cuda" and "cuda:0" are one device
+            self.device = torch.device("cuda", torch.cuda.current_device())
         self._generators: dict[bool, torch.Generator] = {}
 
     def __repr__(self) -> str:

@@ -90,8 +90,10 @@ def rank_correlation_moments(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, 
     if x.shape != y.shape or x.ndim != 2 or x.shape[0] < 3:
         raise ValueError(f"x and y must be equal (B >= 3, K) arrays, got {x.shape} and {y.shape}")
     B, K = x.shape
-    rx = x.argsort(axis=0).argsort(axis=0) - (B - 1) / 2  # centred ranks: no cancellation in the variances
-    ry = y.argsort(axis=0).argsort(axis=0) - (B - 1) / 2
+    if np.any(np.ptp(x, axis=0) == 0) or np.any(np.ptp(y, axis=0) == 0):
+        raise ValueError("a rank correlation needs values that vary across the units in every column")
+    rx = sst.rankdata(x, axis=0) - (B + 1) / 2  # average ranks for ties, centred: no cancellation
+    ry = sst.rankdata(y, axis=0) - (B + 1) / 2
     moments = np.concatenate([rx, ry, rx * rx, ry * ry, rx * ry], axis=1)
 
     def combine(m: np.ndarray) -> np.ndarray:

@@ -33,10 +33,16 @@ def errorbar(ax, rows: list[dict], x: str, y: str, **style) -> None:
 
 
 def drawers() -> dict:
-    """probe name -> draw(data, out_dir) -> file names, over every paper's report module."""
+    """probe name -> draw(data, out_dir) -> file names, over every paper's report module (``FIGURES``)."""
     from report.papers import load_all
 
-    return {name: draw for module in load_all().values() for name, draw in module.FIGURES.items()}
+    found: dict = {}
+    for paper, module in load_all().items():
+        for name, draw in getattr(module, "FIGURES", {}).items():
+            if name in found:
+                raise ValueError(f"report/papers/{paper}: the figure {name!r} is drawn by another paper too")
+            found[name] = draw
+    return found
 
 
 def draw_all(figures_data: dict, out_dir: Path) -> list[str]:

@@ -13,7 +13,6 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import jinja2
-import sympy as sp
 from sympy.printing.latex import LatexPrinter
 
 from theory.claims import Registry

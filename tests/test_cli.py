@@ -30,7 +30,7 @@ def run_module(*args: str) -> subprocess.CompletedProcess:
     (["run", "--profile", "nosuch"], "unknown profile 'nosuch'"),
     (["run", "--set", "sigma_b2=-1"], "sigma_b2 must be >= 0"),
     (["run", "--set", "N=abc"], "N must be an integer"),
-    (["run", "--set", "networks=1"], "networks must be >= 2"),
+    (["run", "--set", "networks=1"], "networks must be >= 4"),
     (["run", "--set", "bogus=1"], "unknown setting 'bogus'"),
     (["run", "--device", "tpu"], "--device must be auto, cpu, cuda or cuda:<index>"),
     (["run", "--seed", "-1"], "a seed must be an integer in [0, 2^63)"),

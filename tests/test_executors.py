@@ -98,3 +98,25 @@ def test_executor_options_are_checked():
         make_executor("local", address="10.0.0.1:6379")
     with pytest.raises(ExecutorError, match="local or ray"):
         make_executor("dask")
+
+
+class Refusing:
+    """An executor that fails when asked to draw anything: what must not happen before a claim is checked."""
+
+    def run(self, jobs):
+        raise AssertionError(f"asked to draw {len(list(jobs))} job(s)")
+        yield
+
+
+def test_a_claim_is_checked_at_every_point_before_anything_is_drawn():
+    import dataclasses
+
+    from theory.registry import REGISTRY
+
+    suite = Suite(get_profile("quick"), seed=0, executor=Refusing())
+    variance = REGISTRY["mf.thm4_1.jacobian_variance.vanilla"]
+    with pytest.raises(ValueError, match="positive right-hand side"):
+        suite.check(dataclasses.replace(variance, rhs=-variance.rhs, abstract=None, definitions=()))
+    width = REGISTRY["mf.dyn.width.vanilla"]  # a slope over widths, asked to read single setups instead
+    with pytest.raises(ValueError, match="reads a sweep of configurations per point"):
+        suite.check(dataclasses.replace(width, params=(("design", "map"),)))

@@ -16,7 +16,7 @@ from hypothesis import HealthCheck, Phase, given, settings, target
 from hypothesis import seed as hypothesis_seed
 
 from numerics.backends import value
-from numerics.experiment import BOUND_QUANTITIES, BoundQuantity
+from numerics.experiment import BOUND_QUANTITIES, BoundQuantity, RegistrationError
 from numerics.papers import load_all
 from theory.claims import BoundVocabulary
 from theory.papers import quantities, vocabulary
@@ -72,6 +72,8 @@ def quantity_of(name: str) -> tuple[BoundQuantity, BoundVocabulary]:
     if words is None:
         raise CheckError(f"--quantity must be one of {', '.join(quantities())}, got {name!r}")
     load_all()
+    if name not in BOUND_QUANTITIES:
+        raise RegistrationError(f"check-bound quantity {name!r} has a vocabulary but no paper column measures it")
     return BOUND_QUANTITIES[name], words
 
 
@@ -149,7 +151,7 @@ def check_bound(expr: str, quantity: str, p, q, arch: str = "vanilla", examples:
     found, words = quantity_of(quantity)
     options = {"p": p, "q": q, "arch": arch}
     bound = parse_bound(expr, words, arch)
-    domain = dict(domain or found.domain)
+    domain = {**found.domain, **(domain or {})}
     start = time.perf_counter()
     state = {"examples": 0, "largest": -math.inf, "largest_config": None}
 
@@ -181,8 +183,8 @@ def check_bound(expr: str, quantity: str, p, q, arch: str = "vanilla", examples:
                               phases=[Phase.generate, Phase.target, Phase.shrink], print_blob=False,
                               suppress_health_check=list(HealthCheck))(hypothesis_seed(seed)(given(strategy)(run)))
             search()
-    except _Counterexample as found:
-        return result(found)
+    except _Counterexample as counterexample:
+        return result(counterexample)
     return result(None)
 
 

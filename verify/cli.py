@@ -85,7 +85,7 @@ def run(
     from numerics.device import DeviceError, check_spelling, describe, resolve
     from numerics.experiment import PROBES, RegistrationError
     from numerics.random import check_seed
-    from report.figures import draw_all
+    from report.figures import draw_all, drawers
     from theory.claims import UnknownClaimError
     from theory.registry import load
     from verify.catalog import catalog
@@ -108,13 +108,17 @@ def run(
         # a local run resolves its device here (and refuses an absent GPU now); Ray workers resolve their own
         job_device = str(resolve(requested)) if executor == "local" else requested
         runner = make_executor(executor, address)
+        probes = [probe for probe in PROBES.values() if figures and any(
+            fnmatchcase(claim.id, pattern) for claim in claims for pattern in probe.claims)]
+        undrawn = [probe.name for probe in probes if probe.name not in drawers()]
+        if undrawn:
+            raise RegistrationError(f"no report module draws the figure {undrawn[0]!r}")
+        suite = Suite(chosen, seed, job_device, runner)
+        plan = suite.plan([entries[claim.id] for claim in claims], probes)  # checks every claim at every point
     except (ProfileError, UnknownClaimError, RegistrationError, DeviceError, ExecutorError, ValueError) as err:
         raise fail(str(err.args[0] if err.args else err)) from None
     where = describe(job_device) if executor == "local" else f"ray ({address or 'local cluster'}), {requested}"
-    selected = [entries[claim.id] for claim in claims]
-    probes = [probe for probe in PROBES.values() if figures and any(
-        fnmatchcase(claim.id, pattern) for claim in claims for pattern in probe.claims)]
-    writer = ResultsWriter(out, run_metadata(chosen.describe(), where, seed, executor))
+    writer = ResultsWriter(out, run_metadata(chosen.describe(), where, seed, executor), [c.id for c in claims])
     console.print(f"[bold]atv run[/] profile={chosen.name} ({chosen.description}), device={where}, "
                   f"seed={seed}, {len(claims)} claim(s) -> {writer.path}")
     verdicts = []
@@ -129,13 +133,12 @@ def run(
                 claims_done(1)
 
             runner.progress = bars.task
-            suite = Suite(chosen, seed, job_device, runner, on_verdict=record)
-            verdicts, data = suite.run(selected, probes)
+            suite.on_verdict = record
+            verdicts, data = suite.execute(plan)
         if data:
             files = draw_all(data, out)
             writer.add_figures(data, files)
             console.print(f"figures: {', '.join(f for f in files if f.endswith('.png'))} in {out}")
-        writer.order([claim.id for claim in claims])
         state = "complete"
     except KeyboardInterrupt:
         state = "interrupted"

@@ -143,6 +143,8 @@ class ProgressBars:
         task_id = self.progress.add_task(label, total=total)
 
         def advance(n: int = 1) -> None:
+            if task_id not in self.progress.task_ids:  # already complete and removed
+                return
             self.progress.advance(task_id, n)
             if not keep and self.progress.tasks[self.progress.task_ids.index(task_id)].finished:
                 self.progress.remove_task(task_id)

@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import os
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Callable, Iterable, Iterator
 
 from numerics.device import resolve, synchronize
-from numerics.experiment import EXPERIMENTS
+from numerics.experiment import experiment_named
 from numerics.papers import load_all
 from numerics.random import Draws
 from theory.papers import ENVIRONMENT
@@ -38,9 +38,10 @@ class JobResult:
 def run_job(job: Job, progress: Callable[[int], None] | None = None) -> JobResult:
     """Draw one job's sample on the device this process resolves for it (also the body of a Ray task)."""
     load_all()
+    experiment = experiment_named(job.experiment)  # a worker without the paper's column says which is missing
     device = resolve(job.device)
     start = time.perf_counter()
-    sample = EXPERIMENTS[job.experiment].draw(job.config, job.settings, Draws(job.seed, device), progress)
+    sample = experiment.draw(job.config, job.settings, Draws(job.seed, device), progress)
     synchronize(device)
     return JobResult(sample, str(device), time.perf_counter() - start)
 
@@ -61,43 +62,48 @@ class LocalExecutor:
 
 class RayExecutor:
     """Runs the jobs as Ray tasks: one CPU each, and one GPU each where the job may use a GPU and the cluster
-    has one.  Results come back in completion order."""
+    has one.  Results come back in completion order.  A cluster this executor started is shut down at the end;
+    one that was already running in this process is left as it was."""
 
     name = "ray"
 
-    def __init__(self, address: str | None = None, cpus: int | None = None,
-                 progress: ProgressFactory | None = None) -> None:
-        self.address, self.cpus, self.progress = address, cpus, progress
+    def __init__(self, address: str | None = None, progress: ProgressFactory | None = None) -> None:
+        self.address, self.progress = address, progress
 
-    def _start(self):
+    def _start(self) -> tuple[object, bool]:
+        """(the ray module, whether this executor started the connection)."""
         try:
             import ray
         except ImportError:
             raise ExecutorError("--executor ray needs Ray: pip install -e '.[ray]'") from None
-        options: dict = {"include_dashboard": False, "log_to_driver": False, "configure_logging": False}
-        if self.address:
-            options["address"] = self.address
-        else:  # a local cluster's workers see this process's paper folders and import path
-            options["num_cpus"] = self.cpus or os.cpu_count()
-            shared = {name: os.environ[name] for name in (ENVIRONMENT, "PYTHONPATH") if os.environ.get(name)}
-            if shared:
-                options["runtime_env"] = {"env_vars": shared}
+        if ray.is_initialized():
+            return ray, False
+        # the workers see this process's paper folders (ATV_PAPERS) and import path
+        shared = {name: os.environ[name] for name in (ENVIRONMENT, "PYTHONPATH") if os.environ.get(name)}
+        options: dict = {"include_dashboard": False, "log_to_driver": False, "configure_logging": False,
+                         **({"address": self.address} if self.address else {}),
+                         **({"runtime_env": {"env_vars": shared}} if shared else {})}
         try:
             ray.init(**options)
         except (ConnectionError, RuntimeError, ValueError) as err:
             raise ExecutorError(f"could not start or reach a Ray cluster ({self.address or 'local'}): "
                                 f"{str(err).splitlines()[0]}") from None
-        return ray
+        return ray, True
 
     def run(self, jobs: Iterable[Job]) -> Iterator[tuple[Job, JobResult]]:
         jobs = list(jobs)
-        ray = self._start()
+        ray, started = self._start()
         try:
             gpus = ray.cluster_resources().get("GPU", 0)
+            if gpus == 0 and any(job.device.startswith("cuda") for job in jobs):
+                raise ExecutorError("--device cuda was asked for but the Ray cluster has no GPU; use --device auto "
+                                    "or cpu")
             task = ray.remote(run_job)
             pending = {}
             for job in jobs:
                 wants_gpu = gpus > 0 and job.device != "cpu"
+                if wants_gpu:  # a task sees only the GPU Ray gives it, as its cuda:0
+                    job = replace(job, device="cuda")
                 pending[task.options(num_cpus=1, num_gpus=1 if wants_gpu else 0).remote(job)] = job
             advance = self.progress(f"{len(jobs)} job(s) on Ray", len(jobs)) if self.progress else None
             while pending:
@@ -109,7 +115,8 @@ class RayExecutor:
                         advance(1)
                     yield job, result
         finally:
-            ray.shutdown()
+            if started:
+                ray.shutdown()
 
 
 def make_executor(name: str, address: str | None = None, progress: ProgressFactory | None = None):

@@ -19,7 +19,7 @@ from verify.verdict import ConfigResult, Status, Verdict, combined_status, judge
 
 def point_values(experiment: Experiment, point) -> dict:
     """The theory side's substitution map at a point (a Sweep's chosen configuration)."""
-    return experiment.values(point.configs[point.at] if isinstance(point, Sweep) else point)
+    return experiment.values(point.chosen if isinstance(point, Sweep) else point)
 
 
 def point_description(experiment: Experiment, point) -> dict:
@@ -42,25 +42,31 @@ def estimator_arguments(claim: Claim, estimator: Estimator, values: dict) -> dic
 
 
 def theory_value(claim: Claim, experiment: Experiment, point) -> float:
-    """The claim's right-hand side at a point; a non-finite value is an error in the claim, not a verdict."""
-    theory = value(claim.rhs, point_values(experiment, point))
+    """The claim's right-hand side at a point, checked against its comparison (before any sampling).
+
+    A non-finite value, a ratio against a value that is not positive, or a negative tolerance is an error in
+    the claim at that configuration, not a verdict.
+    """
+    values = point_values(experiment, point)
+    theory = value(claim.rhs, values)
+    where = point_description(experiment, point)
     if not np.isfinite(theory):
-        raise ValueError(f"{claim.id}: the right-hand side is not a finite number at "
-                         f"{point_description(experiment, point)}")
+        raise ValueError(f"{claim.id}: the right-hand side is not a finite number at {where}")
+    if claim.comparison in ("ratio", "at_most") and not theory > 0:
+        raise ValueError(f"{claim.id}: comparing by ratio needs a positive right-hand side, got {theory} at {where}")
+    if not value(claim.tolerance, values) >= 0:
+        raise ValueError(f"{claim.id}: the tolerance is not a non-negative number at {where}")
     return theory
 
 
 def check_config(claim: Claim, experiment: Experiment, point, estimate: Estimate, delta: float, units: int,
                  theory: float | None = None) -> ConfigResult:
     """Judge one claim at one point from its estimate (``theory``: the rhs there, if already known)."""
-    values = point_values(experiment, point)
-    theory = value(claim.rhs, values) if theory is None else theory
-    tolerance = value(claim.tolerance, values)
+    theory = theory_value(claim, experiment, point) if theory is None else theory
+    tolerance = value(claim.tolerance, point_values(experiment, point))
     interval = estimate.interval(delta)
     p_value = estimate.p_value
     if claim.comparison in ("ratio", "at_most"):
-        if not theory > 0:
-            raise ValueError(f"{claim.id}: comparing by ratio needs a positive right-hand side, got {theory}")
         compared = interval.scaled(1.0 / theory)
     elif claim.comparison == "difference":
         compared = interval.shifted(-theory)
@@ -145,9 +151,8 @@ def verdict(claim: Claim, experiment: Experiment, estimator: Estimator, points: 
     """The claim's verdict from one sample per point (a tuple of samples for a Sweep)."""
     results = []
     for point, sample in zip(points, samples):
-        theory = theory_value(claim, experiment, point)
         estimate = estimator(sample, **estimator_arguments(claim, estimator, point_values(experiment, point)))
-        results.append(check_config(claim, experiment, point, estimate, test_delta, units_of(sample), theory))
+        results.append(check_config(claim, experiment, point, estimate, test_delta, units_of(sample)))
     speaker = worst(results)
     return Verdict(
         claim_id=claim.id, status=combined_status(results), statistic=speaker.statistic,

@@ -4,15 +4,20 @@ A job is one experiment at one configuration, with its settings, seed and reques
 experiment's name and the configuration's canonical JSON description; equal keys are one job, whoever needs
 it.  Its seed is derived by name from the run seed and the key (``numerics.random.derive_seed``), so a claim
 gets the same numbers alone (``--only``) or in the whole suite, on any executor, in any order.
+
+Planning also checks each claim at each of its points before anything is drawn: the right-hand side is a
+finite number fit for the claim's comparison, and the estimator reads the kind of point the experiment gives
+(one configuration, or a Sweep of them).  A mistake there is a ValueError naming the claim, not a crashed run.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Any
 
-from numerics.experiment import EXPERIMENTS, Experiment, Probe, canonical, members
+from numerics.experiment import Experiment, Probe, Sweep, canonical, experiment_named, members
 from numerics.random import derive_seed
 from verify.catalog import Entry
+from verify.judge import theory_value
 
 
 @dataclass(frozen=True)
@@ -39,6 +44,10 @@ class Task:
     entry: Entry | None = None  # for a claim
     probe: Probe | None = None  # for a figure
 
+    @property
+    def all_keys(self) -> set[str]:
+        return {key for keys in self.keys for key in keys}
+
 
 @dataclass
 class Plan:
@@ -50,7 +59,7 @@ class Plan:
         """How many tasks need each job (a sample can be dropped when the count reaches zero)."""
         counts: dict[str, int] = {}
         for task in (*self.claims, *self.probes):
-            for key in {k for keys in task.keys for k in keys}:
+            for key in task.all_keys:
                 counts[key] = counts.get(key, 0) + 1
         return counts
 
@@ -78,8 +87,22 @@ def make_plan(entries: list[Entry], probes: list[Probe], profile, seed: int, dev
 
     for entry in entries:
         points = [(entry.experiment, point) for point in entry.experiment.points(entry.claim, profile)]
+        check_points(entry, [point for _, point in points])
         plan.claims.append(Task(entry.claim.id, points, [keys_of(e, p) for e, p in points], entry=entry))
     for probe in probes:
-        points = [(EXPERIMENTS[name], point) for name, point in probe.points(profile)]
+        points = [(experiment_named(name), point) for name, point in probe.points(profile)]
         plan.probes.append(Task(probe.name, points, [keys_of(e, p) for e, p in points], probe=probe))
     return plan
+
+
+def check_points(entry: Entry, points: list) -> None:
+    """A claim's points before sampling: there are some, of the kind its estimator reads, with a valid rhs."""
+    claim, estimator = entry.claim, entry.estimator
+    if not points:
+        raise ValueError(f"{claim.id}: the profile gives it no configuration")
+    for point in points:
+        if isinstance(point, Sweep) != estimator.sweep:
+            wanted = "a sweep of configurations" if estimator.sweep else "one configuration"
+            raise ValueError(f"{claim.id}: estimator {estimator.name!r} reads {wanted} per point, but experiment "
+                             f"{entry.experiment.name!r} gives it {'a sweep' if isinstance(point, Sweep) else 'one'}")
+        theory_value(claim, entry.experiment, point)

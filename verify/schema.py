@@ -78,20 +78,17 @@ def validate(results: dict) -> None:
 class ResultsWriter:
     """Rewrites DIR/results.json atomically after every verdict, so an interrupted run keeps what it finished."""
 
-    def __init__(self, out_dir: Path, metadata: dict) -> None:
+    def __init__(self, out_dir: Path, metadata: dict, order: list[str] | None = None) -> None:
         self.path = Path(out_dir) / "results.json"
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self.results = {"metadata": metadata, "verdicts": []}
+        self._rank = {claim_id: i for i, claim_id in enumerate(order or [])}
         self._write()
 
     def add(self, verdict: dict) -> None:
+        """One more verdict, kept in the order of the claims (an executor may finish them in another order)."""
         self.results["verdicts"].append(verdict)
-        self._write()
-
-    def order(self, claim_ids: list[str]) -> None:
-        """Verdicts in the order of ``claim_ids`` (an executor may finish them in another order)."""
-        rank = {claim_id: i for i, claim_id in enumerate(claim_ids)}
-        self.results["verdicts"].sort(key=lambda verdict: rank.get(verdict["claim_id"], len(rank)))
+        self.results["verdicts"].sort(key=lambda v: self._rank.get(v["claim_id"], len(self._rank)))
         self._write()
 
     def add_figures(self, data: dict, files: list[str]) -> None:

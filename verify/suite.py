@@ -7,6 +7,7 @@ every claim and probe that reads it is done.
 """
 from __future__ import annotations
 
+from contextlib import closing
 from dataclasses import dataclass, field
 from itertools import chain
 from typing import Callable, Iterable
@@ -42,30 +43,33 @@ class Suite:
 
     def run(self, entries: Iterable[Entry], probes: Iterable[Probe] = ()) -> tuple[list[Verdict], dict]:
         """Verdicts in claim order, and the probes' figure data (probe name -> data)."""
-        plan = self.plan(entries, probes)
+        return self.execute(self.plan(entries, probes))
+
+    def execute(self, plan: Plan) -> tuple[list[Verdict], dict]:
+        """Run a plan's jobs, judging each claim as soon as its samples exist (see ``run``)."""
         executor = self.executor or LocalExecutor()
         uses = plan.uses()
-        samples, results = {}, {}
+        samples, timings = {}, {}  # timings: key -> (device, seconds); samples are dropped after their last use
         open_claims = list(plan.claims)
         verdicts: dict[str, Verdict] = {}
 
         def release(task: Task) -> None:
-            for key in {k for keys in task.keys for k in keys}:
+            for key in task.all_keys:
                 uses[key] -= 1
                 if uses[key] == 0:
                     samples.pop(key, None)
 
         kept = [(job, self._kept[job.key]) for job in plan.jobs if job.key in self._kept]
-        fresh = executor.run([job for job in plan.jobs if job.key not in self._kept])
-        for job, result in chain(kept, fresh):
-            samples[job.key], results[job.key] = result.sample, result
-            if self.keep_samples:
-                self._kept[job.key] = result
-            for task in [t for t in open_claims if all(k in samples for keys in t.keys for k in keys)]:
-                open_claims.remove(task)
-                verdicts[task.name] = self._judge(task, samples, results)
-                self.on_verdict(verdicts[task.name])
-                release(task)
+        with closing(executor.run([job for job in plan.jobs if job.key not in self._kept])) as fresh:
+            for job, result in chain(kept, fresh):
+                samples[job.key], timings[job.key] = result.sample, (result.device, result.seconds)
+                if self.keep_samples:
+                    self._kept[job.key] = result
+                for task in [t for t in open_claims if t.all_keys <= timings.keys()]:
+                    open_claims.remove(task)
+                    verdicts[task.name] = self._judge(task, samples, timings)
+                    self.on_verdict(verdicts[task.name])
+                    release(task)
         ordered = [verdicts[task.name] for task in plan.claims]  # claim order, whatever order jobs finished in
         figures = {}
         for task in plan.probes:
@@ -78,13 +82,12 @@ class Suite:
         (found,), _ = self.run([entry(claim)])
         return found
 
-    def _judge(self, task: Task, samples: dict, results: dict) -> Verdict:
+    def _judge(self, task: Task, samples: dict, timings: dict) -> Verdict:
         entry = task.entry
-        keys = sorted({k for keys in task.keys for k in keys})
-        devices = sorted({results[k].device for k in keys})
+        devices = sorted({timings[key][0] for key in task.all_keys})
         return verdict(entry.claim, entry.experiment, entry.estimator, [p for _, p in task.points],
                        _gather(task, samples), self.profile.delta, bonferroni(self.profile.delta, len(task.points)),
-                       self.seed, ", ".join(devices), sum(results[k].seconds for k in keys))
+                       self.seed, ", ".join(devices), sum(timings[key][1] for key in task.all_keys))
 
 
 def _gather(task: Task, samples: dict) -> list:

@@ -77,12 +77,13 @@ def width_figure(data: dict, out_dir: Path) -> list[str]:
     rows = next(iter(data.values()))["width"]["rows"]
     N = [r["N"] for r in rows]
     ax.fill_between(N, [1 - r["tolerance"] for r in rows], [1 + r["tolerance"] for r in rows], color="0.85",
-                    label=r"tolerance $1\pm\sqrt{L/N}$")
+                    label=rf"tolerance $1\pm {next(iter(data.values()))['width']['tolerance']}$")
     ax.axhline(1.0, color="k", lw=0.8)
     ax.set_xscale("log", base=2)
     ax.set_xlabel("width N")
     ax.set_ylabel(r"$\mathrm{Var}\,J_{ij}$ measured / $\omega^L/d$")
-    ax.set_title("Finite-width convergence (L = 4)", fontsize=10)
+    spec = next(iter(data.values()))["width"]["spec"]
+    ax.set_title(f"Finite-width convergence (d={spec['d']}, K={spec['K']}, L={spec['L']})", fontsize=10)
     ax.legend(fontsize=8)
     return save(fig, out_dir, "width_convergence")
 

@@ -153,7 +153,7 @@ def gaussian_beta(sample: GaussianSample, p, q) -> Estimate:
     return Estimate(lambda delta: stats.mean_interval(values, delta, scale=np.sqrt(sample.d)), values.size)
 
 
-@estimator(GAUSSIAN)
+@estimator(GAUSSIAN, sweep=True)
 def gaussian_beta_slope(samples: tuple[GaussianSample, GaussianSample], p, q, axis: str) -> Estimate:
     """d log beta / d log(axis) between two shapes that differ in ``axis`` ('d' or 'K') only.
 

@@ -27,17 +27,25 @@ from theory.symbols import d as d_symbol
 
 
 def _positive(settings, *names: str) -> None:
+    """Every value positive; a list non-empty, without repeats (a sweep over equal values has no span)."""
     for name in names:
         values = getattr(settings, name)
+        if isinstance(values, tuple) and (not values or len(set(values)) < len(values)):
+            raise ValueError(f"{name} needs one or more distinct values, got {values!r}")
         for value in values if isinstance(values, tuple) else (values,):
             if not value > 0:
                 raise ValueError(f"{name} must be positive, got {value!r}")
 
 
-def _at_least_two(settings, *names: str) -> None:
+def _at_least(settings, floor: int, why: str, *names: str) -> None:
     for name in names:
-        if getattr(settings, name) < 2:
-            raise ValueError(f"{name} must be >= 2 (an interval needs two networks), got {getattr(settings, name)}")
+        if getattr(settings, name) < floor:
+            raise ValueError(f"{name} must be >= {floor} ({why}), got {getattr(settings, name)}")
+
+
+def _chunk(settings) -> None:
+    if settings.chunk < 0:
+        raise ValueError(f"chunk must be >= 0 (0: sized from memory), got {settings.chunk}")
 
 
 def _dtype(settings) -> None:
@@ -66,12 +74,15 @@ class JacobianSettings:
     sigma_w2: tuple[float, ...] = (2.0, 1.5)
 
     def __post_init__(self) -> None:
-        _at_least_two(self, "networks")
-        if self.chunk < 0:
-            raise ValueError(f"chunk must be >= 0 (0: sized from memory), got {self.chunk}")
+        _at_least(self, 4, "the rank correlation and the two-input comparison split the networks", "networks")
+        _chunk(self)
         _dtype(self)
         if len(self.input_scales) < 2 or any(not (s > 0 and math.isfinite(s)) for s in self.input_scales):
             raise ValueError(f"input_scales needs two or more positive numbers, got {self.input_scales}")
+        _positive(self, "N", "L")
+        for name in ("sigma_b2", "u", "v", "sigma_w2"):
+            if not getattr(self, name):
+                raise ValueError(f"{name} needs one or more values")
         lengths = {len(getattr(self, name)) for name in ("u", "v", "sigma_w2")} - {1}
         if len(lengths) > 1:
             raise ValueError("u, v and sigma_w2 list activations: give them equal lengths (or one value each)")
@@ -106,7 +117,8 @@ class FigureSettings:
     widths: tuple[int, ...] = (32, 64, 128, 256, 512)
 
     def __post_init__(self) -> None:
-        _at_least_two(self, "networks")
+        _at_least(self, 2, "an interval needs two networks", "networks")
+        _chunk(self)
         _dtype(self)
         _positive(self, "d", "K", "N", "depth_K", "depths", "width_L", "widths")
 
@@ -123,13 +135,19 @@ class GaussianSettings:
     K_trends: tuple[tuple[int, int, int], ...] = ((8, 2, 8),)
 
     def __post_init__(self) -> None:
-        _at_least_two(self, "matrices")
+        _at_least(self, 2, "an interval needs two matrices", "matrices")
         for name in ("beta_shapes", "seed_shapes", "d_trends", "K_trends"):
+            if not getattr(self, name):
+                raise ValueError(f"{name} needs one or more shapes")
             if any(value < 1 for row in getattr(self, name) for value in row):
                 raise ValueError(f"{name} must hold positive integers, got {getattr(self, name)}")
         for name in ("d_trends", "K_trends"):
             if any(lo >= hi for _, lo, hi in getattr(self, name)):
                 raise ValueError(f"{name} rows are (fixed, low, high) with low < high, got {getattr(self, name)}")
+
+
+#: the largest side whose 2^(side - 1) sign vectors ``opnorm`` enumerates by default (2^16 vertices)
+EXACT_SIDE = 17
 
 
 @dataclass(frozen=True)
@@ -149,8 +167,13 @@ class NormSettings:
     chunk: int = 0
 
     def __post_init__(self) -> None:
-        _at_least_two(self, "networks", "reference_matrices")
+        _at_least(self, 2, "an interval needs two of them", "networks", "reference_matrices")
+        _chunk(self)
         _positive(self, "d", "K", "inputs", "pgd_networks", "pgd_steps", "pgd_restarts", "eps_fraction")
+        for name in ("d", "K"):  # ||J||_{oo->2} enumerates 2^(d-1) sign vectors, ||J||_{2->1} 2^(K-1)
+            if getattr(self, name) > EXACT_SIDE:
+                raise ValueError(f"norms.{name} must be <= {EXACT_SIDE} so that every operator norm is exact, got "
+                                 f"{getattr(self, name)}")
 
 
 @dataclass(frozen=True)
@@ -187,7 +210,7 @@ class DynamicsSettings:
     clean_lr: float = 0.2  # a fraction of each network's initial Polyak step
 
     def __post_init__(self) -> None:
-        _at_least_two(self, "networks")
+        _at_least(self, 2, "an interval needs two networks", "networks")
         _positive(self, "d", "L", "N", "eps", "inputs", "pgd_steps", "map_widths", "map_etas", "horizon",
                   "rate_eta", "rate_steps", "widths", "beta_dims", "beta_outputs", "depths", "train_eta",
                   "train_steps", "clean_steps", "clean_lr")

@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
+import sympy as sp
 import torch
 
 from numerics.backends import curve, value
@@ -72,14 +73,14 @@ def depth_rows(samples: tuple, gaussian, delta: float) -> dict:
 def width_rows(samples: tuple, delta: float) -> dict:
     """Var J_ij measured/theory against width N, with the finite-width band 1 +- tau(N)."""
     rows = []
+    claim = load()[f"mf.thm4_1.jacobian_variance.{samples[0].spec.arch}"]
     for sample in samples:
         spec = sample.spec
-        claim = load()[f"mf.thm4_1.jacobian_variance.{spec.arch}"]
         per_network = (sample.J[:, 0] ** 2).reshape(sample.B, -1).mean(axis=1)
         iv = mean_interval(per_network, delta, scale=_theory("jacobian_variance", spec))
         rows.append({"N": spec.N, "ratio": iv.estimate, "ci_low": iv.low, "ci_high": iv.high,
                      "tolerance": value(claim.tolerance, spec.values())})
-    return {"spec": samples[0].spec.as_dict(), "rows": rows}
+    return {"spec": samples[0].spec.as_dict(), "rows": rows, "tolerance": sp.latex(claim.tolerance)}
 
 
 def summarize_theorem(samples: list, profile, verdicts: list) -> dict:

@@ -1,12 +1,7 @@
-"""Hypothesis strategies for consistent configurations, for this project's tests and for users' own.
+"""Hypothesis strategies for consistent configurations of the mean-field paper's networks (re-exported for
+users' own tests as ``verify.strategies``; the check-bound quantities sample from them).
 
-    from hypothesis import given
-    from verify.strategies import attack_configs
-
-    @given(attack_configs())
-    def test_my_bound(config): ...
-
-The domain is the mean-field regime the papers state (width well above depth, moderate variances); every
+The domain is the mean-field regime the paper states (width well above depth, moderate variances); every
 bound is narrowed or widened by keyword arguments.
 """
 from __future__ import annotations

@@ -74,7 +74,7 @@ def variance_rate(run: TrainingRun) -> Estimate:
                                  figures={"loss_at_start": float(run.loss[:, 0].mean())})
 
 
-@estimator(DYNAMICS)
+@estimator(DYNAMICS, sweep=True)
 def variance_rate_width_slope(runs: tuple[TrainingRun, ...]) -> Estimate:
     """d log(rate) / d log N over a width sweep (weighted least squares on the log of each mean rate)."""
     widths = np.array([run.setup.spec.N for run in runs], dtype=np.float64)
@@ -90,7 +90,7 @@ def variance_rate_values(run: TrainingRun) -> np.ndarray:
     return (sigma2[:, 0] - sigma2[:, -1]) / (sigma2.shape[1] - 1)
 
 
-@estimator(DYNAMICS)
+@estimator(DYNAMICS, sweep=True)
 def clean_gradient_depth_slope(runs: tuple[TrainingRun, ...]) -> Estimate:
     """d log ||grad_{W_1} clean loss|| / dL after adversarial training (half the slope of the mean square).
 

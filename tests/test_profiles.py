@@ -1,0 +1,81 @@
+"""Profiles are data (TOML, one section per experiment); overrides are parsed against each field's type; the
+paper's own shape (K = 1) runs every claim."""
+from __future__ import annotations
+
+import json
+
+import pytest
+from typer.testing import CliRunner
+
+from numerics.experiment import EXPERIMENTS
+from tiny import TINY
+from verify import cli
+from verify.catalog import catalog
+from verify.profiles import ProfileError, get_profile, load_config, names
+
+
+def test_every_profile_loads_and_the_paper_profiles_have_the_papers_shape():
+    assert names() == ["full", "paper", "paper-cpu", "quick"]
+    for name in names():
+        profile = get_profile(name)
+        assert set(profile.describe()["sections"]) == set(EXPERIMENTS)
+    for name, d, N in (("paper", 1000, 5000), ("paper-cpu", 100, 500)):
+        (spec,) = get_profile(name)["meanfield.jacobian"].specs("vanilla")
+        assert (spec.d, spec.K, spec.N, spec.L, spec.sigma_w2, spec.u, spec.v) == (d, 1, N, 10, 2.0, 1.0, 0.0)
+    assert len(get_profile("full")["meanfield.jacobian"].specs("residual")) == 16
+
+
+def test_overrides_are_parsed_against_the_field_type():
+    profile = get_profile("quick").with_overrides({
+        "N": "256,1024", "dynamics.map_etas": "0.001,0.01", "meanfield.gaussian.beta_shapes": "[[3, 4], [5, 6]]",
+        "norms.eps_fraction": "0.2", "dtype": "float32", "delta": "0.01"})
+    assert profile["meanfield.jacobian"].N == (256, 1024) and profile["meanfield.jacobian"].dtype == "float32"
+    assert profile["meanfield.dynamics"].map_etas == (0.001, 0.01)
+    assert profile["meanfield.gaussian"].beta_shapes == ((3, 4), (5, 6))
+    assert profile["meanfield.network_norms"].eps_fraction == 0.2 and profile.delta == 0.01
+    assert len(profile["meanfield.jacobian"].specs("vanilla")) == 4  # 2 activations x 2 widths
+
+
+@pytest.mark.parametrize("key, value, message", [
+    ("N", "abc", "N must be an integer, got 'abc'"),
+    ("N", "2.5", "N must be an integer"),
+    ("networks", "1", "networks must be >= 4"),
+    ("N", "[]", "N needs one or more distinct values"),
+    ("dynamics.widths", "64,64", "widths needs one or more distinct values"),
+    ("norms.d", "20", "norms.d must be <= 17"),
+    ("sigma_b2", "-1", "sigma_b2 must be >= 0"),
+    ("dynamics.nosuch", "1", "unknown setting 'dynamics.nosuch'"),
+    ("bogus", "1", "unknown setting 'bogus'"),
+    ("gaussian.beta_shapes", "3,4", "needs 2 values per entry"),
+    ("gaussian.beta_shapes", "[[3, 4]", "is not a TOML array"),
+    ("dynamics.regimes", "online", "regimes must list regimes among population, dataset"),
+    ("delta", "2", "delta must lie in (0, 1)"),
+    ("u", "1,2,3", "equal lengths"),
+    ("norms.eps_fraction", "nan", "must be finite"),
+])
+def test_bad_overrides_are_one_sentence_naming_the_value(key, value, message):
+    with pytest.raises(ProfileError) as info:
+        get_profile("quick").with_overrides({key: value})
+    assert message in str(info.value) and "\n" not in str(info.value)
+
+
+def test_a_config_file_takes_flat_keys_and_sections(tmp_path):
+    path = tmp_path / "mine.toml"
+    path.write_text('N = [128]\ndelta = 0.01\n[meanfield.dynamics]\nnetworks = 8\n[norms]\npgd_steps = 3\n')
+    profile = get_profile("quick").with_overrides(load_config(path))
+    assert profile["meanfield.jacobian"].N == (128,) and profile.delta == 0.01
+    assert profile["meanfield.dynamics"].networks == 8 and profile["meanfield.network_norms"].pgd_steps == 3
+    path.write_text("[meanfield.nosuch]\nx = 1\n")
+    with pytest.raises(ProfileError, match=r"unknown section \[meanfield.nosuch\]"):
+        load_config(path)
+
+
+@pytest.mark.slow
+def test_the_papers_shape_runs_every_claim_at_K_1(tmp_path):
+    """The paper profile has K = 1 (it crashed before: the rank correlation needed two rows)."""
+    settings = {**TINY, "d": 6, "K": 1, "N": 24, "L": 3, "networks": 12, "norms.K": 1}
+    args = [arg for key, value in settings.items() for arg in ("--set", f"{key}={value}")]
+    result = CliRunner().invoke(cli.app, ["run", "--profile", "paper-cpu", *args, "--out", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    verdicts = json.loads((tmp_path / "results.json").read_text())["verdicts"]
+    assert [v["claim_id"] for v in verdicts] == list(catalog())
