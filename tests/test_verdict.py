@@ -46,3 +46,17 @@ def test_one_violated_configuration_violates_the_claim():
     assert combined_status([_result(Status.HOLDS, 1.0)] * 3) is Status.HOLDS
     assert combined_status([_result(Status.HOLDS, 1.0), _result(Status.INCONCLUSIVE, 1.1)]) is Status.INCONCLUSIVE
     assert worst([_result(Status.HOLDS, 1.01), _result(Status.HOLDS, 0.95)]).statistic == 0.95
+
+
+def test_an_undecided_result_says_which_edge_and_how_many_units_would_decide_it():
+    from verify.judge import undecided
+    from verify.verdict import ConfigResult
+
+    def result(statistic, low, high):
+        return ConfigResult({}, Status.INCONCLUSIVE, "ratio", statistic, low, high, 0.1, 100, 100, statistic, 1.0)
+
+    # estimate 1.05 inside the band [0.9, 1.1], half-width 0.1, 0.05 from the edge: 4x the units -> HOLDS
+    assert "edge 1.1" in undecided(result(1.05, 0.95, 1.15)) and "(400) would make it HOLDS" in undecided(
+        result(1.05, 0.95, 1.15))
+    assert "would make it VIOLATED" in undecided(result(1.15, 1.05, 1.25))
+    assert "no sample size decides" in undecided(result(1.1, 1.0, 1.2))

@@ -6,6 +6,8 @@ functions).
 """
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import sympy as sp
 
@@ -14,7 +16,7 @@ from numerics.estimate import Estimate
 from numerics.experiment import Estimator, Experiment, Sweep
 from numerics.stats import exceedance_pvalue
 from theory.claims import Claim
-from verify.verdict import ConfigResult, Status, Verdict, combined_status, judge, worst
+from verify.verdict import ConfigResult, Status, Verdict, band, combined_status, judge, worst
 
 
 def point_values(experiment: Experiment, point) -> dict:
@@ -105,11 +107,31 @@ def notes(claim: Claim, results: list[ConfigResult], family_delta: float, test_d
                      f"{speaker.extras['iid_ci_high']:.4g}], design effect {speaker.extras['design_effect']:.3g}")
     if speaker.p_value is not None:
         parts.append(f"p-value {speaker.p_value:.3g}")
+    if speaker.status is Status.INCONCLUSIVE:
+        parts.append(undecided(speaker))
     if speaker.figures:
         parts.append("figures: " + ", ".join(f"{k} {v:.4g}" for k, v in speaker.figures.items()))
     parts.append(f"regime: {claim.regime}")
     parts.extend(regime_map(results))
     return "; ".join(parts)
+
+
+def undecided(result: ConfigResult) -> str:
+    """Why an INCONCLUSIVE result is undecided, and about how many units would decide it.
+
+    The interval's half-width shrinks like 1/sqrt(units): if the estimate stays where it is, the interval clears
+    the band edge it straddles once the units grow by (half-width / distance to the edge)^2.
+    """
+    low, high = band(result.comparison, result.tolerance, result.theory)
+    edge = next(e for e in (low, high) if math.isfinite(e) and result.ci_low <= e <= result.ci_high)
+    distance, half = abs(result.statistic - edge), (result.ci_high - result.ci_low) / 2
+    if distance == 0:
+        return f"undecided: the estimate sits on the band's edge {edge:.4g}, which no sample size decides"
+    factor = (half / distance) ** 2
+    verdict_then = "HOLDS" if low <= result.statistic <= high else "VIOLATED"
+    return (f"undecided: the interval straddles the band's edge {edge:.4g}; if the estimate stays at "
+            f"{result.statistic:.4g}, about {factor:.2g}x the units ({math.ceil(result.units * factor)}) would make "
+            f"it {verdict_then}")
 
 
 def _flat(config: dict) -> dict:

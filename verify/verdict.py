@@ -12,6 +12,7 @@ A claim checked at several configurations is VIOLATED when any configuration is,
 """
 from __future__ import annotations
 
+import math
 from dataclasses import asdict, dataclass, field
 from enum import Enum
 
@@ -28,6 +29,16 @@ class Status(str, Enum):
 _SEVERITY = {Status.HOLDS: 0, Status.INCONCLUSIVE: 1, Status.VIOLATED: 2}
 
 TARGET = {"ratio": 1.0, "difference": 0.0, "at_most": 1.0, "sign": 0.0, "rate_at_most": 0.0}
+
+
+def band(comparison: str, tolerance: float, expected_sign: float = 1.0) -> tuple[float, float]:
+    """The band an interval is judged against: HOLDS inside it, VIOLATED wholly outside (not for rate_at_most,
+    which is a test)."""
+    if comparison == "sign":
+        return (0.0, math.inf) if expected_sign > 0 else (-math.inf, 0.0)
+    if comparison == "at_most":
+        return -math.inf, 1.0 + tolerance
+    return TARGET[comparison] - tolerance, TARGET[comparison] + tolerance
 
 
 def judge(interval: Interval, tolerance: float, comparison: str, expected_sign: float = 1.0,
