@@ -1,29 +1,62 @@
-"""The benchmark runs end to end and its baseline computes the same Jacobians (no timing is asserted here:
+"""The benchmark runs end to end, interleaves the two sides of every ratio, reports every figure with its spread
+in the documented JSON schema, and its baseline computes the same Jacobians (no timing is asserted here:
 performance is shown by `atv bench`, not by timed tests)."""
 from __future__ import annotations
 
+import json
 import math
 
+import jsonschema
+import pytest
 import torch
+from typer.testing import CliRunner
 
 from numerics.papers.meanfield import samples
 from numerics.papers.meanfield.samples import auto_chunk, sample_jacobians
 from numerics.random import Draws
 from theory.papers.meanfield.network import NetworkSpec
-from verify.bench import run_bench
+from verify import cli
+from verify.bench import BENCH_SCHEMA, MEASUREMENTS, Setting, interleaved, run_bench
+
+QUICK = NetworkSpec("vanilla", d=6, K=3, N=32, L=2, sigma_w2=2.0, sigma_b2=0.01)
+SIZES = {"generation": {"spec": QUICK, "networks": 4}, "chain": {"spec": QUICK, "networks": 4},
+         "naive": {"spec": QUICK, "min_seconds": 0.02},
+         "paper": {"spec": NetworkSpec("vanilla", d=20, K=1, N=64, L=3, sigma_w2=2.0, sigma_b2=0.01)},
+         "cost": {"spec": QUICK, "widths": (16, 32, 64), "depths": (1, 2, 4), "networks": 4}}
 
 
-def test_bench_produces_every_figure_and_the_baseline_agrees():
-    quick = NetworkSpec("vanilla", d=6, K=3, N=32, L=2, sigma_w2=2.0, sigma_b2=0.01)
-    paper = NetworkSpec("vanilla", d=20, K=1, N=64, L=3, sigma_w2=2.0, sigma_b2=0.01)
-    result = run_bench("cpu", torch.float64, networks=4, naive_networks=2, paper_networks=2, quick=quick,
-                       paper=paper, widths=(16, 32, 64), depths=(1, 2, 4))
-    f = result.figures
-    for key in ("bmm_gflops", "chain_gflops", "chain_fraction_of_bmm", "generation_fraction_of_randn",
-                "speedup_vs_naive", "paper_networks_per_s", "paper_bandwidth_fraction", "slope_N", "slope_L"):
-        assert math.isfinite(f[key]) and (f[key] > 0 or key.startswith("slope")), key
-    assert f["naive_max_abs_diff"] < 1e-12  # the naive baseline does the same work and gets the same answer
-    assert len(result.rows()) == 6
+def test_every_measurement_reports_medians_with_their_spread_in_the_documented_schema():
+    result = run_bench("cpu", torch.float64, rounds=3, min_run_time=0.01, sizes=SIZES)
+    data = result.to_json()
+    jsonschema.validate(data, BENCH_SCHEMA)
+    assert set(data["measurements"]) == set(MEASUREMENTS)
+    for name, measurement in data["measurements"].items():
+        for key, figure in measurement["figures"].items():
+            assert figure["low"] <= figure["median"] <= figure["high"] and math.isfinite(figure["median"]), key
+            assert figure["threads"] == torch.get_num_threads() and figure["device"].startswith("cpu")
+    figures = data["measurements"]
+    for name, key in (("naive", "speedup"), ("chain", "fraction_of_bmm"), ("generation", "fraction_of_randn")):
+        ratio = figures[name]["figures"][key]
+        assert ratio["spread"] == "range over interleaved rounds" and ratio["repeats"] == 3 and ratio["median"] > 0
+    assert figures["naive"]["sizes"]["max_abs_difference"] < 1e-12  # the baseline gets the same Jacobians
+    assert len(result.rows()) == 5
+
+
+def test_the_sides_of_a_ratio_are_interleaved():
+    calls = []
+    interleaved(Setting("cpu", rounds=3, min_run_time=0.001),
+                {"a": lambda: calls.append("a"), "b": lambda: calls.append("b")})
+    blocks = [calls[0]] + [now for before, now in zip(calls, calls[1:]) if now != before]
+    assert blocks[-6:] == ["a", "b"] * 3  # after the timers' own warm-up: A, B, A, B, A, B
+
+
+def test_only_runs_the_chosen_measurements_and_refuses_unknown_ones():
+    result = run_bench("cpu", rounds=2, min_run_time=0.01, only=("chain",), sizes=SIZES)
+    assert list(result.measurements) == ["chain"]
+    with pytest.raises(ValueError, match="--only takes"):
+        run_bench("cpu", only=("nosuch",))
+    refused = CliRunner().invoke(cli.app, ["bench", "--only", "chain,nosuch"])
+    assert refused.exit_code == 2
 
 
 def test_auto_chunk_fits_the_budget(monkeypatch):
@@ -43,3 +76,15 @@ def test_auto_chunked_and_float32_samples():
     fast = sample_jacobians(spec, 10, (1.0, 10.0), Draws(3), chunk=10, dtype=torch.float32)
     assert fast.J.dtype == "float32"
     torch.testing.assert_close(torch.from_numpy(fast.J).double(), torch.from_numpy(fixed.J), rtol=1e-4, atol=1e-5)
+
+
+def test_the_json_of_the_cli_follows_the_schema(monkeypatch):
+    import verify.bench as bench
+
+    monkeypatch.setattr(bench, "run_bench", lambda *args, **kwargs: run_bench(
+        "cpu", rounds=2, min_run_time=0.01, only=kwargs["only"], sizes=SIZES))
+    out = CliRunner().invoke(cli.app, ["bench", "--device", "cpu", "--only", "generation,cost", "--json"])
+    assert out.exit_code == 0, out.output
+    data = json.loads(out.stdout)
+    jsonschema.validate(data, BENCH_SCHEMA)
+    assert set(data["measurements"]) == {"generation", "cost"}

@@ -1,28 +1,33 @@
-"""``atv bench``: performance of the hot paths, as ratios measured in one run on one machine.
+"""``atv bench``: performance of the hot paths as ratios you can trust, measured in one run on one machine.
 
-- FLOP rate of the batched forward + Jacobian chain (``numerics.papers.meanfield.jacobian.jacobian_and_bias``) as a fraction of
-  the machine's batched-matmul rate, measured here at the chain's own shapes.
-- Weight generation (``numerics.papers.meanfield.networks.sample_networks``) against plain ``torch.randn`` of the same number of
-  elements and the same dtype.
-- Speed ratio against a naive baseline on the same network tensors and inputs: a Python loop over networks
-  and ``torch.autograd.functional.jacobian`` per input (the two Jacobians are checked to agree).
-- Paper size (d=1000, K=1, N=5000, L=10, float32): networks per second through the experiment's own path
-  (``sample_jacobians`` with chunks from the memory budget), beside the floor measured in the same run: the time
-  to draw the same number of weights with ``torch.randn`` on the device; and the achieved memory bandwidth as a
-  fraction of the device's measured copy bandwidth.
-- Cost curve in N and L: seconds per network, with fitted log-log slopes (expected ~2 in N, ~1 in L).
+Every side of every ratio is timed with ``torch.utils.benchmark.Timer.blocked_autorange`` (warm-up, CUDA
+synchronisation, blocks long enough to amortise the timer, the thread count set and recorded), and the two sides
+are interleaved: each round times A, then B (then C ...), so load from other processes falls on both.  A figure is
+the median of all runs with its interquartile range; a ratio is the median of the per-round ratios with their
+range over rounds.  One function per measurement, each returning its figures (``atv bench --only NAME``):
+
+- ``generation``: ``sample_networks`` against ``torch.randn`` of the same number of elements (same dtype, and
+  float32);
+- ``chain``: the forward pass + output-side Jacobian chain as a FLOP rate, against batched matmul at the chain's
+  shapes;
+- ``naive``: the speed-up over a naive baseline (a Python loop over networks with
+  ``torch.autograd.functional.jacobian`` per input, on the same networks and inputs), the baseline sized to run
+  for at least a second per repeat;
+- ``paper``: paper-size networks per second (d=1000, K=1, N=5000, L=10, float32) through ``sample_jacobians``,
+  against the floor of drawing the same number of weights with ``torch.randn``;
+- ``cost``: seconds per network over widths and depths, with the fitted log-log slopes.
 """
 from __future__ import annotations
 
 import math
-import time
 from dataclasses import dataclass
 from typing import Callable
 
 import numpy as np
 import torch
+from torch.utils import benchmark
 
-from numerics.device import synchronize
+from numerics.device import describe
 from numerics.papers.meanfield.jacobian import jacobian_and_bias
 from numerics.papers.meanfield.networks import NetworkBatch, sample_networks
 from numerics.papers.meanfield.samples import sample_jacobians
@@ -31,19 +36,95 @@ from theory.papers.meanfield.network import NetworkSpec
 
 QUICK = NetworkSpec("vanilla", d=32, K=32, N=512, L=4, sigma_w2=2.0, sigma_b2=0.01)
 PAPER = NetworkSpec("vanilla", d=1000, K=1, N=5000, L=10, sigma_w2=2.0, sigma_b2=0.01)
+MEASUREMENTS = ("generation", "chain", "naive", "paper", "cost")
+
+#: the JSON that ``atv bench --json`` prints (validated before it is printed)
+FIGURE_SCHEMA = {
+    "type": "object",
+    "required": ["unit", "median", "low", "high", "spread", "repeats", "device", "threads"],
+    "properties": {
+        "unit": {"type": "string"}, "median": {"type": "number"}, "low": {"type": "number"},
+        "high": {"type": "number"}, "repeats": {"type": "integer", "minimum": 1}, "device": {"type": "string"},
+        "threads": {"type": "integer", "minimum": 1},
+        "spread": {"enum": ["interquartile range over runs", "range over interleaved rounds"]},
+    },
+}
+BENCH_SCHEMA = {
+    "$schema": "https://json-schema.org/draft/2020-12/schema",
+    "type": "object",
+    "required": ["device", "dtype", "threads", "torch", "measurements"],
+    "properties": {
+        "device": {"type": "string"}, "dtype": {"enum": ["float32", "float64"]},
+        "threads": {"type": "integer", "minimum": 1}, "torch": {"type": "string"},
+        "measurements": {"type": "object", "additionalProperties": {
+            "type": "object", "required": ["figures", "sizes"],
+            "properties": {"figures": {"type": "object", "additionalProperties": FIGURE_SCHEMA},
+                           "sizes": {"type": "object"}}}},
+    },
+}
 
 
-def timed(fn: Callable[[], object], device: str, repeats: int = 3) -> float:
-    """Best wall time of ``repeats`` calls after one warm-up (the usual way to time a kernel)."""
-    fn()
-    synchronize(device)
-    best = math.inf
-    for _ in range(repeats):
-        start = time.perf_counter()
-        fn()
-        synchronize(device)
-        best = min(best, time.perf_counter() - start)
-    return best
+@dataclass(frozen=True)
+class Figure:
+    """A measured figure: its median and spread over repeats (runs, or interleaved rounds for a ratio)."""
+
+    unit: str
+    median: float
+    low: float
+    high: float
+    spread: str
+    repeats: int
+
+    @classmethod
+    def of_runs(cls, values: list[float], unit: str) -> "Figure":
+        q25, q50, q75 = np.percentile(values, [25, 50, 75])
+        return cls(unit, float(q50), float(q25), float(q75), "interquartile range over runs", len(values))
+
+    @classmethod
+    def of_rounds(cls, values: list[float], unit: str) -> "Figure":
+        return cls(unit, float(np.median(values)), float(min(values)), float(max(values)),
+                   "range over interleaved rounds", len(values))
+
+    def text(self, digits: int = 3) -> str:
+        return f"{self.median:.{digits}g} [{self.low:.{digits}g}, {self.high:.{digits}g}] {self.unit}".rstrip()
+
+
+@dataclass
+class Setting:
+    """Where and how a measurement runs: the device, the dtype of the quick-size work, and its time budget."""
+
+    device: torch.device
+    dtype: torch.dtype = torch.float64
+    rounds: int = 11  # interleaved rounds per measurement
+    min_run_time: float = 0.25  # seconds per side per round (torch.utils.benchmark's blocked_autorange)
+    threads: int = 0  # 0: torch's current thread count
+
+    def __post_init__(self) -> None:
+        self.device = torch.device(self.device)
+        self.threads = self.threads or torch.get_num_threads()
+        self.draws = Draws(0, self.device)
+
+
+def interleaved(setting: Setting, sides: dict[str, Callable[[], object]], min_run_time: float | None = None,
+                rounds: int | None = None) -> dict[str, list]:
+    """Each side's ``Measurement`` per round; every round times the sides in turn (A, B, A, B, ...)."""
+    timers = {name: benchmark.Timer(stmt="fn()", globals={"fn": fn}, num_threads=setting.threads)
+              for name, fn in sides.items()}
+    measured: dict[str, list] = {name: [] for name in sides}
+    for _ in range(rounds or setting.rounds):
+        for name, timer in timers.items():
+            measured[name].append(timer.blocked_autorange(min_run_time=min_run_time or setting.min_run_time))
+    return measured
+
+
+def runs(measurements: list) -> list[float]:
+    """Seconds per call of every run of every round."""
+    return [t for m in measurements for t in m.times]
+
+
+def per_round(measurements: list) -> np.ndarray:
+    """Each round's median seconds per call."""
+    return np.array([m.median for m in measurements])
 
 
 def chain_flops(spec: NetworkSpec, B: int, n: int) -> float:
@@ -64,106 +145,171 @@ def naive_jacobians(net: NetworkBatch, x: torch.Tensor) -> torch.Tensor:
     return torch.stack(out)
 
 
+def generation(setting: Setting, spec: NetworkSpec = QUICK, networks: int = 32) -> tuple[dict, dict]:
+    """Weights drawn per second by ``sample_networks``, and as a fraction of ``torch.randn`` (same count)."""
+    elements = networks * (spec.L * spec.N * (spec.N + 1) + spec.N * (spec.d + spec.K))
+    draws, dtype = setting.draws, setting.dtype
+    timed = interleaved(setting, {
+        "generation": lambda: sample_networks(spec, networks, draws, dtype=dtype),
+        "randn": lambda: draws.standard_normal(elements, dtype),
+        "randn_float32": lambda: draws.standard_normal(elements, torch.float32)})
+    gen = per_round(timed["generation"])
+    figures = {
+        "generation_rate": Figure.of_runs([elements / t / 1e6 for t in runs(timed["generation"])], "M weights/s"),
+        "fraction_of_randn": Figure.of_rounds(list(per_round(timed["randn"]) / gen), ""),
+        "fraction_of_randn_float32": Figure.of_rounds(list(per_round(timed["randn_float32"]) / gen), ""),
+    }
+    return figures, {"spec": spec.as_dict(), "networks": networks, "elements": elements}
+
+
+def chain(setting: Setting, spec: NetworkSpec = QUICK, networks: int = 32, inputs: int = 2) -> tuple[dict, dict]:
+    """The forward + Jacobian chain's FLOP rate, and as a fraction of ``torch.bmm`` at the chain's shapes."""
+    draws, dtype = setting.draws, setting.dtype
+    x = draws.standard_normal((inputs, spec.d), dtype)
+    net = sample_networks(spec, networks, draws, dtype=dtype)
+    A = draws.standard_normal((networks, inputs * spec.K, spec.N), dtype)
+    W = draws.standard_normal((networks, spec.N, spec.N), dtype)
+    flops_chain, flops_bmm = chain_flops(spec, networks, inputs), 2.0 * networks * inputs * spec.K * spec.N**2
+    timed = interleaved(setting, {"bmm": lambda: torch.bmm(A, W), "chain": lambda: jacobian_and_bias(net, x)})
+    rates = {name: [flops / t / 1e9 for t in runs(timed[name])] for name, flops in
+             (("chain", flops_chain), ("bmm", flops_bmm))}
+    fraction = (flops_chain / per_round(timed["chain"])) / (flops_bmm / per_round(timed["bmm"]))
+    figures = {"chain_rate": Figure.of_runs(rates["chain"], "GFLOP/s"), "bmm_rate": Figure.of_runs(rates["bmm"], "GFLOP/s"),
+               "fraction_of_bmm": Figure.of_rounds(list(fraction), "")}
+    return figures, {"spec": spec.as_dict(), "networks": networks, "inputs": inputs}
+
+
+def naive(setting: Setting, spec: NetworkSpec = QUICK, inputs: int = 2, min_seconds: float = 1.0,
+          most: int = 64) -> tuple[dict, dict]:
+    """The speed-up of the batched chain over the naive baseline on the same networks and inputs.
+
+    The baseline runs on enough networks to take at least ``min_seconds`` per repeat (at most ``most``); the
+    batched chain is timed on the same networks.  The two Jacobians are compared (they must agree to rounding).
+    """
+    draws, dtype = setting.draws, setting.dtype
+    x = draws.standard_normal((inputs, spec.d), dtype)
+    one = sample_networks(spec, 1, draws, dtype=dtype)
+    probe = benchmark.Timer(stmt="fn()", globals={"fn": lambda: naive_jacobians(one, x)},
+                            num_threads=setting.threads).blocked_autorange(min_run_time=0.1).median
+    count = int(min(most, max(1, math.ceil(min_seconds / probe))))
+    net = sample_networks(spec, count, draws, dtype=dtype)
+    difference = float((naive_jacobians(net, x) - jacobian_and_bias(net, x)[0]).abs().max())
+    timed = interleaved(setting, {"naive": lambda: naive_jacobians(net, x), "batched": lambda: jacobian_and_bias(net, x)},
+                        min_run_time=max(setting.min_run_time, min_seconds))
+    speedup = per_round(timed["naive"]) / per_round(timed["batched"])
+    figures = {"speedup": Figure.of_rounds(list(speedup), "x"),
+               "naive_seconds_per_network": Figure.of_runs([t / count for t in runs(timed["naive"])], "s"),
+               "batched_seconds_per_network": Figure.of_runs([t / count for t in runs(timed["batched"])], "s")}
+    return figures, {"spec": spec.as_dict(), "networks": count, "inputs": inputs, "max_abs_difference": difference}
+
+
+def paper(setting: Setting, spec: NetworkSpec = PAPER, networks: int | None = None,
+          rounds: int | None = None) -> tuple[dict, dict]:
+    """Paper-size networks per second through ``sample_jacobians`` (float32, two inputs, chunks from the memory
+    budget), against the floor: drawing one network's weights with ``torch.randn`` on the device.
+
+    A call draws ``networks`` networks (2 on a CPU, where one takes about a second, and 3 rounds; 256 on a GPU).
+    """
+    on_gpu = setting.device.type == "cuda"
+    networks = networks or (256 if on_gpu else 2)
+    weights = spec.L * spec.N * spec.N + spec.N * (spec.d + spec.K + spec.L)
+    draws = setting.draws
+    timed = interleaved(setting, {
+        "sample": lambda: sample_jacobians(spec, networks, (1.0, 10.0), draws, chunk=0, dtype=torch.float32),
+        "randn": lambda: draws.standard_normal(weights, torch.float32)},
+        rounds=rounds or (setting.rounds if on_gpu else min(setting.rounds, 3)))
+    rate, floor = networks / per_round(timed["sample"]), 1 / per_round(timed["randn"])
+    figures = {"networks_per_s": Figure.of_runs([networks / t for t in runs(timed["sample"])], "networks/s"),
+               "randn_floor_networks_per_s": Figure.of_runs([1 / t for t in runs(timed["randn"])], "networks/s"),
+               "fraction_of_randn_floor": Figure.of_rounds(list(rate / floor), "")}
+    return figures, {"spec": spec.as_dict(), "networks": networks, "weights_per_network": weights}
+
+
+def cost(setting: Setting, spec: NetworkSpec = QUICK, widths: tuple[int, ...] = (128, 256, 512, 1024),
+         depths: tuple[int, ...] = (2, 4, 8), networks: int = 32) -> tuple[dict, dict]:
+    """Seconds per network (draw + chain) over widths at the middle depth and depths at the middle width; the
+    log-log slopes per round (expected about 2 in N and 1 in L)."""
+    draws, dtype = setting.draws, setting.dtype
+    x = draws.standard_normal((2, spec.d), dtype)
+    mid_N, mid_L = widths[len(widths) // 2], depths[len(depths) // 2]
+    sizes = [(n, mid_L) for n in widths] + [(mid_N, depth) for depth in depths if depth != mid_L]
+    batch = {size: max(1, int(networks * (mid_N / size[0]) ** 2) // 4) for size in sizes}
+
+    def work(N: int, L: int):
+        sized = NetworkSpec("vanilla", d=spec.d, K=spec.K, N=N, L=L, sigma_w2=2.0, sigma_b2=0.01)
+        return lambda: jacobian_and_bias(sample_networks(sized, batch[(N, L)], draws, dtype=dtype), x)
+
+    timed = interleaved(setting, {f"N={N},L={L}": work(N, L) for N, L in sizes})
+    seconds = {size: per_round(timed[f"N={size[0]},L={size[1]}"]) / batch[size] for size in sizes}
+
+    def slopes(axis: tuple[int, ...], column: list[tuple[int, int]]) -> list[float]:
+        logs = np.log(np.stack([seconds[size] for size in column]))  # (points, rounds)
+        return [float(np.polyfit(np.log(axis), logs[:, r], 1)[0]) for r in range(logs.shape[1])]
+
+    figures = {"slope_N": Figure.of_rounds(slopes(widths, [(n, mid_L) for n in widths]), ""),
+               "slope_L": Figure.of_rounds(slopes(depths, [(mid_N, L) for L in depths]), ""),
+               **{f"seconds_per_network_N={N},L={L}": Figure.of_runs(
+                   [t / batch[(N, L)] for t in runs(timed[f"N={N},L={L}"])], "s") for N, L in sizes}}
+    return figures, {"spec": spec.as_dict(), "widths": list(widths), "depths": list(depths)}
+
+
+FUNCTIONS = {"generation": generation, "chain": chain, "naive": naive, "paper": paper, "cost": cost}
+
+
 @dataclass
 class BenchResult:
     device: str
     dtype: str
-    figures: dict
+    threads: int
+    measurements: dict  # name -> (figures, sizes)
+
+    def to_json(self) -> dict:
+        return {"device": self.device, "dtype": self.dtype, "threads": self.threads, "torch": torch.__version__,
+                "measurements": {name: {"figures": {key: {**vars(figure), "device": self.device,
+                                                          "threads": self.threads} for key, figure in figures.items()},
+                                        "sizes": sizes}
+                                 for name, (figures, sizes) in self.measurements.items()}}
 
     def rows(self) -> list[tuple[str, str, str]]:
-        f = self.figures
-        return [
-            ("batched matmul rate (reference)", f"{f['bmm_gflops']:.1f} GFLOP/s", "bmm at the chain's shapes"),
-            ("forward + Jacobian chain rate", f"{f['chain_gflops']:.1f} GFLOP/s",
-             f"{f['chain_fraction_of_bmm']:.2f} of bmm (target >= 0.5)"),
-            ("weight generation", f"{f['generation_melems']:.0f} M weights/s",
-             f"{f['generation_fraction_of_randn']:.2f} of torch.randn {self.dtype} (target >= 0.8); "
-             f"{f['generation_fraction_of_randn_float32']:.2f} of float32 randn"),
-            ("speed-up over naive baseline", f"{f['speedup_vs_naive']:.0f}x",
-             f"{f['naive_networks']} networks x {f['inputs']} inputs, max |dJ| {f['naive_max_abs_diff']:.1e}"),
-            ("paper size throughput", f"{f['paper_networks_per_s']:.3g} networks/s",
-             f"{f['paper_fraction_of_randn_floor']:.2f} of the randn floor "
-             f"({f['paper_randn_floor_networks_per_s']:.3g} networks/s); "
-             f"{f['paper_bandwidth_fraction']:.2f} of measured copy bandwidth "
-             f"({f['paper_gbytes_per_s']:.1f} / {f['copy_gbytes_per_s']:.1f} GB/s); "
-             f"random draws take {f['paper_generation_share']:.0%} of the time"),
-            ("cost curve", f"N^{f['slope_N']:.2f} L^{f['slope_L']:.2f}", "seconds per network (expected N^2 L^1)"),
-        ]
+        """(measurement, result, against) for the table; each figure with its spread."""
+        m, rows = self.measurements, []
+        if "generation" in m:
+            f, sizes = m["generation"]
+            rows.append(("weight generation", f["generation_rate"].text(),
+                         f"{f['fraction_of_randn'].text()} of torch.randn {self.dtype} (target >= 0.8); "
+                         f"{f['fraction_of_randn_float32'].text()} of float32 randn"))
+        if "chain" in m:
+            f, _ = m["chain"]
+            rows.append(("forward + Jacobian chain", f["chain_rate"].text(),
+                         f"{f['fraction_of_bmm'].text()} of torch.bmm at its shapes ({f['bmm_rate'].text()}); "
+                         "target >= 0.5"))
+        if "naive" in m:
+            f, sizes = m["naive"]
+            rows.append(("speed-up over naive baseline", f["speedup"].text(),
+                         f"{sizes['networks']} networks x {sizes['inputs']} inputs, max |dJ| "
+                         f"{sizes['max_abs_difference']:.1e}"))
+        if "paper" in m:
+            f, sizes = m["paper"]
+            rows.append(("paper size throughput", f["networks_per_s"].text(),
+                         f"{f['fraction_of_randn_floor'].text()} of the randn floor "
+                         f"({f['randn_floor_networks_per_s'].text()}), {sizes['networks']} networks per call"))
+        if "cost" in m:
+            f, _ = m["cost"]
+            rows.append(("cost curve", f"N^{f['slope_N'].median:.2f} L^{f['slope_L'].median:.2f}",
+                         f"slopes {f['slope_N'].text(2)} in N, {f['slope_L'].text(2)} in L (expected 2 and 1)"))
+        return rows
 
 
-def run_bench(device: str = "cpu", dtype: torch.dtype = torch.float64, networks: int = 32, inputs: int = 2,
-              naive_networks: int = 4, paper_networks: int | None = None, quick: NetworkSpec = QUICK,
-              paper: NetworkSpec = PAPER, widths: tuple[int, ...] = (128, 256, 512, 1024),
-              depths: tuple[int, ...] = (2, 4, 8), progress: Callable[[str], None] = lambda step: None) -> BenchResult:
-    """All measurements in one run (see the module docstring); sizes default to the quick and paper networks."""
-    figures: dict[str, float] = {"networks": networks, "inputs": inputs}
-    device = torch.device(device)
-    draws = Draws(0, device)
-    x = draws.standard_normal((inputs, quick.d), dtype)
-
-    progress("batched matmul reference")
-    rows, N = inputs * quick.K, quick.N
-    A = draws.standard_normal((networks, rows, N), dtype)
-    W = draws.standard_normal((networks, N, N), dtype)
-    t_bmm = timed(lambda: torch.bmm(A, W), device)
-    figures["bmm_gflops"] = 2 * networks * rows * N * N / t_bmm / 1e9
-    del A, W
-
-    progress("optimised forward + Jacobian chain")
-    net = sample_networks(quick, networks, draws, dtype=dtype)
-    t_chain = timed(lambda: jacobian_and_bias(net, x), device)
-    figures["chain_gflops"] = chain_flops(quick, networks, inputs) / t_chain / 1e9
-    figures["chain_fraction_of_bmm"] = figures["chain_gflops"] / figures["bmm_gflops"]
-
-    progress("weight generation against torch.randn")
-    elements = networks * (quick.L * quick.N * (quick.N + 1) + quick.N * (quick.d + quick.K))
-    t_gen = timed(lambda: sample_networks(quick, networks, draws, dtype=dtype), device)
-    t_randn = timed(lambda: draws.standard_normal(elements, dtype), device)
-    t_randn32 = timed(lambda: draws.standard_normal(elements, torch.float32), device)
-    figures["generation_melems"] = elements / t_gen / 1e6
-    figures["generation_fraction_of_randn"] = t_randn / t_gen
-    figures["generation_fraction_of_randn_float32"] = t_randn32 / t_gen  # the draws themselves are float32
-
-    progress("naive baseline (loop + autograd) on the same networks")
-    subset = NetworkBatch(quick, *(t[:naive_networks] for t in (net.P_in, net.W, net.b, net.P_out)))
-    t_naive = timed(lambda: naive_jacobians(subset, x), device, repeats=1) / naive_networks
-    t_fast = timed(lambda: jacobian_and_bias(subset, x), device) / naive_networks
-    figures["naive_networks"] = naive_networks
-    figures["speedup_vs_naive"] = t_naive / t_fast
-    figures["naive_max_abs_diff"] = float((naive_jacobians(subset, x) - jacobian_and_bias(subset, x)[0]).abs().max())
-    del net, subset
-
-    progress("paper size")
-    paper_networks = paper_networks or (256 if device.type == "cuda" else 1)
-    copy_bytes = 512 * 2**20
-    src = draws.standard_normal(copy_bytes // 4, torch.float32)
-    dst = torch.empty_like(src)
-    t_copy = timed(lambda: dst.copy_(src), device)
-    figures["copy_gbytes_per_s"] = 2 * copy_bytes / t_copy / 1e9  # read + write
-    del src, dst
-    t_paper = timed(lambda: sample_jacobians(paper, max(paper_networks, 2), (1.0, 10.0), draws, chunk=0,
-                                             dtype=torch.float32), device, repeats=1)
-    figures["paper_networks"] = max(paper_networks, 2)
-    figures["paper_networks_per_s"] = figures["paper_networks"] / t_paper
-    weights = paper.L * paper.N * paper.N + paper.N * (paper.d + paper.K + paper.L)
-    t_floor = timed(lambda: draws.standard_normal(weights, torch.float32), device, repeats=3)
-    figures["paper_randn_floor_networks_per_s"] = floor = 1 / t_floor
-    figures["paper_fraction_of_randn_floor"] = figures["paper_networks_per_s"] / floor
-    figures["paper_generation_share"] = min(1.0, t_floor * figures["paper_networks"] / t_paper)
-    weight_bytes = 4 * weights
-    # generation writes the weights once, the forward pass and the chain read them once each
-    figures["paper_gbytes_per_s"] = 3 * weight_bytes * figures["paper_networks"] / t_paper / 1e9
-    figures["paper_bandwidth_fraction"] = figures["paper_gbytes_per_s"] / figures["copy_gbytes_per_s"]
-
-    progress("cost curve in N and L")
-    per_network = {}
-    mid_N, mid_L = widths[len(widths) // 2], depths[len(depths) // 2]
-    for N_, L_ in [(n, mid_L) for n in widths] + [(mid_N, l) for l in depths if l != mid_L]:
-        spec = NetworkSpec("vanilla", d=quick.d, K=quick.K, N=N_, L=L_, sigma_w2=2.0, sigma_b2=0.01)
-        B = max(1, int(networks * (mid_N / N_) ** 2) // 4)
-        per_network[(N_, L_)] = timed(
-            lambda: jacobian_and_bias(sample_networks(spec, B, draws, dtype=dtype), x), device) / B
-    figures["slope_N"] = float(np.polyfit(np.log(widths), np.log([per_network[(n, mid_L)] for n in widths]), 1)[0])
-    figures["slope_L"] = float(np.polyfit(np.log(depths), np.log([per_network[(mid_N, l)] for l in depths]), 1)[0])
-    figures["cost_seconds_per_network"] = {f"N={n},L={l}": t for (n, l), t in per_network.items()}
-    return BenchResult(str(device), str(dtype).replace("torch.", ""), figures)
+def run_bench(device: str = "cpu", dtype: torch.dtype = torch.float64, only: tuple[str, ...] = MEASUREMENTS,
+              rounds: int = 11, min_run_time: float = 0.25, sizes: dict | None = None,
+              progress: Callable[[str], None] = lambda step: None) -> BenchResult:
+    """The chosen measurements in one run; ``sizes`` maps a measurement to keyword arguments (smaller specs)."""
+    unknown = [name for name in only if name not in FUNCTIONS]
+    if unknown:
+        raise ValueError(f"--only takes {', '.join(MEASUREMENTS)}, got {unknown[0]!r}")
+    setting = Setting(device, dtype, rounds, min_run_time)
+    out = {}
+    for name in only:
+        progress(name)
+        out[name] = FUNCTIONS[name](setting, **(sizes or {}).get(name, {}))
+    return BenchResult(describe(setting.device), str(dtype).replace("torch.", ""), setting.threads, out)

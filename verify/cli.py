@@ -264,31 +264,41 @@ def check_bound_command(
 def bench(
     device: str = typer.Option("auto", help="auto | cpu | cuda | cuda:<index>"),
     dtype: str = typer.Option("float64", help="float64 | float32: the dtype of the quick-size measurements"),
-    json_out: bool = typer.Option(False, "--json", help="print the figures as JSON instead of a table"),
+    only: Optional[str] = typer.Option(None, help="comma-separated measurements: generation, chain, naive, paper, cost"),
+    json_out: bool = typer.Option(False, "--json", help="print the figures as JSON (schema: verify.bench.BENCH_SCHEMA)"),
 ) -> None:
-    """Measure the hot paths in one run: FLOP rate vs batched matmul, weight generation vs torch.randn,
-    speed-up over a naive baseline, paper-size throughput and the cost curve in N and L."""
+    """Measure the hot paths: each side of every ratio timed with torch.utils.benchmark, the two sides interleaved;
+    every figure a median with its spread."""
     import json
 
+    import jsonschema
     import torch
     from rich.table import Table
 
-    from numerics.device import DeviceError, describe, resolve
-    from verify.bench import run_bench
+    from numerics.device import DeviceError, resolve
+    from verify.bench import BENCH_SCHEMA, MEASUREMENTS, run_bench
 
+    chosen = tuple(split_globs(only) or MEASUREMENTS)
     if dtype not in ("float64", "float32"):
         raise fail(f"--dtype must be float64 or float32, got {dtype!r}")
+    unknown = [name for name in chosen if name not in MEASUREMENTS]
+    if unknown:
+        raise fail(f"--only takes {', '.join(MEASUREMENTS)}, got {unknown[0]!r}")
     try:
         resolved = resolve(device)
     except DeviceError as err:
         raise fail(str(err)) from None
     status = err_console if json_out else console
     with status.status("benchmarking") as spinner:
-        result = run_bench(resolved, getattr(torch, dtype), progress=lambda step: spinner.update(step))
+        result = run_bench(resolved, getattr(torch, dtype), only=chosen,
+                           progress=lambda step: spinner.update(f"benchmarking: {step}"))
     if json_out:
-        print(json.dumps({"device": result.device, "dtype": result.dtype, "figures": result.figures}, indent=2))
+        data = result.to_json()
+        jsonschema.validate(data, BENCH_SCHEMA)
+        print(json.dumps(data, indent=2))
         return
-    table = Table(title=f"atv bench on {describe(resolved)}, {result.dtype}", header_style="bold")
+    table = Table(title=f"atv bench on {result.device}, {result.dtype}; median [interquartile range over runs, or "
+                        "range over interleaved rounds for ratios]", header_style="bold")
     for name in ("measurement", "result", "against"):
         table.add_column(name)
     for row in result.rows():
