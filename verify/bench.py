@@ -271,33 +271,30 @@ class BenchResult:
                                  for name, (figures, sizes) in self.measurements.items()}}
 
     def rows(self) -> list[tuple[str, str, str]]:
-        """(measurement, result, against) for the table; each figure with its spread."""
-        m, rows = self.measurements, []
-        if "generation" in m:
-            f, sizes = m["generation"]
-            rows.append(("weight generation", f["generation_rate"].text(),
-                         f"{f['fraction_of_randn'].text()} of torch.randn {self.dtype} (target >= 0.8); "
-                         f"{f['fraction_of_randn_float32'].text()} of float32 randn"))
-        if "chain" in m:
-            f, _ = m["chain"]
-            rows.append(("forward + Jacobian chain", f["chain_rate"].text(),
-                         f"{f['fraction_of_bmm'].text()} of torch.bmm at its shapes ({f['bmm_rate'].text()}); "
-                         "target >= 0.5"))
-        if "naive" in m:
-            f, sizes = m["naive"]
-            rows.append(("speed-up over naive baseline", f["speedup"].text(),
-                         f"{sizes['networks']} networks x {sizes['inputs']} inputs, max |dJ| "
-                         f"{sizes['max_abs_difference']:.1e}"))
-        if "paper" in m:
-            f, sizes = m["paper"]
-            rows.append(("paper size throughput", f["networks_per_s"].text(),
-                         f"{f['fraction_of_randn_floor'].text()} of the randn floor "
-                         f"({f['randn_floor_networks_per_s'].text()}), {sizes['networks']} networks per call"))
-        if "cost" in m:
-            f, _ = m["cost"]
-            rows.append(("cost curve", f"N^{f['slope_N'].median:.2f} L^{f['slope_L'].median:.2f}",
-                         f"slopes {f['slope_N'].text(2)} in N, {f['slope_L'].text(2)} in L (expected 2 and 1)"))
-        return rows
+        """(measurement, result, against) for the table, in measurement order; each figure with its spread."""
+        return [ROWS[name](figures, sizes, self.dtype) for name, (figures, sizes) in self.measurements.items()]
+
+
+#: measurement -> its table row (measurement, result, against) from its figures, sizes and dtype
+ROWS = {
+    "generation": lambda f, sizes, dtype: (
+        "weight generation", f["generation_rate"].text(),
+        f"{f['fraction_of_randn'].text()} of torch.randn {dtype} (target >= 0.8); "
+        f"{f['fraction_of_randn_float32'].text()} of float32 randn"),
+    "chain": lambda f, sizes, dtype: (
+        "forward + Jacobian chain", f["chain_rate"].text(),
+        f"{f['fraction_of_bmm'].text()} of torch.bmm at its shapes ({f['bmm_rate'].text()}); target >= 0.5"),
+    "naive": lambda f, sizes, dtype: (
+        "speed-up over naive baseline", f["speedup"].text(),
+        f"{sizes['networks']} networks x {sizes['inputs']} inputs, max |dJ| {sizes['max_abs_difference']:.1e}"),
+    "paper": lambda f, sizes, dtype: (
+        "paper size throughput", f["networks_per_s"].text(),
+        f"{f['fraction_of_randn_floor'].text()} of the randn floor ({f['randn_floor_networks_per_s'].text()}), "
+        f"{sizes['networks']} networks per call"),
+    "cost": lambda f, sizes, dtype: (
+        "cost curve", f"N^{f['slope_N'].median:.2f} L^{f['slope_L'].median:.2f}",
+        f"slopes {f['slope_N'].text(2)} in N, {f['slope_L'].text(2)} in L (expected 2 and 1)"),
+}
 
 
 def run_bench(device: str = "cpu", dtype: torch.dtype = torch.float64, only: tuple[str, ...] = MEASUREMENTS,

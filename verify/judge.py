@@ -168,13 +168,15 @@ def units_of(sample) -> int:
     return sum(s.units for s in sample) if isinstance(sample, tuple) else sample.units
 
 
-def verdict(claim: Claim, experiment: Experiment, estimator: Estimator, points: list, samples: list, delta: float,
-            test_delta: float, seed: int, device: str, seconds: float) -> Verdict:
-    """The claim's verdict from one sample per point (a tuple of samples for a Sweep)."""
+def verdict(claim: Claim, experiment: Experiment, estimator: Estimator, points: list, samples: list,
+            theories: list[float], delta: float, test_delta: float, seed: int, device: str,
+            seconds: float) -> Verdict:
+    """The claim's verdict from one sample per point (a tuple of samples for a Sweep) and the right-hand side
+    at each point (``theory_value``, computed when the claim was planned)."""
     results = []
-    for point, sample in zip(points, samples):
+    for point, sample, theory in zip(points, samples, theories):
         estimate = estimator(sample, **estimator_arguments(claim, estimator, point_values(experiment, point)))
-        results.append(check_config(claim, experiment, point, estimate, test_delta, units_of(sample)))
+        results.append(check_config(claim, experiment, point, estimate, test_delta, units_of(sample), theory))
     speaker = worst(results)
     return Verdict(
         claim_id=claim.id, status=combined_status(results), statistic=speaker.statistic,

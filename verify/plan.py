@@ -43,6 +43,7 @@ class Task:
     keys: list[tuple[str, ...]]
     entry: Entry | None = None  # for a claim
     probe: Probe | None = None  # for a figure
+    theories: list[float] = field(default_factory=list)  # a claim's right-hand side at each point
 
     @property
     def all_keys(self) -> set[str]:
@@ -87,22 +88,27 @@ def make_plan(entries: list[Entry], probes: list[Probe], profile, seed: int, dev
 
     for entry in entries:
         points = [(entry.experiment, point) for point in entry.experiment.points(entry.claim, profile)]
-        check_points(entry, [point for _, point in points])
-        plan.claims.append(Task(entry.claim.id, points, [keys_of(e, p) for e, p in points], entry=entry))
+        theories = check_points(entry, [point for _, point in points])
+        plan.claims.append(Task(entry.claim.id, points, [keys_of(e, p) for e, p in points], entry=entry,
+                                theories=theories))
     for probe in probes:
         points = [(experiment_named(name), point) for name, point in probe.points(profile)]
         plan.probes.append(Task(probe.name, points, [keys_of(e, p) for e, p in points], probe=probe))
     return plan
 
 
-def check_points(entry: Entry, points: list) -> None:
-    """A claim's points before sampling: there are some, of the kind its estimator reads, with a valid rhs."""
+def check_points(entry: Entry, points: list) -> list[float]:
+    """A claim's points before sampling: there are some, of the kind its estimator reads, with a valid rhs.
+
+    Returns the right-hand side at each point, so the judge does not evaluate it again."""
     claim, estimator = entry.claim, entry.estimator
     if not points:
         raise ValueError(f"{claim.id}: the profile gives it no configuration")
+    theories = []
     for point in points:
         if isinstance(point, Sweep) != estimator.sweep:
             wanted = "a sweep of configurations" if estimator.sweep else "one configuration"
             raise ValueError(f"{claim.id}: estimator {estimator.name!r} reads {wanted} per point, but experiment "
                              f"{entry.experiment.name!r} gives it {'a sweep' if isinstance(point, Sweep) else 'one'}")
-        theory_value(claim, entry.experiment, point)
+        theories.append(theory_value(claim, entry.experiment, point))
+    return theories

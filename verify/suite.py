@@ -86,7 +86,8 @@ class Suite:
         entry = task.entry
         devices = sorted({timings[key][0] for key in task.all_keys})
         return verdict(entry.claim, entry.experiment, entry.estimator, [p for _, p in task.points],
-                       _gather(task, samples), self.profile.delta, bonferroni(self.profile.delta, len(task.points)),
+                       _gather(task, samples), task.theories, self.profile.delta,
+                       bonferroni(self.profile.delta, len(task.points)),
                        self.seed, ", ".join(devices), sum(timings[key][1] for key in task.all_keys))
 
 
