@@ -1,14 +1,18 @@
 """Devices: resolve ``auto | cpu | cuda[:i]``, synchronize, the memory budget and a name for the run's metadata.
 
-Runs in the driver and in every worker (a Ray worker resolves its own device), so it imports only torch.
+Runs in the driver and in every worker (a Ray worker resolves its own device).  torch is imported by the
+functions that need it, so ``check_spelling`` answers the CLI before torch loads.
 """
 from __future__ import annotations
 
+import os
 import platform
 import re
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import torch
+if TYPE_CHECKING:
+    import torch
 
 #: the CPU memory a chunk of networks may use (CPU machines are shared; 1 GiB keeps a run polite)
 CPU_BUDGET_BYTES = 2**30
@@ -31,6 +35,8 @@ def check_spelling(requested: str) -> str:
 
 def resolve(requested: str | torch.device) -> torch.device:
     """The torch device for ``requested``: auto picks CUDA when present; an absent CUDA device is an error."""
+    import torch
+
     if isinstance(requested, torch.device):
         requested = str(requested)
     check_spelling(requested)
@@ -50,20 +56,37 @@ def resolve(requested: str | torch.device) -> torch.device:
 
 def synchronize(device: torch.device) -> None:
     """Wait for queued kernels (timings and memory readings need it on a GPU)."""
+    import torch
+
     if torch.device(device).type == "cuda":
         torch.cuda.synchronize(device)
 
 
 def memory_budget(device: torch.device) -> int:
     """Bytes a chunk of work may use on ``device``: fixed on a CPU, a fraction of the total on a GPU."""
+    import torch
+
     device = torch.device(device)
     if device.type == "cuda":
         return int(torch.cuda.get_device_properties(device).total_memory * GPU_BUDGET_FRACTION)
     return CPU_BUDGET_BYTES
 
 
+def capacity(device: torch.device) -> int:
+    """All the memory of ``device`` (a GPU's total, a CPU's physical memory): a job whose smallest piece needs
+    more cannot run there at all, whatever the chunking."""
+    import torch
+
+    device = torch.device(device)
+    if device.type == "cuda":
+        return int(torch.cuda.get_device_properties(device).total_memory)
+    return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+
+
 def describe(device: torch.device) -> str:
     """'cuda:0 (NVIDIA H100 80GB HBM3)' or 'cpu (AMD EPYC ..., 2 threads)', for results.json."""
+    import torch
+
     device = torch.device(device)
     if device.type == "cuda":
         return f"{device} ({torch.cuda.get_device_name(device)})"

@@ -1,7 +1,11 @@
 """The experiment contract and its registries: experiments, estimators and probes (DESIGN.md).
 
+An experiment's **settings** (a frozen dataclass, its profile section, named like the experiment) register on
+their own, from a module that imports no torch (``numerics/papers/<paper>/settings.py``), so that a profile and
+its overrides are validated before anything heavy loads.
+
 An **experiment** turns one configuration into one Monte Carlo sample.  It declares
-- ``Settings``: a frozen dataclass, its profile section (the section is named like the experiment);
+- ``Settings``: its registered settings dataclass;
 - ``points(claim, profile)``: the configurations a claim is judged at (a ``Sweep`` is one point made of several
   configurations, e.g. a slope over widths);
 - ``values(config)``: the configuration's values for the theory side (a SymPy substitution map);
@@ -19,9 +23,10 @@ from __future__ import annotations
 import inspect
 import json
 from dataclasses import dataclass
-from typing import Any, Callable, ClassVar, Mapping
+from typing import TYPE_CHECKING, Any, Callable, ClassVar, Mapping
 
-from numerics.estimate import Estimate
+if TYPE_CHECKING:  # importing it loads scipy: kept out of the settings' import path
+    from numerics.estimate import Estimate
 
 Progress = Callable[[int], None] | None
 
@@ -87,8 +92,19 @@ class Experiment:
         """Orders configurations by size, to report the smallest one that violates a claim."""
         return ()
 
-    def check(self, settings, profile) -> None:
-        """Raise ValueError when the settings cannot give valid configurations (called before any work)."""
+    def memory(self, config, settings) -> int:
+        """Bytes the smallest piece of the job (one network, one batch) needs at once; a plan refuses a job whose
+        piece exceeds the device's memory budget, before anything is drawn."""
+        return 0
+
+
+@dataclass(frozen=True)
+class SettingsEntry:
+    """An experiment's settings dataclass and the check of it against the whole profile (cross-section
+    constraints; the dataclass checks its own fields): ``check(settings, profile)`` raises ValueError."""
+
+    Settings: type
+    check: Callable[[Any, Any], None] | None = None
 
 
 @dataclass(frozen=True)
@@ -148,14 +164,27 @@ EXPERIMENTS: dict[str, Experiment] = {}
 ESTIMATORS: dict[str, Estimator] = {}
 PROBES: dict[str, Probe] = {}
 BOUND_QUANTITIES: dict[str, BoundQuantity] = {}
+SETTINGS: dict[str, SettingsEntry] = {}
 #: flat override keys -> the settings they stand for ("N" -> ("meanfield.jacobian.N",)), and short section names
 KEY_ALIASES: dict[str, tuple[str, ...]] = {}
 SECTION_ALIASES: dict[str, str] = {}
 
 
+def register_settings(name: str, Settings: type, check: Callable[[Any, Any], None] | None = None) -> None:
+    """Register the settings of experiment ``name`` (before the experiment itself, from a torch-free module)."""
+    if name in SETTINGS:
+        raise RegistrationError(f"the settings of experiment {name!r} are registered twice")
+    SETTINGS[name] = SettingsEntry(Settings, check)
+
+
 def register_experiment(experiment: Experiment) -> Experiment:
+    """Register an experiment; its settings too when no settings module registered them first."""
     if experiment.name in EXPERIMENTS:
         raise RegistrationError(f"experiment {experiment.name!r} is registered twice")
+    if experiment.name not in SETTINGS:
+        register_settings(experiment.name, experiment.Settings)
+    elif SETTINGS[experiment.name].Settings is not experiment.Settings:
+        raise RegistrationError(f"experiment {experiment.name!r} has settings other than those registered for it")
     EXPERIMENTS[experiment.name] = experiment
     return experiment
 

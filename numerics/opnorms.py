@@ -15,11 +15,8 @@ from dataclasses import dataclass
 
 import torch
 
+from numerics.orders import INF, ORDERS, PAIRS, dual, norm_order  # noqa: F401  (re-exported)
 from numerics.random import Draws
-
-INF = math.inf
-ORDERS = (1, 2, INF)
-PAIRS = tuple((p, q) for p in ORDERS for q in ORDERS)
 
 
 @dataclass(frozen=True)
@@ -38,19 +35,6 @@ class OpNorm:
             raise ValueError(f"this norm is a sandwich ({self.method}); use low and high")
         return self.low
 
-
-def norm_order(r) -> float:
-    """Accept 1, 2, inf, float('inf'), sympy.oo or the string 'oo'."""
-    if str(r) in ("oo", "inf"):
-        return INF
-    value = float(r)
-    if value not in ORDERS:
-        raise ValueError(f"norm orders must be 1, 2 or oo, got {r!r}")
-    return value
-
-
-def dual(r: float) -> float:
-    return {1.0: INF, 2.0: 2.0, INF: 1.0}[r]
 
 
 def vector_norm(x: torch.Tensor, r: float, dim: int = -1) -> torch.Tensor:

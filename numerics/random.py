@@ -18,6 +18,8 @@ from typing import Sequence
 import numpy as np
 import torch
 
+from numerics.seeds import check_seed
+
 Size = int | Sequence[int]
 
 
@@ -27,13 +29,6 @@ def derive_seed(seed: int, name: str) -> int:
     key = tuple(int.from_bytes(digest[i:i + 4], "little") for i in range(0, 16, 4))
     state = np.random.SeedSequence(entropy=seed, spawn_key=key).generate_state(2, dtype=np.uint32)
     return (int(state[0]) << 31) ^ int(state[1])
-
-
-def check_seed(seed: object) -> int:
-    """The seed as an int, or a ValueError naming the allowed range."""
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or not 0 <= seed < 2**63:
-        raise ValueError(f"a seed must be an integer in [0, 2^63), got {seed!r}")
-    return int(seed)
 
 
 def _new_generator(device: torch.device, seed: int) -> torch.Generator:

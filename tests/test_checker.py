@@ -1,15 +1,44 @@
 """check_bound: finds and shrinks counterexamples to false bounds, survives true ones, reproducible by seed."""
 from __future__ import annotations
 
+import signal
+import subprocess
+import sys
+
+import mpmath
 import pytest
 from typer.testing import CliRunner
 
 from verify import cli
+from numerics.backends import value
 from numerics.papers.meanfield.bounds import DOMAIN as DEFAULT_DOMAIN
-from verify.checker import CheckError, check_bound, parse_domain
+from theory.papers.meanfield.bounds import VOCABULARY
+from theory.symbols import K, L, N, d, eps, sigma_b2, sigma_w2, u, v
+from verify.checker import CheckError, bound_value, check_bound, parse_domain
+from verify.expr import parse_bound
 
 TIGHT = "eps*(1 + sqrt(K/d))*sqrt(omega**L)"  # leading-order (2,2) bound eps beta_{2,2} sqrt(omega^L)
 runner = CliRunner()
+
+
+@pytest.fixture
+def deadline():
+    """Fail, instead of hanging, a check that takes more than 30 s (each takes about a second): a regression of
+    the magnitude guard must not stall the suite."""
+    if not hasattr(signal, "setitimer"):
+        yield
+        return
+
+    def expire(signum, frame):
+        pytest.fail("the check took more than 30 s")
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.setitimer(signal.ITIMER_REAL, 30)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
 
 
 def test_a_tight_bound_scaled_by_0_7_is_caught_and_shrunk():
@@ -50,6 +79,70 @@ def test_domain_narrowing_and_bad_domains():
             parse_domain(bad)
 
 
+@pytest.mark.parametrize("text, domain, what", [
+    ("eps*exp(exp(exp(d)))", ["d=10:16"], "more than 10^"),  # never computed: the interval guard decides
+    ("gamma(exp(exp(d)))", ["d=10:16"], "more than 10^"),
+    ("exp(exp(exp(exp(N))))", [], "more than 10^"),
+    ("N**N**N", [], "more than 10^"),
+    ("eps - exp(exp(exp(d)))", ["d=10:16"], "less than -10^"),
+    ("eps*exp(exp(exp(d)))", ["d=2:2"], "e+70"),  # about 10^700, computed: the float overflows
+    ("gamma(N)", ["N=200:256"], "about "),
+])
+def test_a_bound_beyond_the_float_range_is_refused_at_the_first_such_configuration(text, domain, what, deadline):
+    with pytest.raises(CheckError) as info:
+        check_bound(text, "adv_loss", 2, 2, examples=20, seed=0, domain=parse_domain(domain))
+    message = str(info.value)
+    assert message.startswith(f"the bound {text!r} is too large to evaluate at d=") and what in message
+    assert "beyond the float range" in message and "seed=" in message and "\n" not in message
+
+
+def test_an_astronomically_small_bound_is_zero_and_exceeded(deadline):
+    result = check_bound("eps*exp(-exp(exp(exp(d))))", "adv_loss", 2, 2, examples=5, seed=0,
+                         domain=parse_domain(["d=10:16"]))
+    assert result.found and result.bound == 0.0 and result.observed > 0
+
+
+@pytest.mark.parametrize("text, domain, what", [
+    ("log(d-2)*eps", ["d=2:2"], "(log(d - 2) is -oo"),
+    ("eps/(L-1)", ["L=1:1"], "(1/(L - 1) is zoo"),
+    ("sqrt(v)*eps", ["v=-0.5:-0.1"], "(sqrt(v) is complex"),
+    ("gamma(1-d)*eps", [], "(gamma(1 - d) is zoo (a pole of gamma)"),
+    ("exp(exp(exp(d))) - exp(exp(exp(d)) + 1)", ["d=10:16"], "too large to evaluate"),
+])
+def test_a_bound_undefined_at_a_configuration_is_refused_naming_the_first_one(text, domain, what, deadline):
+    with pytest.raises(CheckError) as info:
+        check_bound(text, "adv_loss", 2, 2, examples=20, seed=0, domain=parse_domain(domain))
+    message = str(info.value)
+    assert message.startswith(f"the bound {text!r} is not a finite real number at d=") and what in message
+    assert "seed=" in message and "\n" not in message
+
+
+def test_legitimate_bounds_keep_their_50_digit_values():
+    configs = [{d: 2, K: 1, N: 64, L: 1, eps: 0.1, sigma_w2: 0.5, sigma_b2: 0.0, u: 1.0, v: 0.0},
+               {d: 16, K: 8, N: 256, L: 6, eps: 1.3, sigma_w2: 2.5, sigma_b2: 0.5, u: 1.5, v: -0.5},
+               {d: 7, K: 3, N: 100, L: 600, eps: 0.7, sigma_w2: 1.9, sigma_b2: 0.2, u: 0.7, v: 0.3}]
+    for text in (TIGHT, "10*(sqrt(K) + sqrt(d))*sqrt(omega**L/d)", "gamma(d/2 + 1/2)/gamma(d/2)*eps",
+                 "Max(d, K)*log(N)/alpha + exp(-L*N)", "exp(L*d/100)", "eps*omega**(L*N/100)"):
+        for arch in ("vanilla", "residual"):
+            bound = parse_bound(text, VOCABULARY, arch)
+            for values in configs:
+                assert bound_value(bound, values, text, "") == value(bound, values)  # bit for bit
+    # a real value that the log-space rewriting makes a complex number with a 1e-50 imaginary part
+    assert bound_value(parse_bound("gamma(1/2 - d)", VOCABULARY), {d: 3}, "", "") == \
+        pytest.approx(float(mpmath.gamma(-2.5)), rel=1e-15)
+
+
+@pytest.mark.parametrize("text, domain, what", [("eps*exp(exp(exp(d)))", "d=10:16", "too large to evaluate at d=1"),
+                                                ("log(d-2)*eps", "d=2:2", "not a finite real number at d=2")])
+def test_the_cli_refuses_hostile_bounds_in_one_line_within_seconds(text, domain, what):
+    result = subprocess.run([sys.executable, "-m", "verify", "check-bound", text, "--quantity", "adv_loss", "--p", "2",
+                             "--q", "2", "--examples", "5", "--domain", domain], capture_output=True, text=True,
+                            timeout=60)
+    lines = result.stderr.strip().splitlines()
+    assert result.returncode == 2 and "Traceback" not in result.stdout + result.stderr, result.stderr
+    assert len(lines) == 1 and lines[0].startswith(f"atv: error: the bound {text!r}") and what in lines[0]
+
+
 @pytest.mark.parametrize("args, code", [
     ([f"0.7*{TIGHT}", "--quantity", "adv_loss", "--p", "2", "--q", "2", "--examples", "100"], 1),
     ([f"10*{TIGHT}", "--quantity", "adv_loss", "--p", "2", "--q", "2", "--examples", "20"], 0),
@@ -58,8 +151,11 @@ def test_domain_narrowing_and_bad_domains():
     ([TIGHT, "--quantity", "adv_loss", "--p", "2", "--q", "2", "--domain", "N=9:3"], 2),
     ([TIGHT, "--quantity", "adv_loss", "--p", "2", "--q", "2", "--at", "d=2"], 2),
     (["eps +", "--quantity", "adv_loss", "--p", "2", "--q", "2"], 2),
+    (["gamma(exp(exp(d)))", "--quantity", "adv_loss", "--p", "2", "--q", "2", "--examples", "5"], 2),
+    (["eps/(L-1)", "--quantity", "adv_loss", "--p", "2", "--q", "2", "--domain", "L=1:1"], 2),
+    (["sqrt(-1)*eps", "--quantity", "adv_loss", "--p", "2", "--q", "2"], 2),
 ])
-def test_cli_exit_codes(args, code):
+def test_cli_exit_codes(args, code, deadline):
     result = runner.invoke(cli.app, ["check-bound", *args])
     assert result.exit_code == code, result.output
     if code == 1:

@@ -8,7 +8,7 @@ import sympy as sp
 
 from numerics.experiment import ESTIMATORS
 from numerics.papers import load_all
-from theory.claims import Registry, UnknownClaimError, expand_definitions
+from theory.claims import ClaimGroup, Registry, UnknownClaimError, expand_definitions
 from theory.papers.meanfield.network import ARCHITECTURES
 from theory.registry import REGISTRY
 from theory.symbols import LATEX_NAMES
@@ -34,14 +34,31 @@ def test_every_claim_is_well_formed():
         shown = c.rhs if c.abstract is None else c.abstract
         names = {**LATEX_NAMES, c.lhs: c.lhs_latex}
         assert c.statement.startswith(sp.latex(sp.Eq(c.lhs, shown, evaluate=False), symbol_names=names))
-        assert sp.simplify(expand_definitions(shown, c.definitions) - c.rhs) == 0
+        assert sp.simplify(expand_definitions(shown, c.definitions) - c.rhs) == 0 and c.consistent()
         assert c.comparison == "difference" or c.rhs != 0
 
 
-def test_an_abstract_form_that_disagrees_with_rhs_is_refused():
+def test_an_abstract_form_that_disagrees_with_rhs_is_caught():
     claim = REGISTRY["mf.thm4_1.jacobian_variance.vanilla"]
-    with pytest.raises(ValueError, match="differs"):
-        dataclasses.replace(claim, rhs=2 * claim.rhs)
+    assert claim.consistent() and not dataclasses.replace(claim, rhs=2 * claim.rhs).consistent()
+
+
+def test_ids_are_matched_without_building_a_claim_and_groups_build_what_they_declare():
+    claim = REGISTRY["mf.thm4_1.jacobian_variance.vanilla"]
+    calls = []
+
+    def build():
+        calls.append(1)
+        return [claim, dataclasses.replace(claim, id="x.second")]
+
+    registry = Registry()
+    registry.register([ClaimGroup((claim.id, "x.second"), build)])
+    assert registry.match(["x.*"]) == ["x.second"] and not calls
+    assert registry["x.second"].id == "x.second" and registry[claim.id] is claim and calls == [1]
+    wrong = Registry()
+    wrong.register([ClaimGroup(("x.declared",), lambda: [claim])])
+    with pytest.raises(ValueError, match="declares x.declared but builds mf.thm4_1"):
+        wrong["x.declared"]
 
 
 def test_glob_selection_and_unknown_patterns():

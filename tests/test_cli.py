@@ -33,12 +33,19 @@ def run_module(*args: str) -> subprocess.CompletedProcess:
     (["run", "--set", "networks=1"], "networks must be >= 4"),
     (["run", "--set", "bogus=1"], "unknown setting 'bogus'"),
     (["run", "--device", "tpu"], "--device must be auto, cpu, cuda or cuda:<index>"),
-    (["run", "--seed", "-1"], "a seed must be an integer in [0, 2^63)"),
+    (["run", "--seed", "-1"], "must be an integer in [0, 2^63), got '-1'"),
     (["run", "--executor", "dask"], "--executor must be local or ray"),
     (["claims", "--only", "nosuch"], "no claim matches"),
     (["bench", "--dtype", "float16"], "--dtype must be float64 or float32"),
     (["bench", "--device", "tpu"], "--device must be auto, cpu, cuda or cuda:<index>"),
     (["run", "--set", "dtype=float16"], "dtype must be float32 or float64"),
+    (["run", "--only", "mf.thm4_1.jacobian_variance.vanilla", "--set", "N=99999"], "GiB at once"),
+    (["run", "--out", "/proc/version/x"], "which is a file, not a folder"),
+    (["run", "--only", ","], "--only needs one or more comma-separated names"),
+    (["run", "--threads", "0"], "must be an integer >= 1, got '0'"),
+    (["run", "--bogus"], "No such option: --bogus"),
+    (["run", "--seed", "1_000"], "got '1_000'"),
+    (["latex", "--results", "/proc/version"], "cannot read results file"),
 ])
 def test_bad_usage_exits_2_with_one_line(args, fragment):
     result = run_module(*args)
@@ -107,7 +114,7 @@ def test_strict_exits_1_when_a_claim_is_violated(tmp_path, monkeypatch):
     monkeypatch.setattr(Suite, "_judge", violated)
     args = ["run", "--only", "mf.thm4_1.jacobian_variance.vanilla", *TINY, "--out", str(tmp_path)]
     assert atv(*args).exit_code == 0
-    assert atv(*args, "--strict").exit_code == 1
+    assert atv(*args, "--strict", "--overwrite").exit_code == 1
 
 
 def test_interrupted_run_keeps_finished_verdicts(tmp_path, monkeypatch):
@@ -126,3 +133,75 @@ def test_interrupted_run_keeps_finished_verdicts(tmp_path, monkeypatch):
     data = json.loads((tmp_path / "results.json").read_text())
     validate(data)
     assert data["metadata"]["state"] == "interrupted" and len(data["verdicts"]) == 1
+
+
+RESUMABLE = ["run", "--only", "mf.thm4_1.*.vanilla,mf.beta.1_*,mf.dyn.width.vanilla", *TINY,
+             "--set", "gaussian.matrices=20", "--set", "dynamics.networks=3", "--set", "dynamics.N=16",
+             "--set", "dynamics.widths=8,16", "--set", "dynamics.rate_steps=1", "--no-figures"]
+
+
+def _without_timings(path) -> tuple[list[dict], dict]:
+    data = json.loads(path.read_text())
+    return [{k: v for k, v in verdict.items() if k != "seconds"} for verdict in data["verdicts"]], data["metadata"]
+
+
+def test_an_interrupted_run_resumes_to_the_verdicts_of_an_uninterrupted_one(tmp_path, monkeypatch):
+    original = Suite._judge
+    judged = []
+
+    def interrupt_fourth(self, *args):
+        judged.append(1)
+        if len(judged) == 4:
+            raise KeyboardInterrupt
+        return original(self, *args)
+
+    monkeypatch.setattr(Suite, "_judge", interrupt_fourth)
+    assert atv(*RESUMABLE, "--out", str(tmp_path / "cut")).exit_code == 130
+    monkeypatch.setattr(Suite, "_judge", original)
+    cut, metadata = _without_timings(tmp_path / "cut" / "results.json")
+    assert metadata["state"] == "interrupted" and len(cut) == 3
+    refused = atv(*RESUMABLE, "--out", str(tmp_path / "cut"))  # a new run into that folder is refused ...
+    assert refused.exit_code == 2 and "--resume" in refused.output
+    assert atv("run", "--resume", str(tmp_path / "cut"), "--seed", "5").exit_code == 2  # ... and so is another seed
+    resumed = atv("run", "--resume", str(tmp_path / "cut"))
+    assert resumed.exit_code == 0, resumed.output
+    assert "3 kept from the interrupted run" in resumed.output
+    assert atv(*RESUMABLE, "--out", str(tmp_path / "whole")).exit_code == 0
+    after, metadata = _without_timings(tmp_path / "cut" / "results.json")
+    whole, _ = _without_timings(tmp_path / "whole" / "results.json")
+    assert metadata["state"] == "complete" and len(metadata["resumed"]) == 1
+    assert after[:3] == cut and after == whole and len(whole) == 14
+    assert atv("run", "--resume", str(tmp_path / "cut")).exit_code == 2  # complete: nothing to resume
+
+
+def test_a_second_run_into_the_same_folder_does_not_destroy_the_first(tmp_path):
+    args = ["run", "--only", "mf.thm4_1.jacobian_variance.vanilla", *TINY, "--out", str(tmp_path), "--no-figures"]
+    assert atv(*args).exit_code == 0
+    first = (tmp_path / "results.json").read_text()
+    again = run_module(*args)
+    assert again.returncode == 2 and again.stderr.count("\n") == 1 and "holds a complete run" in again.stderr
+    assert (tmp_path / "results.json").read_text() == first
+    replaced = atv(*args, "--overwrite", "--seed", "3")
+    assert replaced.exit_code == 0 and (tmp_path / "results.json").read_text() != first
+
+
+def test_piped_output_prints_one_line_per_claim_with_an_estimate(tmp_path):
+    done = run_module("run", "--only", "mf.thm4_1.*.vanilla", *TINY, "--out", str(tmp_path), "--no-figures")
+    assert done.returncode == 0, done.stderr
+    lines = [line for line in done.stdout.splitlines() if line.startswith("[")]
+    assert len(lines) == 7 and lines[0].startswith("[1/7] mf.thm4_1.jacobian_variance.vanilla ")
+    assert all(" s (elapsed " in line and "jobs " in line for line in lines)
+    metadata = json.loads((tmp_path / "results.json").read_text())["metadata"]
+    assert metadata["threads"] >= 1 and metadata["request"]["only"] == ["mf.thm4_1.*.vanilla"]
+
+
+def test_threads_are_set_and_recorded(tmp_path):
+    done = atv("run", "--only", "mf.thm4_1.jacobian_variance.vanilla", *TINY, "--out", str(tmp_path),
+               "--threads", "1", "--no-figures")
+    assert done.exit_code == 0 and "threads=1" in done.output
+    assert json.loads((tmp_path / "results.json").read_text())["metadata"]["threads"] == 1
+
+
+def test_version():
+    done = run_module("--version")
+    assert done.returncode == 0 and done.stdout.startswith("atv ")

@@ -171,7 +171,7 @@ def test_euler_claims_and_their_twins(suite):
 
 @pytest.mark.slow
 def test_beta_dependence_with_the_wrong_beta_is_violated(suite):
-    claim = mfd.beta_dependence("vanilla", sp.oo, 2)
+    claim = mfd.beta_dependence("vanilla", "oo_2")
     wrong = dataclasses.replace(claim, rhs=dyn.initial_rate("vanilla", mfd.BETA_22))  # beta_{2,2} for l_oo
     assert suite.check(claim).status is not Status.VIOLATED
     assert suite.check(wrong).status is Status.VIOLATED

@@ -1,17 +1,20 @@
 """Bound expressions are parsed against a whitelist, never evaluated; injection and resource attacks are refused."""
 from __future__ import annotations
 
+import math
+import signal
 import subprocess
 import sys
+import threading
 import time
 
 import pytest
 import sympy as sp
 
 from theory.papers.meanfield.network import ALPHA, OMEGA
-from theory.symbols import K, L, d, eps
+from theory.symbols import K, L, N, d, eps, v
 from theory.papers.meanfield.bounds import SYMBOLS, VOCABULARY
-from verify.expr import MAX_LENGTH, ExpressionError, parse, parse_bound
+from verify.expr import MAX_LENGTH, ExpressionError, NotFinite, enclose, parse, parse_bound, time_limit
 
 ATTACKS = {
     "import": "__import__('os').system('touch SENTINEL')",
@@ -33,7 +36,33 @@ ATTACKS = {
     "huge number": "(999999999999**64)**64",
     "long": "d+" * 50_000 + "d",
     "deep": "-" * 500 + "d",
+    "deep brackets": "(" * 200 + "d" + ")" * 200,
     "matmul": "d @ K",
+    "tower": "9**9**9**9",
+    "factorial": "factorial(N)",
+    "huge literal": "1e999",
+    "huge integer literal": "9" * 40,
+    "unicode name": "\u03b5 * d",
+    "exp of a huge number": "exp(1e12)",  # SymPy evaluates exp of a Float at once
+    "numeric exp tower": "exp(exp(exp(100)))",
+    "numeric tower compared": "Max(exp(exp(exp(100))), 2)",  # SymPy's comparison would never finish
+    "gamma of a large integer": "gamma(3000)",  # SymPy computes 2999! exactly
+    "gamma of a huge half-integer": "gamma(999999999999/2)",
+    "product of literals": "*".join(["1e12"] * 28),
+}
+
+NOT_FINITE = {  # refused at parse time, naming what the value is
+    "log of 0": ("log(0)*eps", "'log(0)' is -oo"),
+    "division by a zero difference": ("eps/(L-L)", "zoo"),
+    "square root of -1": ("sqrt(-1)*eps", "'sqrt(-1)' is complex"),
+    "I after simplification": ("sqrt(-d)", "I = sqrt(-1)"),
+    "complex for every configuration": ("log(-d)", "complex for every configuration"),
+    "pole of gamma": ("gamma(0)*eps", "pole of gamma"),
+    "zero times log(0)": ("0*log(0)", "-oo"),  # SymPy would make it nan
+    "comparison with a complex number": ("Max(sqrt(-1), 1)", "complex"),
+    "cube root of a negative number": ("(-8)**(1/3)", "complex"),
+    "zero to a negative power": ("0**-d", "zoo"),
+    "complex exponent": ("2**sqrt(-1)", "complex"),
 }
 
 
@@ -44,6 +73,94 @@ def test_attacks_are_refused_quickly_with_one_sentence(name):
         parse(ATTACKS[name], SYMBOLS)
     assert time.perf_counter() - start < 1.0  # refused before any expensive arithmetic
     assert "\n" not in str(info.value)
+
+
+@pytest.mark.parametrize("name", sorted(NOT_FINITE))
+def test_bounds_that_are_not_finite_real_numbers_are_refused_at_parse_time(name):
+    text, what = NOT_FINITE[name]
+    start = time.perf_counter()
+    with pytest.raises(ExpressionError, match="not a finite real number") as info:
+        parse(text, SYMBOLS)
+    assert time.perf_counter() - start < 1.0
+    assert what in str(info.value) and "\n" not in str(info.value)
+
+
+def test_a_bound_that_is_infinite_only_once_expanded_is_refused_by_parse_bound():
+    text = "1/(omega - sigma_w2*alpha)"  # vanilla omega = alpha sigma_w2
+    with pytest.raises(ExpressionError, match="for vanilla networks: it contains zoo"):
+        parse_bound(text, VOCABULARY, "vanilla")
+    assert parse_bound(text, VOCABULARY, "residual") == 1
+
+
+def test_numbers_within_the_size_limit_are_still_allowed():
+    assert parse("exp(690) + gamma(100) + 2**-3 + 0**0", SYMBOLS) == sp.exp(690) + sp.factorial(99) + sp.Rational(9, 8)
+    assert parse("(-1)**d * eps", SYMBOLS) == (-1) ** d * eps
+
+
+def test_enclosure_decides_astronomical_bounds_in_microseconds():
+    with time_limit(20):  # a regression fails instead of hanging
+        _enclose_astronomical_bounds()
+
+
+def _enclose_astronomical_bounds() -> None:
+    start = time.perf_counter()
+    huge = enclose(parse_bound("eps*exp(exp(exp(d)))", VOCABULARY), {d: 10, eps: 0.1})
+    assert huge.astronomical and huge.settle() == math.inf  # e^(e^(e^10)): never computed
+    assert enclose(parse_bound("-exp(exp(exp(exp(N))))", VOCABULARY), {N: 256}).settle() == -math.inf
+    assert enclose(parse_bound("N**N**N", VOCABULARY), {N: 64}).settle() == math.inf
+    assert enclose(parse_bound("gamma(exp(exp(d)))", VOCABULARY), {d: 16}).settle() == math.inf
+    tiny = parse_bound("eps + exp(-exp(exp(exp(d))))", VOCABULARY)
+    assert enclose(tiny, {d: 10, eps: 0.1}).settle() == 0.1
+    cancelling = parse_bound("exp(exp(exp(d))) - exp(exp(exp(d)) + 1)", VOCABULARY)
+    assert enclose(cancelling, {d: 10}).settle() is None  # too wide to decide: refused by the checker
+    assert time.perf_counter() - start < 0.5
+
+
+def test_enclosure_names_the_subexpression_that_is_not_finite():
+    with pytest.raises(NotFinite, match=r"log\(d - 2\) is -oo"):
+        enclose(parse_bound("eps*log(d - 2)", VOCABULARY), {d: 2, eps: 0.1})
+    with pytest.raises(NotFinite, match="is complex"):
+        enclose(parse_bound("sqrt(v)", VOCABULARY), {v: -0.5})
+    with pytest.raises(NotFinite, match="pole of gamma"):
+        enclose(parse_bound("gamma(1 - d)", VOCABULARY), {d: 3})
+
+
+@pytest.mark.skipif(not hasattr(signal, "setitimer"), reason="SIGALRM timers are POSIX-only")
+def test_time_limit_interrupts_the_main_thread_and_is_a_no_op_elsewhere():
+    start = time.perf_counter()
+    with pytest.raises(TimeoutError):
+        with time_limit(0.2):
+            while True:
+                pass
+    assert time.perf_counter() - start < 2.0
+    assert signal.getsignal(signal.SIGALRM) is signal.SIG_DFL  # the handler is restored
+    done = []
+    worker = threading.Thread(target=lambda: done.append(_sleep_under(time_limit(0.01), 0.05)))
+    worker.start()
+    worker.join(5)
+    assert done == [True]
+
+
+def _sleep_under(limit, seconds: float) -> bool:
+    with limit:
+        time.sleep(seconds)
+    return True
+
+
+def test_parsing_does_not_import_torch():
+    code = ("import sys; from theory.papers.meanfield.bounds import SYMBOLS; from verify.expr import parse\n"
+            "try: parse('log(0)*eps', SYMBOLS)\nexcept ValueError: pass\nprint('torch' in sys.modules)")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert result.stdout.strip() == "False", result.stderr
+
+
+@pytest.mark.parametrize("text", ["log(0)*eps", "eps/(L-L)", "sqrt(-1)*eps"])
+def test_the_cli_refuses_them_in_one_line_without_a_traceback(text):
+    result = subprocess.run([sys.executable, "-m", "verify", "check-bound", text, "--quantity", "adv_loss",
+                             "--p", "2", "--q", "2", "--examples", "5"], capture_output=True, text=True, timeout=20)
+    lines = result.stderr.strip().splitlines()
+    assert result.returncode == 2 and len(lines) == 1 and lines[0].startswith("atv: error:"), result.stderr
+    assert "not a finite real number" in lines[0] and "Traceback" not in result.stdout + result.stderr
 
 
 def test_refusal_names_the_offending_token():

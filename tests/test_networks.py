@@ -125,3 +125,26 @@ def test_bad_input_shape_and_sizes_are_refused():
         sample_jacobians(spec, 1, (1.0, 2.0), Draws(0))
 
 
+
+
+def test_network_norms_hold_one_chunk_at_a_time(monkeypatch):
+    """A GPU bug seen on an H200 (paper profile): the previous chunk's weights (and their float32 copy for PGD)
+    were still referenced while the next chunk was drawn, doubling the peak memory.  Every earlier chunk must be
+    freed (by reference counting, no gc) before the next is drawn."""
+    import weakref
+
+    from numerics.papers.meanfield import samples
+
+    alive, drawn = [], []
+
+    def tracked(*args, **kwargs):
+        assert not [ref for ref in alive if ref() is not None], "an earlier chunk is still referenced"
+        net = sample_networks(*args, **kwargs)
+        alive.append(weakref.ref(net.W))
+        drawn.append(net.W.shape[0])
+        return net
+
+    monkeypatch.setattr(samples, "sample_networks", tracked)
+    spec = NetworkSpec(arch="vanilla", d=4, K=2, N=8, L=2, sigma_w2=2.0, sigma_b2=0.01)
+    sample = samples.sample_network_norms(spec, 6, 3, 4, 2, 2, 0.1, 20, Draws(0), chunk=2)
+    assert drawn == [2, 2, 2] and sample.units == 6 and next(iter(sample.pgd.values())).size == 4

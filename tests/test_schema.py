@@ -9,7 +9,7 @@ import pytest
 from verify.schema import ResultsWriter, validate
 
 METADATA = {"versions": {}, "device": "cpu", "seed": 0, "profile": {}, "git_revision": None, "started": "t",
-            "finished": None, "state": "running", "argv": []}
+            "finished": None, "state": "running", "argv": [], "request": {}, "threads": 1}
 CONFIG = {"config": {}, "status": "HOLDS", "comparison": "ratio", "statistic": 1.0, "ci_low": 0.9, "ci_high": 1.1,
           "tolerance": 0.1, "n_samples": 10, "units": 2, "measured": 1.0, "theory": 1.0}
 VERDICT = {"claim_id": "x", "status": "HOLDS", "statistic": 1.0, "ci_low": 0.9, "ci_high": 1.1, "tolerance": 0.1,

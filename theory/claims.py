@@ -51,10 +51,11 @@ class Claim:
     definitions: tuple[tuple[sp.Symbol, sp.Expr], ...] = ()
     params: tuple[tuple[str, object], ...] = ()
 
-    def __post_init__(self) -> None:
-        if self.abstract is not None and sp.simplify(expand_definitions(self.abstract, self.definitions)
-                                                     - self.rhs) != 0:
-            raise ValueError(f"claim {self.id}: the abstract form with its definitions differs from rhs")
+    def consistent(self) -> bool:
+        """The abstract form with its definitions written out equals ``rhs`` (checked by the tests, not at
+        construction: the SymPy simplification costs seconds over all claims)."""
+        return self.abstract is None or sp.simplify(expand_definitions(self.abstract, self.definitions)
+                                                    - self.rhs) == 0
 
     def _shown(self) -> sp.Expr:
         return self.rhs if self.abstract is None else self.abstract
@@ -96,17 +97,29 @@ class BoundVocabulary:
 
 
 @dataclass(frozen=True)
+class ClaimGroup:
+    """Claims built together (one SymPy derivation feeds them), known by id before they are built.
+
+    Building a claim can take a second of SymPy (dsolve, integrals); declaring the ids lets the CLI match
+    ``--only`` globs and refuse a typo without building anything, and a run builds only what it checks.
+    """
+
+    ids: tuple[str, ...]
+    build: Callable[[], Iterable[Claim]]
+
+
+@dataclass(frozen=True)
 class Paper:
     """A paper's column in ``theory/papers/<key>/``: where its claims come from, and how to build them.
 
-    ``claims`` is called once, when the registry is first needed (building claims runs SymPy).
+    ``claims`` returns the paper's claim groups; it must be cheap (ids only), the groups build on first use.
     """
 
     key: str
     title: str
     authors: str
     venue: str
-    claims: Callable[[], list[Claim]]
+    claims: Callable[[], list[ClaimGroup]]
     bounds: BoundVocabulary | None = None
 
 
@@ -115,33 +128,58 @@ class UnknownClaimError(LookupError):
 
 
 class Registry:
-    """Claims by id, in registration order."""
+    """Claims by id, in registration order; each group is built the first time one of its claims is needed."""
 
     def __init__(self) -> None:
-        self._claims: dict[str, Claim] = {}
+        self._groups: dict[str, ClaimGroup] = {}  # id -> the group that declares it
+        self._claims: dict[str, Claim] = {}  # the claims built so far
 
-    def register(self, claims: Iterable[Claim]) -> None:
-        for claim in claims:
-            if claim.id in self._claims:
-                raise ValueError(f"claim id {claim.id!r} is registered twice")
-            self._claims[claim.id] = claim
+    def register(self, items: Iterable[Claim | ClaimGroup]) -> None:
+        """Add built claims or groups declared by id; an id registered twice is an error."""
+        for item in items:
+            group = item if isinstance(item, ClaimGroup) else ClaimGroup((item.id,), lambda item=item: [item])
+            for claim_id in group.ids:
+                if claim_id in self._groups:
+                    raise ValueError(f"claim id {claim_id!r} is registered twice")
+                self._groups[claim_id] = group
+            if not isinstance(item, ClaimGroup):
+                self._claims[item.id] = item
+
+    def ids(self) -> list[str]:
+        """Every registered id, without building any claim."""
+        return list(self._groups)
 
     def __getitem__(self, claim_id: str) -> Claim:
+        if claim_id not in self._claims:
+            self._build(self._groups[claim_id])
         return self._claims[claim_id]
 
+    def _build(self, group: ClaimGroup) -> None:
+        built = {claim.id: claim for claim in group.build()}
+        if sorted(built) != sorted(group.ids):
+            raise ValueError(f"a claim group declares {', '.join(group.ids)} but builds {', '.join(built)}")
+        self._claims.update(built)
+
     def __iter__(self):
-        return iter(self._claims.values())
+        return (self[claim_id] for claim_id in self.ids())
 
     def __len__(self) -> int:
-        return len(self._claims)
+        return len(self._groups)
 
-    def select(self, patterns: Iterable[str] | None = None) -> list[Claim]:
-        """Claims whose id matches any glob; every pattern must match something."""
-        patterns = [p.strip() for p in (patterns or ["*"]) if p.strip()]
-        chosen = []
+    def match(self, patterns: Iterable[str] | None = None) -> list[str]:
+        """Ids matching any glob, in registration order per pattern; every pattern must match something.
+        Nothing is built: a typo is refused at once."""
+        patterns = ["*"] if patterns is None else [p.strip() for p in patterns if p.strip()]
+        if not patterns:
+            raise UnknownClaimError("no claim pattern given; `atv claims` lists the registered ids")
+        chosen: list[str] = []
         for pattern in patterns:
-            hits = [c for c in self._claims.values() if fnmatch.fnmatchcase(c.id, pattern)]
+            hits = [i for i in self.ids() if fnmatch.fnmatchcase(i, pattern)]
             if not hits:
                 raise UnknownClaimError(f"no claim matches {pattern!r}; `atv claims` lists the registered ids")
-            chosen.extend(c for c in hits if c not in chosen)
+            chosen.extend(i for i in hits if i not in chosen)
         return chosen
+
+    def select(self, patterns: Iterable[str] | None = None) -> list[Claim]:
+        """Claims whose id matches any glob (built now); every pattern must match something."""
+        return [self[claim_id] for claim_id in self.match(patterns)]

@@ -6,7 +6,9 @@ Exit codes: 0 the run completed (check-bound: no counterexample); 1 with --stric
 """
 from __future__ import annotations
 
+import json
 import platform
+import re
 import shlex
 import subprocess
 import sys
@@ -18,6 +20,11 @@ from typing import Optional
 import typer
 from rich.console import Console
 
+try:  # typer >= 0.25 carries its own copy of click
+    from typer._click.exceptions import UsageError
+except ImportError:  # pragma: no cover - older typer on the installed click
+    from click.exceptions import UsageError
+
 # The heavy modules (torch, scipy, the claim registry) are imported inside the commands that use them, so a
 # refused expression or option is answered in well under a second.
 
@@ -26,6 +33,40 @@ app = typer.Typer(add_completion=False, pretty_exceptions_enable=False, no_args_
 #: piped output (logs, CI) gets room for full claim ids; a terminal keeps its own width
 console = Console(width=None if sys.stdout.isatty() else 120)
 err_console = Console(stderr=True, width=None if sys.stderr.isatty() else 120)
+
+
+def version(value: bool) -> None:
+    if value:
+        try:
+            number = metadata.version("adversarial-theory-verifier")
+        except metadata.PackageNotFoundError:  # run from a checkout that was never installed
+            number = "unknown (not installed)"
+        console.print(f"atv {number}", highlight=False)
+        raise typer.Exit()
+
+
+@app.callback()
+def main_options(show_version: bool = typer.Option(False, "--version", callback=version, is_eager=True,
+                                                   help="print the version and exit")) -> None:
+    """Verify the theory of adversarial training against real networks."""
+
+
+def integer(low: int, high: int | None = None, high_text: str | None = None):
+    """A parser for an integer option that names the bad text (the default message does not); the value must
+    lie in [low, high)."""
+
+    def parse(text: str) -> int:
+        digits = str(text).strip()
+        value = int(digits) if re.fullmatch(r"[+-]?[0-9]+", digits) else None  # no '1_000', no other scripts
+        if value is None or value < low or (high is not None and value >= high):
+            span = f"an integer >= {low}" if high is None else f"an integer in [{low}, {high_text or high})"
+            raise typer.BadParameter(f"must be {span}, got {text!r}")
+        return value
+
+    return parse
+
+
+SEED = integer(0, 2**63, "2^63")
 
 
 def fail(message: str) -> typer.Exit:
@@ -62,7 +103,13 @@ def now() -> str:
 
 
 def split_globs(only: Optional[str]) -> list[str] | None:
-    return [p for p in only.split(",")] if only else None
+    """``--only a,b`` -> ['a', 'b']; None when the option is absent; a ValueError when it names nothing."""
+    if only is None:
+        return None
+    parts = [part.strip() for part in only.split(",") if part.strip()]
+    if not parts:
+        raise ValueError(f"--only needs one or more comma-separated names, got {only!r}")
+    return parts
 
 
 @app.command()
@@ -70,71 +117,144 @@ def run(
     profile: str = typer.Option("quick", help="quick (CPU, minutes) | paper (the paper's sizes, GPU) | paper-cpu | full"),
     only: Optional[str] = typer.Option(None, help="comma-separated claim-id globs, e.g. 'mf.thm4_1.*'"),
     device: Optional[str] = typer.Option(None, help="auto | cpu | cuda | cuda:<index> (default: the profile's)"),
-    seed: int = typer.Option(0, help="run seed; the same seed gives the same verdicts on any executor"),
-    out: Path = typer.Option(Path("atv-out"), help="output folder for results.json"),
+    seed: int = typer.Option(0, parser=SEED, help="run seed in [0, 2^63); the same seed gives the same verdicts on "
+                                                  "any executor"),
+    out: Path = typer.Option(Path("atv-out"), help="output folder for results.json and the figures"),
     strict: bool = typer.Option(False, help="exit 1 when any claim is VIOLATED"),
     set_: list[str] = typer.Option([], "--set", help="override a setting, e.g. --set N=256 (repeatable)"),
     config: Optional[Path] = typer.Option(None, help="TOML file of settings overriding the profile"),
     figures: bool = typer.Option(True, help="draw the run's figures (PNG and PDF) into OUT"),
-    executor: str = typer.Option("local", help="local (in this process) | ray (Ray tasks; pip install -e '.[ray]')"),
+    executor: str = typer.Option("local", help="local (in this process) | ray (Ray tasks; pip install -e '.\\[ray]')"),
     address: Optional[str] = typer.Option(None, help="Ray cluster address (default: start a local cluster)"),
+    threads: Optional[int] = typer.Option(None, parser=integer(1), help="torch CPU threads (default: the idle cores, at least 1)"),
+    overwrite: bool = typer.Option(False, help="replace the run already in OUT (otherwise it is refused)"),
+    resume: Optional[Path] = typer.Option(None, help="continue the unfinished run in this folder, with its own "
+                                                     "options; finished claims are kept, not rerun"),
 ) -> None:
     """Run the verification suite and write OUT/results.json."""
+    from verify.runs import Request, RunError, check_out, check_threads, prepare_out, resume_record
+
+    # every option is checked before torch loads or a claim is built: a refusal takes well under a second
+    finished: list[dict] = []
+    try:
+        if resume is not None:
+            chosen_options = [name for name, value in (("--only", only), ("--device", device), ("--config", config),
+                                                       ("--set", set_), ("--address", address)) if value]
+            if chosen_options:
+                raise RunError(f"--resume reruns with the run's own options; {chosen_options[0]} cannot change them")
+            request, finished = resume_record(resume)
+            given = {"--profile": (profile, "quick"), "--seed": (seed, 0), "--executor": (executor, "local"),
+                     "--figures": (figures, True)}
+            for (name, (value, default)), recorded in zip(given.items(), (request.profile, request.seed,
+                                                                           request.executor, request.figures)):
+                if value != default and value != recorded:
+                    raise RunError(f"--resume reruns with the run's own options; {name} {value} differs from its "
+                                   f"{recorded}")
+            out = resume
+        else:
+            request = Request(profile, {}, split_globs(only), seed, device, figures, executor, address)
+            check_out(out, overwrite)
+        threads = check_threads(threads)
+        chosen, claim_ids = _check_request(request, config, set_)
+        prepare_out(out)
+    except (ValueError, LookupError) as err:  # RunError, ProfileError, DeviceError; UnknownClaimError
+        raise fail(str(err.args[0] if err.args else err)) from None
+    request = Request(**{**request.to_json(), "overrides": chosen[1]})
+    _run(request, chosen[0], claim_ids, out, threads, strict, finished)
+
+
+def _check_request(request, config: Optional[Path], pairs: list[str]):
+    """((the profile with its overrides, the overrides), the selected claim ids), or the first bad value."""
+    from numerics.device import check_spelling
+    from numerics.seeds import check_seed
+    from theory.registry import load
+    from verify.profiles import ProfileError, get_profile, load_config, parse_set
+
+    check_seed(request.seed)
+    if request.executor not in ("local", "ray"):
+        raise ProfileError(f"--executor must be local or ray, got {request.executor!r}")
+    chosen = get_profile(request.profile)
+    overrides = request.overrides or {**(load_config(config) if config else {}), **parse_set(pairs)}
+    chosen = chosen.with_overrides(overrides) if overrides else chosen
+    check_spelling(request.device or chosen.device)
+    return (chosen, overrides), load().match(request.only)
+
+
+def _run(request, chosen, claim_ids: list[str], out: Path, threads: int, strict: bool, finished: list[dict]) -> None:
+    """Build the claims, plan, execute and report (options already checked)."""
     from fnmatch import fnmatchcase
 
-    from numerics.device import DeviceError, check_spelling, describe, resolve
+    import torch
+
+    from numerics.device import DeviceError, describe, resolve
     from numerics.experiment import PROBES, RegistrationError
-    from numerics.random import check_seed
     from report.figures import draw_all, drawers
-    from theory.claims import UnknownClaimError
     from theory.registry import load
-    from verify.catalog import catalog
+    from verify.catalog import entry
     from verify.console import (LEGEND, ProgressBars, figures_tables, tolerance_summary, verdict_table,
                                 violations_table)
     from verify.executors import ExecutorError, make_executor
-    from verify.profiles import ProfileError, get_profile, load_config, parse_set
+    from verify.runs import PlainProgress, TimeLeft
     from verify.schema import ResultsWriter
     from verify.suite import Suite
-    from verify.verdict import Status
+    from verify.verdict import Status, Verdict
 
+    torch.set_num_threads(threads)
+    done = [Verdict.from_json(v) for v in finished]
+    skip = {v.claim_id for v in done}
     try:
-        check_seed(seed)
-        chosen = get_profile(profile)
-        overrides = {**(load_config(config) if config else {}), **parse_set(set_)}
-        chosen = chosen.with_overrides(overrides) if overrides else chosen
-        entries = catalog()
-        claims = load().select(split_globs(only))
-        requested = check_spelling(device or chosen.device)
+        claims = [load()[claim_id] for claim_id in claim_ids]
+        entries = [entry(claim) for claim in claims if claim.id not in skip]
+        requested = request.device or chosen.device
         # a local run resolves its device here (and refuses an absent GPU now); Ray workers resolve their own
-        job_device = str(resolve(requested)) if executor == "local" else requested
-        runner = make_executor(executor, address)
-        probes = [probe for probe in PROBES.values() if figures and any(
+        job_device = str(resolve(requested)) if request.executor == "local" else requested
+        runner = make_executor(request.executor, request.address)
+        probes = [probe for probe in PROBES.values() if request.figures and any(
             fnmatchcase(claim.id, pattern) for claim in claims for pattern in probe.claims)]
         undrawn = [probe.name for probe in probes if probe.name not in drawers()]
         if undrawn:
             raise RegistrationError(f"no report module draws the figure {undrawn[0]!r}")
-        suite = Suite(chosen, seed, job_device, runner)
-        plan = suite.plan([entries[claim.id] for claim in claims], probes)  # checks every claim at every point
-    except (ProfileError, UnknownClaimError, RegistrationError, DeviceError, ExecutorError, ValueError) as err:
+        suite = Suite(chosen, request.seed, job_device, runner)
+        plan = suite.plan(entries, probes)  # checks every claim at every point
+    except (RegistrationError, DeviceError, ExecutorError, ValueError) as err:
         raise fail(str(err.args[0] if err.args else err)) from None
-    where = describe(job_device) if executor == "local" else f"ray ({address or 'local cluster'}), {requested}"
-    writer = ResultsWriter(out, run_metadata(chosen.describe(), where, seed, executor), [c.id for c in claims])
+    local = request.executor == "local"
+    where = describe(job_device) if local else f"ray ({request.address or 'local cluster'}), {requested}"
+    metadata = run_metadata(chosen.describe(), where, request.seed, request.executor)
+    metadata.update(request=request.to_json(), threads=threads if local else None)
+    if finished:
+        previous = json.loads((out / "results.json").read_text())["metadata"]
+        metadata.update(started=previous["started"], resumed=[*previous.get("resumed", []), now()])
+    writer = ResultsWriter(out, metadata, [c.id for c in claims], finished)
     console.print(f"[bold]atv run[/] profile={chosen.name} ({chosen.description}), device={where}, "
-                  f"seed={seed}, {len(claims)} claim(s) -> {writer.path}")
-    verdicts = []
+                  f"seed={request.seed}, threads={threads}, {len(claims)} claim(s)"
+                  + (f", {len(done)} kept from the interrupted run" if done else "") + f" -> {writer.path}")
+    verdicts: list = []
     state = "failed"
+    plain = None if console.is_terminal else PlainProgress(console.file, len(claims) - len(done), len(plan.jobs))
     try:
-        with ProgressBars(console) as bars:
+        with ProgressBars(console, enabled=plain is None) as bars:
             claims_done = bars.task("claims", len(claims), keep=True)
+            claims_done(len(done))
+            jobs_done = bars.task("jobs", len(plan.jobs), keep=True)
+            time_left = TimeLeft([job.experiment for job in plan.jobs])
 
             def record(verdict) -> None:
                 verdicts.append(verdict)
                 writer.add(verdict.to_json())
                 claims_done(1)
+                if plain is not None:
+                    plain.claim_done(verdict.claim_id, verdict.status.value, verdict.seconds)
 
-            runner.progress = bars.task
-            suite.on_verdict = record
-            verdicts, data = suite.execute(plan)
+            def job(done, seconds: float) -> None:
+                left = time_left.done(done.experiment, seconds)
+                jobs_done(1, left)
+                if plain is not None:
+                    plain.job_done(left)
+
+            runner.progress = bars.task if plain is None else plain.task
+            suite.on_verdict, suite.on_job = record, job
+            verdicts, data = suite.execute(plan, done)
         if data:
             files = draw_all(data, out)
             writer.add_figures(data, files)
@@ -142,12 +262,19 @@ def run(
         state = "complete"
     except KeyboardInterrupt:
         state = "interrupted"
-        err_console.print(f"atv: interrupted; {len(verdicts)} verdict(s) kept in {writer.path}")
+        kept = sorted([*done, *verdicts], key=lambda v: claim_ids.index(v.claim_id))
+        if kept:
+            console.print(verdict_table(kept))
+        counts = {s: sum(v.status is s for v in kept) for s in Status}
+        err_console.print(f"atv: interrupted; {len(kept)} of {len(claims)} verdict(s) kept in {writer.path} ("
+                          + ", ".join(f"{n} {s.value}" for s, n in counts.items())
+                          + f"); `atv run --resume {out}` continues the run")
         raise typer.Exit(code=130) from None
     except ExecutorError as err:
         raise fail(str(err)) from None
     finally:
         writer.finish(state, now())
+    verdicts = sorted(verdicts, key=lambda v: claim_ids.index(v.claim_id))
     console.print(verdict_table(verdicts))
     for extra in (*figures_tables(verdicts), violations_table(verdicts)):
         if extra is not None:
@@ -166,19 +293,29 @@ def latex(
     out: Path = typer.Option(Path("atv-out"), help="folder for derivations.tex and derivations.pdf"),
 ) -> None:
     """Write the LaTeX derivations (from the SymPy objects) and compile them to PDF when LaTeX is installed."""
-    import json
     import shutil
+
+    import jsonschema
 
     from report.latex import compile_pdf, render
     from theory.registry import REGISTRY
 
     data = None
     if results is not None:
+        from verify.schema import validate
+
         try:
             data = json.loads(Path(results).read_text())
-        except (OSError, ValueError) as err:
+            validate(data)
+        except (OSError, ValueError) as err:  # unreadable, not UTF-8 or not JSON
             raise fail(f"cannot read results file {str(results)!r}: {err}") from None
-    out.mkdir(parents=True, exist_ok=True)
+        except jsonschema.ValidationError as err:
+            raise fail(f"{str(results)!r} is not an atv results file: {err.message}") from None
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        (out / "derivations.tex").touch()
+    except OSError as err:
+        raise fail(f"--out {str(out)!r} cannot be written: {err.strerror or err}") from None
     figures = (data or {}).get("metadata", {}).get("figures", [])
     for name in figures:
         source = Path(results).parent / name
@@ -201,7 +338,7 @@ def claims(only: Optional[str] = typer.Option(None, help="comma-separated claim-
 
     try:
         chosen = REGISTRY.select(split_globs(only))
-    except UnknownClaimError as err:
+    except (UnknownClaimError, ValueError) as err:
         raise fail(str(err.args[0])) from None
     console.print(claims_table(chosen))
 
@@ -213,10 +350,12 @@ def check_bound_command(
     p: str = typer.Option(..., help="1 | 2 | oo: the perturbation norm"),
     q: str = typer.Option(..., help="1 | 2 | oo: the output norm"),
     arch: str = typer.Option("vanilla", help="vanilla | residual"),
-    examples: int = typer.Option(200, help="configurations to generate"),
-    seed: int = typer.Option(0, help="search seed; the same seed gives the same result"),
+    examples: int = typer.Option(200, parser=integer(1), help="configurations to generate"),
+    seed: int = typer.Option(0, parser=SEED, help="search seed; the same seed gives the same result"),
     domain: list[str] = typer.Option([], help="narrow or widen the sampling domain: KEY=LO:HI (repeatable)"),
     at: Optional[str] = typer.Option(None, help="evaluate one configuration, as printed with a counterexample"),
+    threads: Optional[int] = typer.Option(None, parser=integer(1), help="torch CPU threads (default: the idle "
+                                                                        "cores, at least 1)"),
 ) -> None:
     """Hunt for a configuration where QUANTITY exceeds the bound EXPR (Hypothesis, shrunk counterexample)."""
     from theory.papers import quantities, vocabulary
@@ -229,14 +368,24 @@ def check_bound_command(
         parse(expr, words.symbols)  # refuse a bad expression before torch is imported
     except ExpressionError as err:
         raise fail(str(err)) from None
+    from verify.runs import RunError, check_threads
+
+    try:
+        threads = check_threads(threads)
+    except RunError as err:
+        raise fail(str(err)) from None
+    import torch
+
     from verify.checker import CheckError, check_bound, parse_domain, validate
 
+    torch.set_num_threads(threads)
     try:
         validate(quantity, p, q, arch, examples)
         ranges = parse_domain(domain, quantity)
-        point = dict(item.split("=", 1) for item in at.split(",")) if at else None
-        if at is not None and not all(point.values()):
+        pairs = [item.split("=", 1) for item in at.split(",")] if at is not None else None
+        if pairs is not None and not all(len(pair) == 2 and all(part.strip() for part in pair) for pair in pairs):
             raise CheckError(f"--at expects KEY=VALUE,KEY=VALUE,..., got {at!r}")
+        point = dict(pairs) if pairs is not None else None
         console.print(f"[bold]atv check-bound[/] {quantity} ||.||_{p}->{q}, {arch} networks, seed {seed}")
         if point is None:
             console.print("domain: " + ", ".join(f"{k} in [{lo}, {hi}]" for k, (lo, hi) in ranges.items()), style="dim")
@@ -278,7 +427,10 @@ def bench(
     from numerics.device import DeviceError, resolve
     from verify.bench import BENCH_SCHEMA, MEASUREMENTS, run_bench
 
-    chosen = tuple(split_globs(only) or MEASUREMENTS)
+    try:
+        chosen = tuple(split_globs(only) or MEASUREMENTS)
+    except ValueError as err:
+        raise fail(str(err)) from None
     if dtype not in ("float64", "float32"):
         raise fail(f"--dtype must be float64 or float32, got {dtype!r}")
     unknown = [name for name in chosen if name not in MEASUREMENTS]
@@ -306,5 +458,17 @@ def bench(
     console.print(table)
 
 
-def main() -> None:
-    app()
+def main(argv: list[str] | None = None) -> None:
+    """The ``atv`` entry point: click's usage errors (an unknown option, a value of the wrong type) become one
+    line with exit 2 like every other refusal, instead of a boxed panel."""
+    argv = sys.argv[1:] if argv is None else argv
+    try:
+        code = app(argv, standalone_mode=False, prog_name="atv")
+    except UsageError as err:
+        if not argv:  # no arguments: the help was printed
+            raise SystemExit(0) from None
+        err_console.print(f"atv: error: {err.format_message()}", highlight=False, markup=False, soft_wrap=True)
+        raise SystemExit(2) from None
+    except typer.Abort:  # Ctrl-C while click itself was reading input
+        raise SystemExit(130) from None
+    raise SystemExit(code or 0)

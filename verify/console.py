@@ -125,11 +125,15 @@ def tolerance_summary(claims: Iterable[Claim]) -> str:
 
 
 class ProgressBars:
-    """A rich progress display; ``task(label, total)`` returns a function that advances the new bar."""
+    """A rich progress display; ``task(label, total)`` returns a function that advances the new bar.
 
-    def __init__(self, console: Console) -> None:
+    Disabled (``enabled=False``) when stdout is not a terminal: a log gets plain lines instead.
+    """
+
+    def __init__(self, console: Console, enabled: bool = True) -> None:
         self.progress = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                                 TimeElapsedColumn(), console=console, transient=False)
+                                 TimeElapsedColumn(), TextColumn("{task.fields[note]}"), console=console,
+                                 transient=False, disable=not enabled)
 
     def __enter__(self) -> "ProgressBars":
         self.progress.__enter__()
@@ -138,14 +142,17 @@ class ProgressBars:
     def __exit__(self, *exc) -> None:
         self.progress.__exit__(*exc)
 
-    def task(self, label: str, total: int, keep: bool = False) -> Callable[[int], None]:
-        """A new bar; it disappears once complete unless ``keep`` (so a run of many jobs stays readable)."""
-        task_id = self.progress.add_task(label, total=total)
+    def task(self, label: str, total: int, keep: bool = False) -> Callable[..., None]:
+        """A new bar; it disappears once complete unless ``keep`` (so a run of many jobs stays readable).
+        ``advance(n, note)`` moves it by n and shows ``note`` (e.g. the time left) beside it."""
+        task_id = self.progress.add_task(label, total=total, note="")
 
-        def advance(n: int = 1) -> None:
+        def advance(n: int = 1, note: str | None = None) -> None:
             if task_id not in self.progress.task_ids:  # already complete and removed
                 return
             self.progress.advance(task_id, n)
+            if note is not None:
+                self.progress.update(task_id, note=note)
             if not keep and self.progress.tasks[self.progress.task_ids.index(task_id)].finished:
                 self.progress.remove_task(task_id)
 

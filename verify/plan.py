@@ -80,6 +80,7 @@ def make_plan(entries: list[Entry], probes: list[Probe], profile, seed: int, dev
             key = job_key(experiment, config)
             if key not in known:
                 settings = profile[experiment.name]
+                check_memory(experiment, config, settings, device)
                 known[key] = Job(key, experiment.name, config, settings, derive_seed(seed, key), device,
                                  experiment.label(config, settings), experiment.size(config, settings))
                 plan.jobs.append(known[key])
@@ -95,6 +96,21 @@ def make_plan(entries: list[Entry], probes: list[Probe], profile, seed: int, dev
         points = [(experiment_named(name), point) for name, point in probe.points(profile)]
         plan.probes.append(Task(probe.name, points, [keys_of(e, p) for e, p in points], probe=probe))
     return plan
+
+
+def check_memory(experiment: Experiment, config, settings, device: str) -> None:
+    """Refuse a job whose smallest piece (one network, or all the networks a training step holds at once) needs
+    more than all the memory of the device it will run on; a device a Ray worker resolves itself ('auto') is
+    not known here."""
+    if device != "cpu" and not device.startswith("cuda:"):
+        return
+    from numerics.device import capacity
+
+    needed, total = experiment.memory(config, settings), capacity(device)
+    if needed > total:
+        raise ValueError(f"{experiment.label(config, settings)}: needs {needed / 2**30:.3g} GiB at once (one "
+                         f"network, or one training step's networks), more than the {total / 2**30:.3g} GiB "
+                         f"of {device}; lower N, L or the number of networks")
 
 
 def check_points(entry: Entry, points: list) -> list[float]:

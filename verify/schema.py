@@ -54,7 +54,7 @@ RESULTS_SCHEMA = {
         "metadata": {
             "type": "object",
             "required": ["versions", "device", "seed", "profile", "git_revision", "started", "finished", "state",
-                         "argv"],
+                         "argv", "request", "threads"],
             "properties": {
                 "versions": {"type": "object"}, "device": {"type": "string"}, "seed": {"type": "integer"},
                 "profile": {"type": "object"}, "git_revision": {"type": ["string", "null"]},
@@ -62,6 +62,9 @@ RESULTS_SCHEMA = {
                 "state": {"enum": ["running", "complete", "interrupted", "failed"]},
                 "argv": {"type": "array", "items": {"type": "string"}},
                 "figures": {"type": "array", "items": {"type": "string"}},
+                "request": {"type": "object"},  # the options that decide the numbers (verify.runs.Request)
+                "threads": {"type": ["integer", "null"]},  # torch's CPU threads in this process (null: Ray)
+                "resumed": {"type": "array", "items": {"type": "string"}},  # when each resume started
             },
         },
         "verdicts": {"type": "array", "items": VERDICT_SCHEMA},
@@ -78,10 +81,12 @@ def validate(results: dict) -> None:
 class ResultsWriter:
     """Rewrites DIR/results.json atomically after every verdict, so an interrupted run keeps what it finished."""
 
-    def __init__(self, out_dir: Path, metadata: dict, order: list[str] | None = None) -> None:
+    def __init__(self, out_dir: Path, metadata: dict, order: list[str] | None = None,
+                 verdicts: list[dict] = ()) -> None:
+        """``verdicts``: those a resumed run finished before (kept as they were)."""
         self.path = Path(out_dir) / "results.json"
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        self.results = {"metadata": metadata, "verdicts": []}
+        self.results = {"metadata": metadata, "verdicts": list(verdicts)}
         self._rank = {claim_id: i for i, claim_id in enumerate(order or [])}
         self._write()
 

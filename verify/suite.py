@@ -18,7 +18,7 @@ from theory.claims import Claim
 from verify.catalog import Entry, entry
 from verify.executors import LocalExecutor
 from verify.judge import verdict
-from verify.plan import Plan, Task, make_plan
+from verify.plan import Job, Plan, Task, make_plan
 from verify.verdict import Verdict
 
 
@@ -35,6 +35,8 @@ class Suite:
     device: str = "cpu"  # as requested; every job resolves it where it runs
     executor: object = None
     on_verdict: Callable[[Verdict], None] = lambda verdict: None
+    #: called with each job and its seconds as its sample arrives (progress estimates)
+    on_job: Callable[[Job, float], None] = lambda job, seconds: None
     keep_samples: bool = False
     _kept: dict = field(default_factory=dict, repr=False)
 
@@ -45,8 +47,11 @@ class Suite:
         """Verdicts in claim order, and the probes' figure data (probe name -> data)."""
         return self.execute(self.plan(entries, probes))
 
-    def execute(self, plan: Plan) -> tuple[list[Verdict], dict]:
-        """Run a plan's jobs, judging each claim as soon as its samples exist (see ``run``)."""
+    def execute(self, plan: Plan, finished: Iterable[Verdict] = ()) -> tuple[list[Verdict], dict]:
+        """Run a plan's jobs, judging each claim as soon as its samples exist (see ``run``).
+
+        ``finished``: verdicts of a resumed run, judged before; they join the figures' summaries and the result.
+        """
         executor = self.executor or LocalExecutor()
         uses = plan.uses()
         samples, timings = {}, {}  # timings: key -> (device, seconds); samples are dropped after their last use
@@ -63,6 +68,7 @@ class Suite:
         with closing(executor.run([job for job in plan.jobs if job.key not in self._kept])) as fresh:
             for job, result in chain(kept, fresh):
                 samples[job.key], timings[job.key] = result.sample, (result.device, result.seconds)
+                self.on_job(job, result.seconds)
                 if self.keep_samples:
                     self._kept[job.key] = result
                 for task in [t for t in open_claims if t.all_keys <= timings.keys()]:
@@ -70,7 +76,8 @@ class Suite:
                     verdicts[task.name] = self._judge(task, samples, timings)
                     self.on_verdict(verdicts[task.name])
                     release(task)
-        ordered = [verdicts[task.name] for task in plan.claims]  # claim order, whatever order jobs finished in
+        # claim order, whatever order jobs finished in; a resumed run's earlier verdicts first
+        ordered = [*finished, *[verdicts[task.name] for task in plan.claims]]
         figures = {}
         for task in plan.probes:
             figures[task.name] = task.probe.summarize(_gather(task, samples), self.profile, ordered)

@@ -16,7 +16,10 @@ import math
 from dataclasses import asdict, dataclass, field
 from enum import Enum
 
-from numerics.stats import Interval
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # numerics.stats loads scipy; the verdict types are read by the CLI before it needs it
+    from numerics.stats import Interval
 
 
 class Status(str, Enum):
@@ -117,6 +120,11 @@ class Verdict:
     p_value: float | None = None
     figures: dict = field(default_factory=dict)  # descriptive numbers beside the verdict (e.g. tightness)
     smallest_violation: dict | None = None  # the smallest configuration found that violates the claim
+
+    @classmethod
+    def from_json(cls, data: dict) -> "Verdict":
+        """The inverse of ``to_json`` (a resumed run reads its finished verdicts back)."""
+        return cls(**{**data, "status": Status(data["status"])})
 
     def to_json(self) -> dict:
         out = asdict(self)

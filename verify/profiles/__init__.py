@@ -20,8 +20,8 @@ from pathlib import Path
 from typing import Any, Mapping
 
 from numerics.device import DeviceError, check_spelling
-from numerics.experiment import EXPERIMENTS, KEY_ALIASES, SECTION_ALIASES
-from numerics.papers import load_all
+from numerics.experiment import KEY_ALIASES, SECTION_ALIASES, SETTINGS
+from numerics.papers import load_settings
 
 FOLDER = Path(__file__).parent
 TOP_LEVEL = ("description", "device", "delta")
@@ -42,13 +42,13 @@ class Profile:
     def __getitem__(self, experiment: str):
         """The settings of an experiment (its defaults where the profile has no section for it)."""
         if experiment not in self.sections:
-            return EXPERIMENTS[experiment].Settings()
+            return SETTINGS[experiment].Settings()
         return self.sections[experiment]
 
     def describe(self) -> dict:
         """Every setting of every registered experiment, for results.json."""
         return {"name": self.name, "description": self.description, "device": self.device, "delta": self.delta,
-                "sections": {name: asdict(self[name]) for name in sorted(EXPERIMENTS)}}
+                "sections": {name: asdict(self[name]) for name in sorted(SETTINGS)}}
 
     def validate(self) -> "Profile":
         if not 0 < self.delta < 1:
@@ -57,9 +57,10 @@ class Profile:
             check_spelling(self.device)
         except DeviceError as err:
             raise ProfileError(f"profile {self.name!r}: {err}") from None
-        for name, experiment in EXPERIMENTS.items():
+        for name, entry in SETTINGS.items():
             try:
-                experiment.check(self[name], self)
+                if entry.check is not None:
+                    entry.check(self[name], self)
             except ValueError as err:
                 raise ProfileError(f"{name}: {err}") from None
         return self
@@ -81,7 +82,7 @@ class Profile:
 
 
 def _field_types(section: str) -> dict:
-    return typing.get_type_hints(EXPERIMENTS[section].Settings)
+    return typing.get_type_hints(SETTINGS[section].Settings)
 
 
 def _targets(key: str) -> list[tuple[str, str]]:
@@ -90,10 +91,10 @@ def _targets(key: str) -> list[tuple[str, str]]:
         return [tuple(target.rsplit(".", 1)) for target in KEY_ALIASES[key]]
     section, dot, name = key.rpartition(".")
     section = SECTION_ALIASES.get(section, section)
-    if not dot or section not in EXPERIMENTS:
+    if not dot or section not in SETTINGS:
         flat = ", ".join(["delta", *sorted(KEY_ALIASES)])
         raise ProfileError(f"unknown setting {key!r}; allowed: {flat}, or SECTION.FIELD with SECTION one of "
-                           f"{', '.join(sorted(EXPERIMENTS))} (or {', '.join(sorted(SECTION_ALIASES))})")
+                           f"{', '.join(sorted(SETTINGS))} (or {', '.join(sorted(SECTION_ALIASES))})")
     if name not in _field_types(section):
         raise ProfileError(f"unknown setting {key!r}; {section} has {', '.join(_field_types(section))}")
     return [(section, name)]
@@ -101,7 +102,7 @@ def _targets(key: str) -> list[tuple[str, str]]:
 
 def _build(section: str, values: Mapping[str, object], base=None):
     """The section's settings with ``values`` replaced (validated by the dataclass), or a ProfileError."""
-    Settings = EXPERIMENTS[section].Settings
+    Settings = SETTINGS[section].Settings
     try:
         return replace(base, **values) if base is not None else Settings(**values)
     except ValueError as err:
@@ -154,12 +155,12 @@ def _sections(table: Mapping, prefix: str = "") -> dict[str, dict]:
         if not isinstance(value, dict):
             raise ProfileError(f"unknown setting {prefix + name!r} (settings belong in an experiment's section)")
         full = prefix + name
-        if full in EXPERIMENTS or full in SECTION_ALIASES:
+        if full in SETTINGS or full in SECTION_ALIASES:
             out[SECTION_ALIASES.get(full, full)] = value
-        elif any(experiment.startswith(full + ".") for experiment in EXPERIMENTS):
+        elif any(experiment.startswith(full + ".") for experiment in SETTINGS):
             out.update(_sections(value, full + "."))
         else:
-            raise ProfileError(f"unknown section [{full}]; sections: {', '.join(sorted(EXPERIMENTS))}")
+            raise ProfileError(f"unknown section [{full}]; sections: {', '.join(sorted(SETTINGS))}")
     return out
 
 
@@ -181,7 +182,7 @@ def _read(path: Path, what: str) -> dict:
 def get_profile(name: str) -> Profile:
     if name not in names():
         raise ProfileError(f"unknown profile {name!r}; allowed: {', '.join(names())}")
-    load_all()
+    load_settings()
     data = _read(FOLDER / f"{name}.toml", "profile file")
     tables = {key: value for key, value in data.items() if key not in TOP_LEVEL}
     sections = {}
@@ -208,7 +209,7 @@ def parse_set(pairs: list[str]) -> dict[str, str]:
 
 def load_config(path: Path) -> dict[str, object]:
     """Overrides from a TOML file: top-level keys as they are, each table's fields as SECTION.FIELD."""
-    load_all()
+    load_settings()
     data = _read(path, "config file")
     flat = {key: value for key, value in data.items() if not isinstance(value, dict)}
     for section, values in _sections({k: v for k, v in data.items() if isinstance(v, dict)}).items():

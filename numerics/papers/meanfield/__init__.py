@@ -1,4 +1,4 @@
 """The mean-field paper's numerics: batched networks (``networks``), the Jacobian chain (``jacobian``), Monte Carlo
-samples (``samples``), adversarial training (``training``), and the registered experiments, estimators, probes
-and check-bound quantities."""
-from numerics.papers.meanfield import bounds, estimators, experiments, figures, training_estimators  # noqa: F401
+samples (``samples``), adversarial training (``training``), the experiments' settings (``settings``: no torch) and
+the registered experiments, estimators, probes and check-bound quantities.  ``numerics.papers.load_all`` imports
+every module here; this file imports nothing, so the settings load alone."""

@@ -42,17 +42,24 @@ class JacobianSample:
         return self.B
 
 
-def auto_chunk(spec: NetworkSpec, inputs: int, dtype: torch.dtype, device: torch.device, networks: int) -> int:
+def auto_chunk(spec: NetworkSpec, inputs: int, dtype: torch.dtype, device: torch.device, networks: int,
+               copies: float = 1.0) -> int:
     """Networks per chunk that fit ``numerics.device.memory_budget``.
 
-    Per network: the weights, the slope patterns of the forward pass and the (n K x N) blocks of the Jacobian
-    chain (the float32 draw of one network's weights is transient).
+    Per network: the weights (``copies`` of them: 1.5 when a float32 copy is attacked beside the float64
+    one), the slope patterns of the forward pass and the (n K x N) blocks of the Jacobian chain (the float32
+    draw of one network's weights is transient).
     """
+    per_network = network_bytes(spec, inputs, dtype, copies)
+    return int(max(1, min(networks, memory_budget(device) // per_network)))
+
+
+def network_bytes(spec: NetworkSpec, inputs: int, dtype: torch.dtype, copies: float = 1.0) -> int:
+    """Bytes one network takes in a chunk (see ``auto_chunk``): the least a job of this spec needs at once."""
     size = torch.finfo(dtype).bits // 8
     weights = spec.L * spec.N * (spec.N + 1) + spec.N * (spec.d + spec.K)
     work = inputs * spec.N * (spec.L + 3 * spec.K) + inputs * spec.K * spec.d
-    per_network = size * (weights + work)
-    return int(max(1, min(networks, memory_budget(device) // per_network)))
+    return int(size * (copies * weights + work))
 
 
 def fixed_inputs(d: int, scales: Sequence[float], draws: Draws, dtype: torch.dtype = torch.float64) -> torch.Tensor:
@@ -147,6 +154,29 @@ class NetworkNormSample:
         return next(iter(self.at_x0.values())).size
 
 
+def _norm_chunk(spec: NetworkSpec, x: torch.Tensor, eps: dict, first: int, size: int, attacked: int,
+                pgd_steps: int, pgd_restarts: int, draws: Draws) -> tuple[dict, dict]:
+    """Networks ``first`` .. ``first + size - 1``: ||J(x_m)||_{p->q} at every input (host arrays (size, inputs))
+    and PGD's value on the first ``attacked`` of them.  Only host arrays leave this function, so a GPU holds
+    one chunk at a time."""
+    from numerics.attacks import pgd
+
+    net = sample_networks(spec, size, draws, first=first)
+    J, _ = jacobian_and_bias(net, x)  # (size, inputs, K, d)
+    norms = {pq: opnorm(J, *pq).value.cpu().numpy() for pq in PAIRS}  # exact at NormSettings' sizes (enumeration)
+    found = {}
+    if attacked:
+        exact_net = NetworkBatch(spec, *(t[:attacked] for t in (net.P_in, net.W, net.b, net.P_out)))
+        fast = NetworkBatch(spec, *(t.float() for t in (exact_net.P_in, exact_net.W, exact_net.b, exact_net.P_out)))
+        origin = x[0].expand(attacked, -1)
+        clean = exact_net(origin[:, None])[:, 0]
+        for p, q in PAIRS:
+            best = pgd(fast, origin.float(), eps[p], p, q, steps=pgd_steps, restarts=pgd_restarts,
+                       draws=[draws.child(f"pgd/{first + i}") for i in range(attacked)])
+            found[(p, q)] = vector_norm(exact_net((origin + best.eta.double())[:, None])[:, 0] - clean, q).cpu().numpy()
+    return norms, found
+
+
 def sample_network_norms(spec: NetworkSpec, networks: int, inputs: int, pgd_networks: int, pgd_steps: int,
                          pgd_restarts: int, eps_fraction: float, gaussian_matrices: int, draws: Draws,
                          chunk: int = 0, progress: Callable[[int], None] | None = None) -> NetworkNormSample:
@@ -155,33 +185,22 @@ def sample_network_norms(spec: NetworkSpec, networks: int, inputs: int, pgd_netw
 
     PGD's random starts come from a stream per network (``pgd/<network>``), so chunking changes no number.
     """
-    from numerics.attacks import pgd
-
     start = time.perf_counter()
     x = fixed_inputs(spec.d, [1.0] * inputs, draws.child("inputs"))
     at_x0 = {pq: [] for pq in PAIRS}
     sup = {pq: [] for pq in PAIRS}
     attacks = {pq: [] for pq in PAIRS}
     eps = {p: eps_fraction * float(vector_norm(x[0], p)) for p in ORDERS}
-    chunk = chunk or auto_chunk(spec, inputs, torch.float64, draws.device, networks)
+    # the float32 copy PGD attacks sits beside the float64 weights: 1.5 copies of each attacked network
+    chunk = chunk or auto_chunk(spec, inputs, torch.float64, draws.device, networks, copies=1.5)
     for first, size in _chunks(networks, chunk):
-        net = sample_networks(spec, size, draws, first=first)
-        J, _ = jacobian_and_bias(net, x)  # (size, inputs, K, d)
-        for pq in PAIRS:  # exact at the sizes NormSettings allows (enumeration of sign vectors)
-            norm = opnorm(J, *pq).value
-            at_x0[pq].append(norm[:, 0].cpu().numpy())
-            sup[pq].append(norm.amax(dim=1).cpu().numpy())
-        attacked = min(size, max(pgd_networks - first, 0))
-        if attacked:
-            exact_net = NetworkBatch(spec, *(t[:attacked] for t in (net.P_in, net.W, net.b, net.P_out)))
-            fast = NetworkBatch(spec, *(t.float() for t in (exact_net.P_in, exact_net.W, exact_net.b, exact_net.P_out)))
-            origin = x[0].expand(attacked, -1)
-            clean = exact_net(origin[:, None])[:, 0]
-            for p, q in PAIRS:
-                found = pgd(fast, origin.float(), eps[p], p, q, steps=pgd_steps, restarts=pgd_restarts,
-                            draws=[draws.child(f"pgd/{first + i}") for i in range(attacked)])
-                value = vector_norm(exact_net((origin + found.eta.double())[:, None])[:, 0] - clean, q)
-                attacks[(p, q)].append(value.cpu().numpy())
+        norms, found = _norm_chunk(spec, x, eps, first, size, min(size, max(pgd_networks - first, 0)), pgd_steps,
+                                   pgd_restarts, draws)  # the chunk's tensors are freed before the next is drawn
+        for pq in PAIRS:
+            at_x0[pq].append(norms[pq][:, 0])
+            sup[pq].append(norms[pq].max(axis=1))
+            if found:
+                attacks[pq].append(found[pq])
         if progress is not None:
             progress(size)
     gaussian = sample_gaussian_norms(spec.K, spec.d, gaussian_matrices, draws.child("gaussian"))

@@ -14,8 +14,8 @@ the Euler identity and the variance ODE are judged on.  All arithmetic is float6
 from __future__ import annotations
 
 import time
-from dataclasses import asdict, dataclass
-from typing import Callable, Literal
+from dataclasses import dataclass
+from typing import Callable
 
 import numpy as np
 import torch
@@ -23,55 +23,10 @@ import torch
 from numerics.attacks import pgd
 from numerics.papers.meanfield.jacobian import jacobian_and_bias
 from numerics.papers.meanfield.networks import NetworkBatch, sample_networks
-from numerics.opnorms import norm_order, opnorm, vector_norm
+from numerics.opnorms import opnorm, vector_norm
+from numerics.papers.meanfield.settings import TrainingSetup
 from numerics.random import Draws
 from theory.papers.meanfield.network import NetworkSpec
-from theory.symbols import eps, eta, t
-
-Regime = Literal["population", "dataset"]
-REGIMES: tuple[Regime, ...] = ("population", "dataset")
-
-
-@dataclass(frozen=True)
-class TrainingSetup:
-    """One adversarial-training experiment: the network and how it is trained."""
-
-    spec: NetworkSpec
-    eta: float  # learning rate of gradient descent on W
-    eps: float  # radius of the l_p ball of the inner maximisation
-    steps: int
-    p: float = 2
-    q: float = 2
-    regime: Regime = "population"
-    inputs: int = 16  # inputs per step (population) or the dataset's size (dataset)
-    pgd_steps: int = 4
-    pgd_restarts: int = 1
-    clean_steps: int = 0  # > 0: also train the clean task from the initial and the final weights (capacity)
-    clean_lr: float = 0.2  # a fraction of each network's initial Polyak step
-    clean_inputs: int = 64
-
-    def __post_init__(self) -> None:
-        if self.regime not in REGIMES:
-            raise ValueError(f"regime must be one of {', '.join(REGIMES)}, got {self.regime!r}")
-        for name in ("eta", "eps"):
-            if not getattr(self, name) > 0:
-                raise ValueError(f"{name} must be > 0, got {getattr(self, name)!r}")
-        for name in ("steps", "inputs", "pgd_steps", "pgd_restarts"):
-            if getattr(self, name) < 1:
-                raise ValueError(f"{name} must be >= 1, got {getattr(self, name)!r}")
-        object.__setattr__(self, "p", norm_order(self.p))
-        object.__setattr__(self, "q", norm_order(self.q))
-
-    def as_dict(self) -> dict:
-        out = asdict(self)
-        out["spec"] = self.spec.as_dict()
-        out["p"], out["q"] = ("oo" if x == float("inf") else int(x) for x in (self.p, self.q))
-        return out
-
-    def values(self) -> dict:
-        """Substitution map for theory expressions: the spec's symbols, eta, eps and t = steps."""
-        return {**self.spec.values(), eta: self.eta, eps: self.eps, t: self.steps}
-
 
 @dataclass(frozen=True)
 class TrainingRun:

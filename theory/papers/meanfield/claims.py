@@ -18,7 +18,7 @@ import sympy as sp
 import sympy.stats as sps
 
 from theory.claims import Claim, expand_definitions
-from theory.papers.meanfield.network import ARCHITECTURES, definitions
+from theory.papers.meanfield.network import definitions
 from theory.papers.meanfield.norms import PAIRS, SEED_BETA, chevet, delta, pair_name, tail
 from theory.papers.meanfield.recursions import BIAS, JACOBIAN
 from theory.symbols import L, N, d, omega
@@ -156,10 +156,3 @@ def dimension_trends() -> list[Claim]:
     return claims
 
 
-CLAIMS = [
-    *[c for arch in ARCHITECTURES for c in theorem_4_1(arch)],
-    *gaussian_level(),
-    *[c for arch in ARCHITECTURES for c in theorem_5_1(arch)],
-    *seed_values(),
-    *dimension_trends(),
-]

@@ -96,9 +96,18 @@ def _ode(arch: str, power, width_scaling: bool, depth=None) -> sp.Eq:
     return sp.Eq(r(t).diff(t), rhs if depth is None else rhs.subs(L, depth))
 
 
-@lru_cache(maxsize=None)
 def solution(arch: str, power: sp.Expr = L / 2, width_scaling: bool = True) -> sp.Expr:
     """r(t) with r(0) = r0 from ``dsolve``, as a Piecewise in the depth L.
+
+    Cached with its arguments normalised, so ``solution(arch)`` and ``solution(arch, L / 2, True)`` (claims,
+    figures and the report ask both ways) solve once.
+    """
+    return _solution(arch, power, width_scaling)
+
+
+@lru_cache(maxsize=None)
+def _solution(arch: str, power: sp.Expr, width_scaling: bool) -> sp.Expr:
+    """``solution`` itself.
 
     Vanilla: dsolve solves dr/dt = -c r^(L/2) for symbolic L (a power law for L != 2, exponential at L = 2).
     Residual: dr/dt = -c r (1 + r)^(L/2 - 1) has an explicit solution only at small depths (L = 2: exponential,

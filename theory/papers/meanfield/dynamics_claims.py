@@ -11,7 +11,7 @@ import sympy as sp
 
 from theory.papers.meanfield import dynamics as dyn
 from theory.claims import Claim
-from theory.papers.meanfield.network import ARCHITECTURES, expand
+from theory.papers.meanfield.network import expand
 from theory.papers.meanfield.norms import pair_name
 from theory.symbols import L, N, t
 
@@ -75,8 +75,10 @@ def width(arch: str, width_scaling: bool = True) -> Claim:
 BETA_PAIRS = {(2, 2): BETA_22, (sp.oo, 2): dyn.beta_single_output(sp.oo), (1, sp.oo): dyn.beta_max_entry()}
 
 
-def beta_dependence(arch: str, p, q) -> Claim:
-    """The initial rate -dsigma^2/dt = c r0^(L/2)/alpha (vanilla) with c carrying beta_{p,q}(d, K)."""
+def beta_dependence(arch: str, pair: str) -> Claim:
+    """The initial rate -dsigma^2/dt = c r0^(L/2)/alpha (vanilla) with c carrying beta_{p,q}(d, K)
+    (``pair`` as in claim ids: '2_2', 'oo_2', '1_oo')."""
+    (p, q), = [key for key in BETA_PAIRS if pair_name(*key) == pair]
     rate = dyn.initial_rate(arch, BETA_PAIRS[(p, q)])
     axis = "K" if (p, q) == (1, sp.oo) else "d"
     return _claim(f"beta.{pair_name(p, q)}", arch, "variance_rate", "-dsigma^2/dt (t = 0)", r"-\dot\sigma^2(0)",
@@ -101,10 +103,3 @@ def capacity(arch: str) -> Claim:
                   "stated", comparison="sign", kind="trend", **{DESIGN: "capacity"})
 
 
-CLAIMS = [
-    euler("vanilla", exact=True),
-    euler("residual", exact=False),
-    *[claim for arch in ARCHITECTURES for claim in (
-        ode(arch), width(arch), *[beta_dependence(arch, p, q) for p, q in BETA_PAIRS], trainability(arch),
-        capacity(arch))],
-]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import asdict, dataclass
+from functools import lru_cache
 from typing import Literal
 
 import sympy as sp
@@ -23,26 +24,44 @@ ACTIVATION = sp.Piecewise((u * z, z >= 0), (v * z, True))
 SLOPE = sp.diff(ACTIVATION, z)
 
 
-def _derive_alpha() -> sp.Expr:
-    """alpha = E[phi'(Z)^2], Z ~ N(0, 1): the variance gain of one D matrix (sign-symmetric pre-activations)."""
+@lru_cache(maxsize=None)
+def derive_alpha() -> sp.Expr:
+    """alpha = E[phi'(Z)^2], Z ~ N(0, 1): the variance gain of one D matrix (sign-symmetric pre-activations).
+
+    phi' is piecewise constant, so the expectation is the sum over its pieces of value^2 times the Gaussian
+    probability of the piece (SymPy computes each from the law of Z; a fifth of the time of integrating the
+    Piecewise).  Derived on first use, so importing the specs costs nothing.
+    """
     Z = sps.Normal("Z", 0, 1)
-    return sp.simplify(sps.E(SLOPE.subs(z, Z) ** 2))
+    total, covered = sp.Integer(0), sp.false
+    for value, condition in SLOPE.args:
+        if value.has(z):
+            raise ValueError(f"the activation's slope must be piecewise constant, got the piece {value}")
+        total += value**2 * sps.P(sp.And(condition, sp.Not(covered)).subs(z, Z))
+        covered = sp.Or(covered, condition)
+    return sp.simplify(total)
 
-
-ALPHA = _derive_alpha()
 
 #: propagation factor omega per architecture as seed 001 states it, in terms of the symbol alpha
 OMEGA_STATED: dict[str, sp.Expr] = {
     "vanilla": alpha * sigma_w2,
     "residual": 1 + alpha * sigma_w2,
 }
-#: the same with alpha expanded from the activation
-OMEGA: dict[str, sp.Expr] = {arch: expr.subs(alpha, ALPHA) for arch, expr in OMEGA_STATED.items()}
+
+
+def __getattr__(name: str):
+    """``ALPHA`` (alpha from the activation) and ``OMEGA`` (omega per architecture with alpha written out),
+    derived when first asked for."""
+    if name == "ALPHA":
+        return derive_alpha()
+    if name == "OMEGA":
+        return {arch: expr.subs(alpha, derive_alpha()) for arch, expr in OMEGA_STATED.items()}
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def definitions(arch: str) -> tuple[tuple[sp.Symbol, sp.Expr], ...]:
     """(omega, its stated form in alpha), (alpha, its form in u, v): substituted in this order."""
-    return ((omega, omega_of(arch, stated=True)), (alpha, ALPHA))
+    return ((omega, omega_of(arch, stated=True)), (alpha, derive_alpha()))
 
 
 def expand(expr: sp.Expr, arch: str) -> sp.Expr:
@@ -59,9 +78,10 @@ class SpecError(ValueError):
 def omega_of(arch: str, stated: bool = False) -> sp.Expr:
     """The architecture's omega in (u, v, sigma_w2), or with ``stated`` in (alpha, sigma_w2) as the seed writes it."""
     try:
-        return (OMEGA_STATED if stated else OMEGA)[arch]
+        expr = OMEGA_STATED[arch]
     except KeyError:
         raise SpecError(f"architecture {arch!r} is unknown; allowed: {', '.join(ARCHITECTURES)}") from None
+    return expr if stated else expr.subs(alpha, derive_alpha())
 
 
 @dataclass(frozen=True)
@@ -79,7 +99,7 @@ class NetworkSpec:
     v: float = 0.0
 
     def __post_init__(self) -> None:
-        omega_of(self.arch)
+        omega_of(self.arch, stated=True)  # an unknown architecture is refused (without deriving alpha)
         for name in ("d", "K", "N", "L"):
             value = getattr(self, name)
             if not isinstance(value, int) or isinstance(value, bool) or value < 1:

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import sympy as sp
 import sympy.stats as sps
 
-from theory.papers.meanfield.network import ALPHA, OMEGA, SLOPE
+from theory.papers.meanfield.network import SLOPE, derive_alpha
 from theory.symbols import L, alpha, d, k, l, omega, sigma_b2, sigma_w2, z
 
 q = sp.Function("q")
@@ -32,7 +32,7 @@ def layer_gain(arch: str) -> sp.Expr:
     Z = sps.Normal("Z", 0, 1)
     mean_slope = sps.E(SLOPE.subs(z, Z))
     mean_g, var_g = sp.Integer(0), sigma_w2
-    return sp.expand(skip**2 + 2 * skip * mean_slope * mean_g + ALPHA * var_g)
+    return sp.expand(skip**2 + 2 * skip * mean_slope * mean_g + derive_alpha() * var_g)
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,90 @@
+"""How fast ``atv`` says no: each refusal (and ``atv claims``) run as a fresh process, the wall time's median
+over repeats.  A refusal must come before torch loads or a claim is built (issue: under 1 s on an idle 2-core
+machine; ``atv claims`` under 3 s).
+
+    python -m verify.refusals [--repeats 5] [--json]
+
+Every command must exit with its expected code (2 for a refusal), or the script says so and exits 1: a
+refusal that got slow because it started doing work is caught here, not in a timed test.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+
+#: a command still running after this long has hung (it is killed and reported)
+LIMIT_S = 30
+
+
+def cases(scratch: Path) -> list[tuple[str, list[str], int]]:
+    """(label, arguments, expected exit code)."""
+    bad_toml = scratch / "bad.toml"
+    bad_toml.write_text("[meanfield.jacobian\nN = 3\n")
+    a_file = scratch / "a-file"
+    a_file.write_text("")
+    return [
+        ("--profile nope", ["run", "--profile", "nope"], 2),
+        ("--set N=-5", ["run", "--set", "N=-5"], 2),
+        ("--only no.such.claim", ["run", "--only", "no.such.claim"], 2),
+        ("--device tpu", ["run", "--device", "tpu"], 2),
+        ("--config <malformed TOML>", ["run", "--config", str(bad_toml)], 2),
+        ("--seed -1", ["run", "--seed", "-1"], 2),
+        ("--out <a file>/x", ["run", "--out", str(a_file / "x")], 2),
+        ("check-bound 'eps*exp(exp(exp(d)))'",
+         ["check-bound", "eps*exp(exp(exp(d)))", "--quantity", "adv_loss", "--p", "2", "--q", "2"], 2),
+        ("check-bound 'log(0)*eps'", ["check-bound", "log(0)*eps", "--quantity", "adv_loss", "--p", "2", "--q", "2"], 2),
+        ("atv --version", ["--version"], 0),
+        ("atv claims", ["claims"], 0),
+    ]
+
+
+def measure(args: list[str], expected: int) -> tuple[float, str | None]:
+    """Seconds of one fresh ``python -m verify ARGS``, and a problem if the exit code is not the expected one."""
+    start = time.perf_counter()
+    try:
+        done = subprocess.run([sys.executable, "-m", "verify", *args], capture_output=True, text=True,
+                              timeout=LIMIT_S)
+    except subprocess.TimeoutExpired:
+        return time.perf_counter() - start, f"still running after {LIMIT_S} s (killed)"
+    seconds = time.perf_counter() - start
+    if done.returncode != expected:
+        return seconds, f"exit {done.returncode}, expected {expected}: {(done.stderr or done.stdout)[-300:]}"
+    return seconds, None
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--json", action="store_true", help="print the figures as JSON")
+    options = parser.parse_args()
+    rows, problems = [], []
+    with tempfile.TemporaryDirectory() as folder:
+        for label, args, expected in cases(Path(folder)):
+            times = []
+            for _ in range(options.repeats):
+                seconds, problem = measure(args, expected)
+                times.append(seconds)
+                if problem:
+                    problems.append(f"{label}: {problem}")
+            rows.append({"command": label, "median_s": statistics.median(times), "min_s": min(times),
+                         "max_s": max(times), "repeats": options.repeats})
+    if options.json:
+        print(json.dumps(rows, indent=2))
+    else:
+        print(f"{'command':<40} {'median':>8} {'min':>7} {'max':>7}   ({options.repeats} runs each, fresh processes)")
+        for row in rows:
+            print(f"{row['command']:<40} {row['median_s']:>7.2f}s {row['min_s']:>6.2f}s {row['max_s']:>6.2f}s")
+    for problem in problems:
+        print(f"problem: {problem}", file=sys.stderr)
+    return 1 if problems else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

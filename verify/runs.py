@@ -1,0 +1,175 @@
+"""What ``atv run`` checks before it computes anything, and what lets a run be resumed.
+
+- The output folder: writable, and never holding a run this one would destroy (``--overwrite`` replaces it,
+  ``--resume`` continues an unfinished one).
+- The request: every option that decides the numbers (profile, overrides, claims, seed, device, figures,
+  executor), recorded in results.json so that ``--resume DIR`` rebuilds exactly the same run.
+- The thread count for a shared machine, and plain progress lines when stdout is not a terminal.
+Nothing here imports torch or builds a claim: a refusal costs well under a second.
+"""
+from __future__ import annotations
+
+import json
+import os
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Callable, TextIO
+
+
+class RunError(ValueError):
+    """A run that must not start (its folder, its resume record, its thread count): one sentence."""
+
+
+@dataclass(frozen=True)
+class Request:
+    """The options that decide a run's numbers; a resumed run takes them from results.json."""
+
+    profile: str = "quick"
+    overrides: dict = field(default_factory=dict)  # KEY -> raw value (--config first, then --set)
+    only: list[str] | None = None
+    seed: int = 0
+    device: str | None = None
+    figures: bool = True
+    executor: str = "local"
+    address: str | None = None
+
+    def to_json(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, data: object, where: Path) -> "Request":
+        try:
+            return cls(**data)
+        except TypeError:
+            raise RunError(f"{where} records no usable request (made by an older atv?); start a new run") from None
+
+
+def results_path(out: Path) -> Path:
+    return Path(out) / "results.json"
+
+
+def check_out(out: Path, overwrite: bool) -> None:
+    """Refuse an output folder that cannot be written, or that holds a run this one would replace
+    (unless ``overwrite``)."""
+    out = Path(out)
+    if out.exists() and not out.is_dir():
+        raise RunError(f"--out {str(out)!r} is a file, not a folder")
+    existing = next((p for p in (out, *out.parents) if p.exists()), Path("."))
+    if not existing.is_dir():
+        raise RunError(f"--out {str(out)!r} lies under {str(existing)!r}, which is a file, not a folder")
+    if not os.access(existing, os.W_OK | os.X_OK):
+        raise RunError(f"--out {str(out)!r}: {str(existing)!r} is not writable")
+    path = results_path(out)
+    if path.exists() and not overwrite:
+        state = _read(path).get("metadata", {}).get("state", "unknown")
+        advice = (f"`atv run --resume {out}` continues it, " if state in ("running", "interrupted", "failed") else "")
+        raise RunError(f"{path} holds a {state} run; {advice}--overwrite replaces it, or choose another --out")
+
+
+def prepare_out(out: Path) -> None:
+    """Create the output folder and prove it writable (the last check before a run starts)."""
+    probe = Path(out) / ".atv-write-test"
+    try:
+        Path(out).mkdir(parents=True, exist_ok=True)
+        probe.write_text("")
+        probe.unlink()
+    except OSError as err:
+        raise RunError(f"--out {str(out)!r} cannot be written: {err.strerror or err}") from None
+
+
+def resume_record(folder: Path) -> tuple[Request, list[dict]]:
+    """The request of an unfinished run in ``folder`` and the verdicts it finished."""
+    path = results_path(folder)
+    if not path.is_file():
+        raise RunError(f"--resume {str(folder)!r}: no results.json there")
+    data = _read(path)
+    metadata = data.get("metadata", {})
+    if metadata.get("state") == "complete":
+        raise RunError(f"--resume {str(folder)!r}: that run is complete; nothing to resume")
+    if "request" not in metadata:
+        raise RunError(f"{path} records no request (made by an older atv?); start a new run")
+    return Request.from_json(metadata["request"], path), list(data.get("verdicts", []))
+
+
+def _read(path: Path) -> dict:
+    try:
+        data = json.loads(path.read_text())
+    except (OSError, UnicodeDecodeError, ValueError) as err:
+        raise RunError(f"{path} cannot be read as a results file: {err}") from None
+    if not isinstance(data, dict):
+        raise RunError(f"{path} is not a results file")
+    return data
+
+
+#: the most threads ``--threads`` accepts (a typo such as 1000 would oversubscribe any machine)
+MAX_THREADS = 256
+
+
+def default_threads() -> int:
+    """The idle cores: the machine's CPUs (those this process may use) minus the one-minute load average,
+    at least one.  On a busy 2-core machine torch's default of 2 threads ran about 10x slower than 1."""
+    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    try:
+        load = os.getloadavg()[0]
+    except OSError:
+        load = 0.0
+    return max(1, min(cpus, cpus - round(load)))
+
+
+def check_threads(threads: int | None) -> int:
+    if threads is None:
+        return default_threads()
+    if not 1 <= threads <= MAX_THREADS:
+        raise RunError(f"--threads must be between 1 and {MAX_THREADS}, got {threads}")
+    return threads
+
+
+class TimeLeft:
+    """A rough estimate of a run's time left: each job left is costed at the mean time of the finished jobs of
+    its experiment (of all finished jobs while its experiment has none), so a few heavy jobs at the start do
+    not inflate the estimate for the light ones after them."""
+
+    def __init__(self, experiments: list[str]) -> None:
+        self.left = list(experiments)  # the experiment of every job not yet finished
+        self.seconds: dict[str, list[float]] = {}
+
+    def done(self, experiment: str, seconds: float) -> str:
+        """Record a finished job; the estimate as text ('' until one job has finished)."""
+        if experiment in self.left:
+            self.left.remove(experiment)
+        self.seconds.setdefault(experiment, []).append(seconds)
+        every = [s for times in self.seconds.values() for s in times]
+        mean = {name: sum(times) / len(times) for name, times in self.seconds.items()}
+        total = sum(mean.get(name, sum(every) / len(every)) for name in self.left)
+        return f"about {clock(total)} left" if self.left else ""
+
+
+class PlainProgress:
+    """Progress for logs and pipes: one line per finished claim (id, verdict, seconds), with the jobs done and
+    the run's estimated time left."""
+
+    def __init__(self, stream: TextIO, claims: int, jobs: int) -> None:
+        self.stream, self.claims, self.jobs = stream, claims, jobs
+        self.claims_done = self.jobs_done = 0
+        self.left = ""
+        self.start = time.monotonic()
+
+    def job_done(self, left: str) -> None:
+        self.jobs_done, self.left = self.jobs_done + 1, left
+
+    def claim_done(self, claim_id: str, status: str, seconds: float) -> None:
+        self.claims_done += 1
+        width = len(str(self.claims))
+        print(f"[{self.claims_done:>{width}}/{self.claims}] {claim_id} {status} {seconds:.1f} s (elapsed "
+              f"{clock(time.monotonic() - self.start)}, jobs {self.jobs_done}/{self.jobs}"
+              + (f", {self.left}" if self.left else "") + ")", file=self.stream, flush=True)
+
+    def task(self, label: str, total: int) -> Callable[[int], None]:
+        """Executors ask for a bar per job; in a log the claim lines are enough."""
+        return lambda n=1: None
+
+
+def clock(seconds: float) -> str:
+    minutes, secs = divmod(int(round(seconds)), 60)
+    return f"{minutes}:{secs:02d}"
