@@ -93,8 +93,8 @@ class Experiment:
         return ()
 
     def memory(self, config, settings) -> int:
-        """Bytes the smallest piece of the job (one network, one batch) needs at once; a plan refuses a job whose
-        piece exceeds the device's memory budget, before anything is drawn."""
+        """Bytes the smallest piece of the job (one network, one training step's networks) needs at once, at
+        least; a plan refuses a job whose piece exceeds all the memory of its device, before anything is drawn."""
         return 0
 
 

@@ -205,3 +205,38 @@ def test_threads_are_set_and_recorded(tmp_path):
 def test_version():
     done = run_module("--version")
     assert done.returncode == 0 and done.stdout.startswith("atv ")
+
+
+def test_resume_refuses_a_corrupted_record_other_options_and_verdicts_outside_its_claims(tmp_path):
+    folder = tmp_path / "run"
+    folder.mkdir()
+    (folder / "results.json").write_text('{"metadata": [], "verdicts": 5}')
+    done = run_module("run", "--resume", str(folder))
+    assert done.returncode == 2 and "is not a valid results file" in done.stderr and "Traceback" not in done.stderr
+    args = ["run", "--only", "mf.thm4_1.jacobian_variance.vanilla", *TINY, "--out", str(folder), "--overwrite",
+            "--no-figures"]
+    assert atv(*args).exit_code == 0
+    data = json.loads((folder / "results.json").read_text())
+    data["metadata"]["state"] = "interrupted"
+    data["metadata"]["request"]["only"] = ["mf.thm4_1.bias_variance.vanilla"]  # the kept verdict is not selected
+    (folder / "results.json").write_text(json.dumps(data))
+    for extra, fragment in ((["--out", str(tmp_path / "x")], "--out cannot be given"),
+                            (["--overwrite"], "--overwrite cannot be given"),
+                            ([], "no longer include")):
+        done = run_module("run", "--resume", str(folder), *extra)
+        assert done.returncode == 2 and fragment in done.stderr, done.stderr
+    assert not (tmp_path / "x").exists()
+
+
+def test_a_folder_another_run_is_writing_to_is_refused(tmp_path):
+    import fcntl
+
+    from verify.runs import LOCK
+
+    tmp_path.joinpath(LOCK).touch()
+    with open(tmp_path / LOCK) as held:  # as a live `atv run` holds it
+        fcntl.flock(held, fcntl.LOCK_EX)
+        done = atv("run", "--only", "mf.thm4_1.jacobian_variance.vanilla", *TINY, "--out", str(tmp_path))
+        assert done.exit_code == 2 and "another atv run is writing" in done.output
+    assert atv("run", "--only", "mf.thm4_1.jacobian_variance.vanilla", *TINY, "--out", str(tmp_path),
+               "--no-figures").exit_code == 0  # released: the run goes ahead

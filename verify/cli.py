@@ -114,12 +114,13 @@ def split_globs(only: Optional[str]) -> list[str] | None:
 
 @app.command()
 def run(
+    ctx: typer.Context,
     profile: str = typer.Option("quick", help="quick (CPU, minutes) | paper (the paper's sizes, GPU) | paper-cpu | full"),
     only: Optional[str] = typer.Option(None, help="comma-separated claim-id globs, e.g. 'mf.thm4_1.*'"),
     device: Optional[str] = typer.Option(None, help="auto | cpu | cuda | cuda:<index> (default: the profile's)"),
     seed: int = typer.Option(0, parser=SEED, help="run seed in [0, 2^63); the same seed gives the same verdicts on "
                                                   "any executor"),
-    out: Path = typer.Option(Path("atv-out"), help="output folder for results.json and the figures"),
+    out: str = typer.Option("atv-out", help="output folder for results.json and the figures"),
     strict: bool = typer.Option(False, help="exit 1 when any claim is VIOLATED"),
     set_: list[str] = typer.Option([], "--set", help="override a setting, e.g. --set N=256 (repeatable)"),
     config: Optional[Path] = typer.Option(None, help="TOML file of settings overriding the profile"),
@@ -132,31 +133,30 @@ def run(
                                                      "options; finished claims are kept, not rerun"),
 ) -> None:
     """Run the verification suite and write OUT/results.json."""
-    from verify.runs import Request, RunError, check_out, check_threads, prepare_out, resume_record
+    from verify.runs import Request, RunError, check_out, check_threads, resume_record
 
     # every option is checked before torch loads or a claim is built: a refusal takes well under a second
     finished: list[dict] = []
     try:
         if resume is not None:
-            chosen_options = [name for name, value in (("--only", only), ("--device", device), ("--config", config),
-                                                       ("--set", set_), ("--address", address)) if value]
-            if chosen_options:
-                raise RunError(f"--resume reruns with the run's own options; {chosen_options[0]} cannot change them")
+            given = [name for name in ("profile", "only", "device", "seed", "out", "set_", "config", "figures",
+                                       "executor", "address", "overwrite")
+                     if ctx.get_parameter_source(name).name != "DEFAULT"]
+            if given:
+                raise RunError(f"--resume reruns with the run's own options; --{given[0].rstrip('_')} cannot be "
+                               f"given with it")
             request, finished = resume_record(resume)
-            given = {"--profile": (profile, "quick"), "--seed": (seed, 0), "--executor": (executor, "local"),
-                     "--figures": (figures, True)}
-            for (name, (value, default)), recorded in zip(given.items(), (request.profile, request.seed,
-                                                                           request.executor, request.figures)):
-                if value != default and value != recorded:
-                    raise RunError(f"--resume reruns with the run's own options; {name} {value} differs from its "
-                                   f"{recorded}")
             out = resume
         else:
             request = Request(profile, {}, split_globs(only), seed, device, figures, executor, address)
-            check_out(out, overwrite)
+            check_out(out, overwrite)  # a str, so that '' is refused rather than read as '.'
+            out = Path(out)
         threads = check_threads(threads)
         chosen, claim_ids = _check_request(request, config, set_)
-        prepare_out(out)
+        unselected = [verdict["claim_id"] for verdict in finished if verdict["claim_id"] not in claim_ids]
+        if unselected:
+            raise RunError(f"{resume}/results.json holds a verdict on {unselected[0]}, which the run's claims no "
+                           "longer include (were the claims renamed?); start a new run")
     except (ValueError, LookupError) as err:  # RunError, ProfileError, DeviceError; UnknownClaimError
         raise fail(str(err.args[0] if err.args else err)) from None
     request = Request(**{**request.to_json(), "overrides": chosen[1]})
@@ -194,7 +194,7 @@ def _run(request, chosen, claim_ids: list[str], out: Path, threads: int, strict:
     from verify.console import (LEGEND, ProgressBars, figures_tables, tolerance_summary, verdict_table,
                                 violations_table)
     from verify.executors import ExecutorError, make_executor
-    from verify.runs import PlainProgress, TimeLeft
+    from verify.runs import PlainProgress, RunError, TimeLeft, prepare_out
     from verify.schema import ResultsWriter
     from verify.suite import Suite
     from verify.verdict import Status, Verdict
@@ -218,6 +218,10 @@ def _run(request, chosen, claim_ids: list[str], out: Path, threads: int, strict:
         plan = suite.plan(entries, probes)  # checks every claim at every point
     except (RegistrationError, DeviceError, ExecutorError, ValueError) as err:
         raise fail(str(err.args[0] if err.args else err)) from None
+    try:
+        lock = prepare_out(out)  # held until this process ends: a second run into OUT is refused meanwhile
+    except RunError as err:
+        raise fail(str(err)) from None
     local = request.executor == "local"
     where = describe(job_device) if local else f"ray ({request.address or 'local cluster'}), {requested}"
     metadata = run_metadata(chosen.describe(), where, request.seed, request.executor)
@@ -229,7 +233,7 @@ def _run(request, chosen, claim_ids: list[str], out: Path, threads: int, strict:
     console.print(f"[bold]atv run[/] profile={chosen.name} ({chosen.description}), device={where}, "
                   f"seed={request.seed}, threads={threads}, {len(claims)} claim(s)"
                   + (f", {len(done)} kept from the interrupted run" if done else "") + f" -> {writer.path}")
-    verdicts: list = []
+    new: list = []  # the verdicts of this process (a resumed run's earlier ones are ``done``)
     state = "failed"
     plain = None if console.is_terminal else PlainProgress(console.file, len(claims) - len(done), len(plan.jobs))
     try:
@@ -240,7 +244,7 @@ def _run(request, chosen, claim_ids: list[str], out: Path, threads: int, strict:
             time_left = TimeLeft([job.experiment for job in plan.jobs])
 
             def record(verdict) -> None:
-                verdicts.append(verdict)
+                new.append(verdict)
                 writer.add(verdict.to_json())
                 claims_done(1)
                 if plain is not None:
@@ -262,18 +266,19 @@ def _run(request, chosen, claim_ids: list[str], out: Path, threads: int, strict:
         state = "complete"
     except KeyboardInterrupt:
         state = "interrupted"
-        kept = sorted([*done, *verdicts], key=lambda v: claim_ids.index(v.claim_id))
+        kept = sorted([*done, *new], key=lambda v: claim_ids.index(v.claim_id))
         if kept:
             console.print(verdict_table(kept))
         counts = {s: sum(v.status is s for v in kept) for s in Status}
         err_console.print(f"atv: interrupted; {len(kept)} of {len(claims)} verdict(s) kept in {writer.path} ("
                           + ", ".join(f"{n} {s.value}" for s, n in counts.items())
-                          + f"); `atv run --resume {out}` continues the run")
+                          + f"); `atv run --resume {out}` continues the run", soft_wrap=True)
         raise typer.Exit(code=130) from None
     except ExecutorError as err:
         raise fail(str(err)) from None
     finally:
         writer.finish(state, now())
+        lock.close()
     verdicts = sorted(verdicts, key=lambda v: claim_ids.index(v.claim_id))
     console.print(verdict_table(verdicts))
     for extra in (*figures_tables(verdicts), violations_table(verdicts)):
@@ -368,10 +373,16 @@ def check_bound_command(
         parse(expr, words.symbols)  # refuse a bad expression before torch is imported
     except ExpressionError as err:
         raise fail(str(err)) from None
+    from numerics.orders import norm_order
     from verify.runs import RunError, check_threads
 
     try:
         threads = check_threads(threads)
+        for name, order in (("--p", p), ("--q", q)):
+            try:
+                norm_order(order)
+            except ValueError:
+                raise RunError(f"{name} must be 1, 2 or oo, got {order!r}") from None
     except RunError as err:
         raise fail(str(err)) from None
     import torch
@@ -418,21 +429,25 @@ def bench(
 ) -> None:
     """Measure the hot paths: each side of every ratio timed with torch.utils.benchmark, the two sides interleaved;
     every figure a median with its spread."""
+    from numerics.device import DeviceError, check_spelling
+
+    try:  # what needs no torch is checked before it loads
+        names = split_globs(only)
+        check_spelling(device)
+    except ValueError as err:  # DeviceError too
+        raise fail(str(err)) from None
+    if dtype not in ("float64", "float32"):
+        raise fail(f"--dtype must be float64 or float32, got {dtype!r}")
     import json
 
     import jsonschema
     import torch
     from rich.table import Table
 
-    from numerics.device import DeviceError, resolve
+    from numerics.device import resolve
     from verify.bench import BENCH_SCHEMA, MEASUREMENTS, run_bench
 
-    try:
-        chosen = tuple(split_globs(only) or MEASUREMENTS)
-    except ValueError as err:
-        raise fail(str(err)) from None
-    if dtype not in ("float64", "float32"):
-        raise fail(f"--dtype must be float64 or float32, got {dtype!r}")
+    chosen = tuple(names or MEASUREMENTS)
     unknown = [name for name in chosen if name not in MEASUREMENTS]
     if unknown:
         raise fail(f"--only takes {', '.join(MEASUREMENTS)}, got {unknown[0]!r}")

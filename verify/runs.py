@@ -9,6 +9,7 @@ Nothing here imports torch or builds a claim: a refusal costs well under a secon
 """
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import time
@@ -45,6 +46,10 @@ class Request:
             raise RunError(f"{where} records no usable request (made by an older atv?); start a new run") from None
 
 
+#: the file a running ``atv run`` holds locked in its output folder
+LOCK = ".atv-lock"
+
+
 def results_path(out: Path) -> Path:
     return Path(out) / "results.json"
 
@@ -52,6 +57,8 @@ def results_path(out: Path) -> Path:
 def check_out(out: Path, overwrite: bool) -> None:
     """Refuse an output folder that cannot be written, or that holds a run this one would replace
     (unless ``overwrite``)."""
+    if not str(out).strip():
+        raise RunError(f"--out needs a folder name, got {str(out)!r}")
     out = Path(out)
     if out.exists() and not out.is_dir():
         raise RunError(f"--out {str(out)!r} is a file, not a folder")
@@ -67,15 +74,23 @@ def check_out(out: Path, overwrite: bool) -> None:
         raise RunError(f"{path} holds a {state} run; {advice}--overwrite replaces it, or choose another --out")
 
 
-def prepare_out(out: Path) -> None:
-    """Create the output folder and prove it writable (the last check before a run starts)."""
-    probe = Path(out) / ".atv-write-test"
+def prepare_out(out: Path) -> TextIO:
+    """Create the output folder and lock it for this run: the open lock file, to be closed when the run ends.
+
+    The lock (``flock`` on OUT/.atv-lock) is released by the system when the process dies, so a crashed run
+    leaves no stale lock, while a second ``atv run`` into OUT started meanwhile is refused."""
     try:
         Path(out).mkdir(parents=True, exist_ok=True)
-        probe.write_text("")
-        probe.unlink()
+        lock = open(Path(out) / LOCK, "w")
     except OSError as err:
         raise RunError(f"--out {str(out)!r} cannot be written: {err.strerror or err}") from None
+    try:
+        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        lock.close()
+        raise RunError(f"another atv run is writing to {str(out)!r} right now; wait for it or choose another "
+                       "--out") from None
+    return lock
 
 
 def resume_record(folder: Path) -> tuple[Request, list[dict]]:
@@ -83,13 +98,19 @@ def resume_record(folder: Path) -> tuple[Request, list[dict]]:
     path = results_path(folder)
     if not path.is_file():
         raise RunError(f"--resume {str(folder)!r}: no results.json there")
+    import jsonschema
+
+    from verify.schema import validate
+
     data = _read(path)
-    metadata = data.get("metadata", {})
-    if metadata.get("state") == "complete":
+    try:
+        validate(data)
+    except jsonschema.ValidationError as err:
+        raise RunError(f"{path} is not a valid results file ({err.message}); start a new run") from None
+    metadata = data["metadata"]
+    if metadata["state"] == "complete":
         raise RunError(f"--resume {str(folder)!r}: that run is complete; nothing to resume")
-    if "request" not in metadata:
-        raise RunError(f"{path} records no request (made by an older atv?); start a new run")
-    return Request.from_json(metadata["request"], path), list(data.get("verdicts", []))
+    return Request.from_json(metadata["request"], path), data["verdicts"]
 
 
 def _read(path: Path) -> dict:

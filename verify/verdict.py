@@ -127,11 +127,25 @@ class Verdict:
         return cls(**{**data, "status": Status(data["status"])})
 
     def to_json(self) -> dict:
+        """JSON-ready; a non-finite descriptive figure becomes null (JSON has no NaN, and a figure is no verdict)."""
         out = asdict(self)
         out["status"] = self.status.value
+        out["figures"] = _finite(out["figures"])
         for config in out["configs"]:
             config["status"] = config["status"].value if isinstance(config["status"], Status) else config["status"]
+            config["figures"] = _finite(config.get("figures", {}))
         return out
+
+
+def _finite(value):
+    """``value`` with every non-finite float inside it replaced by None."""
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {key: _finite(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_finite(item) for item in value]
+    return value
 
 
 def worst(results: list[ConfigResult]) -> ConfigResult:

@@ -186,9 +186,9 @@ def network_opnorm_ratio(sample: NetworkNormSample, p, q, prefactor: float) -> E
     at_x0 = sample.at_x0[pq]
     gaussian = _exact_norms(sample.gaussian, p, q)
     attack, eps = sample.pgd[pq], sample.eps[pq[0]]
-    figures = {
-        "sup_gap": float((sample.sup_over_inputs[pq] / at_x0).mean()),
-        "pgd_over_local_bound": float((attack / (eps * at_x0[:attack.size])).mean()),
+    figures = {  # a network whose J(x_0) is exactly 0 (every unit dead, at tiny N) has no ratio: left out
+        "sup_gap": _mean_ratio(sample.sup_over_inputs[pq], at_x0),
+        "pgd_over_local_bound": _mean_ratio(attack, eps * at_x0[:attack.size]),
         "pgd_over_meanfield_bound": float(attack.mean() / (eps * prefactor * gaussian.mean())),
         "single_input_over_meanfield": float(at_x0.mean() / (prefactor * gaussian.mean())),
         "inputs": sample.inputs, "pgd_networks": attack.size,
@@ -197,3 +197,7 @@ def network_opnorm_ratio(sample: NetworkNormSample, p, q, prefactor: float) -> E
                     figures=figures)
 
 
+def _mean_ratio(numerator: np.ndarray, denominator: np.ndarray) -> float | None:
+    """The mean of numerator/denominator over the entries with a positive denominator (None if there are none)."""
+    defined = denominator > 0
+    return float((numerator[defined] / denominator[defined]).mean()) if defined.any() else None
