@@ -12,6 +12,7 @@ import re
 import shlex
 import subprocess
 import sys
+from dataclasses import replace
 from datetime import datetime, timezone
 from importlib import metadata
 from pathlib import Path
@@ -127,7 +128,8 @@ def run(
     figures: bool = typer.Option(True, help="draw the run's figures (PNG and PDF) into OUT"),
     executor: str = typer.Option("local", help="local (in this process) | ray (Ray tasks; pip install -e '.\\[ray]')"),
     address: Optional[str] = typer.Option(None, help="Ray cluster address (default: start a local cluster)"),
-    threads: Optional[int] = typer.Option(None, parser=integer(1), help="torch CPU threads (default: the idle cores, at least 1)"),
+    threads: Optional[int] = typer.Option(None, parser=integer(1), help="torch CPU threads (default: the idle "
+                                                                        "cores, at least 1)"),
     overwrite: bool = typer.Option(False, help="replace the run already in OUT (otherwise it is refused)"),
     resume: Optional[Path] = typer.Option(None, help="continue the unfinished run in this folder, with its own "
                                                      "options; finished claims are kept, not rerun"),
@@ -136,7 +138,7 @@ def run(
     from verify.runs import Request, RunError, check_out, check_threads, resume_record
 
     # every option is checked before torch loads or a claim is built: a refusal takes well under a second
-    finished: list[dict] = []
+    previous: dict = {"verdicts": []}  # a resumed run's results so far
     try:
         if resume is not None:
             given = [name for name in ("profile", "only", "device", "seed", "out", "set_", "config", "figures",
@@ -145,26 +147,25 @@ def run(
             if given:
                 raise RunError(f"--resume reruns with the run's own options; --{given[0].rstrip('_')} cannot be "
                                f"given with it")
-            request, finished = resume_record(resume)
+            request, previous = resume_record(resume)
             out = resume
         else:
             request = Request(profile, {}, split_globs(only), seed, device, figures, executor, address)
             check_out(out, overwrite)  # a str, so that '' is refused rather than read as '.'
             out = Path(out)
         threads = check_threads(threads)
-        chosen, claim_ids = _check_request(request, config, set_)
-        unselected = [verdict["claim_id"] for verdict in finished if verdict["claim_id"] not in claim_ids]
+        chosen, overrides, claim_ids = _check_request(request, config, set_)
+        unselected = [verdict["claim_id"] for verdict in previous["verdicts"] if verdict["claim_id"] not in claim_ids]
         if unselected:
             raise RunError(f"{resume}/results.json holds a verdict on {unselected[0]}, which the run's claims no "
                            "longer include (were the claims renamed?); start a new run")
     except (ValueError, LookupError) as err:  # RunError, ProfileError, DeviceError; UnknownClaimError
         raise fail(str(err.args[0] if err.args else err)) from None
-    request = Request(**{**request.to_json(), "overrides": chosen[1]})
-    _run(request, chosen[0], claim_ids, out, threads, strict, finished)
+    _run(replace(request, overrides=overrides), chosen, claim_ids, out, threads, strict, previous)
 
 
 def _check_request(request, config: Optional[Path], pairs: list[str]):
-    """((the profile with its overrides, the overrides), the selected claim ids), or the first bad value."""
+    """(the profile with its overrides, the overrides, the selected claim ids), or the first bad value."""
     from numerics.device import check_spelling
     from numerics.seeds import check_seed
     from theory.registry import load
@@ -177,11 +178,12 @@ def _check_request(request, config: Optional[Path], pairs: list[str]):
     overrides = request.overrides or {**(load_config(config) if config else {}), **parse_set(pairs)}
     chosen = chosen.with_overrides(overrides) if overrides else chosen
     check_spelling(request.device or chosen.device)
-    return (chosen, overrides), load().match(request.only)
+    return chosen, overrides, load().match(request.only)
 
 
-def _run(request, chosen, claim_ids: list[str], out: Path, threads: int, strict: bool, finished: list[dict]) -> None:
-    """Build the claims, plan, execute and report (options already checked)."""
+def _run(request, chosen, claim_ids: list[str], out: Path, threads: int, strict: bool, previous: dict) -> None:
+    """Build the claims, plan, execute and report (options already checked); ``previous``: a resumed run's
+    results so far."""
     from fnmatch import fnmatchcase
 
     import torch
@@ -200,8 +202,10 @@ def _run(request, chosen, claim_ids: list[str], out: Path, threads: int, strict:
     from verify.verdict import Status, Verdict
 
     torch.set_num_threads(threads)
+    finished = previous["verdicts"]
     done = [Verdict.from_json(v) for v in finished]
     skip = {v.claim_id for v in done}
+    rank = {claim_id: i for i, claim_id in enumerate(claim_ids)}  # verdicts are shown in claim order
     try:
         claims = [load()[claim_id] for claim_id in claim_ids]
         entries = [entry(claim) for claim in claims if claim.id not in skip]
@@ -227,8 +231,8 @@ def _run(request, chosen, claim_ids: list[str], out: Path, threads: int, strict:
     metadata = run_metadata(chosen.describe(), where, request.seed, request.executor)
     metadata.update(request=request.to_json(), threads=threads if local else None)
     if finished:
-        previous = json.loads((out / "results.json").read_text())["metadata"]
-        metadata.update(started=previous["started"], resumed=[*previous.get("resumed", []), now()])
+        earlier = previous["metadata"]
+        metadata.update(started=earlier["started"], resumed=[*earlier.get("resumed", []), now()])
     writer = ResultsWriter(out, metadata, [c.id for c in claims], finished)
     console.print(f"[bold]atv run[/] profile={chosen.name} ({chosen.description}), device={where}, "
                   f"seed={request.seed}, threads={threads}, {len(claims)} claim(s)"
@@ -266,7 +270,7 @@ def _run(request, chosen, claim_ids: list[str], out: Path, threads: int, strict:
         state = "complete"
     except KeyboardInterrupt:
         state = "interrupted"
-        kept = sorted([*done, *new], key=lambda v: claim_ids.index(v.claim_id))
+        kept = sorted([*done, *new], key=lambda v: rank[v.claim_id])
         if kept:
             console.print(verdict_table(kept))
         counts = {s: sum(v.status is s for v in kept) for s in Status}
@@ -279,7 +283,7 @@ def _run(request, chosen, claim_ids: list[str], out: Path, threads: int, strict:
     finally:
         writer.finish(state, now())
         lock.close()
-    verdicts = sorted(verdicts, key=lambda v: claim_ids.index(v.claim_id))
+    verdicts = sorted(verdicts, key=lambda v: rank[v.claim_id])
     console.print(verdict_table(verdicts))
     for extra in (*figures_tables(verdicts), violations_table(verdicts)):
         if extra is not None:
@@ -438,8 +442,6 @@ def bench(
         raise fail(str(err)) from None
     if dtype not in ("float64", "float32"):
         raise fail(f"--dtype must be float64 or float32, got {dtype!r}")
-    import json
-
     import jsonschema
     import torch
     from rich.table import Table

@@ -93,8 +93,8 @@ def prepare_out(out: Path) -> TextIO:
     return lock
 
 
-def resume_record(folder: Path) -> tuple[Request, list[dict]]:
-    """The request of an unfinished run in ``folder`` and the verdicts it finished."""
+def resume_record(folder: Path) -> tuple[Request, dict]:
+    """The request of an unfinished run in ``folder`` and its results (metadata and finished verdicts)."""
     path = results_path(folder)
     if not path.is_file():
         raise RunError(f"--resume {str(folder)!r}: no results.json there")
@@ -110,7 +110,7 @@ def resume_record(folder: Path) -> tuple[Request, list[dict]]:
     metadata = data["metadata"]
     if metadata["state"] == "complete":
         raise RunError(f"--resume {str(folder)!r}: that run is complete; nothing to resume")
-    return Request.from_json(metadata["request"], path), data["verdicts"]
+    return Request.from_json(metadata["request"], path), data
 
 
 def _read(path: Path) -> dict:
