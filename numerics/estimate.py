@@ -24,6 +24,13 @@ class Estimate:
     figures: dict[str, float] = field(default_factory=dict)  # descriptive numbers reported beside the verdict
     sum_squares: float | None = None  # set for variance statistics of mean-zero entries
     exceedances: tuple[int, int] | None = None
+    #: the per-run values behind a range interval (claims that must hold on every run): the judge counts those
+    #: outside the band
+    runs: tuple[float, ...] | None = None
+    #: why the sample lies outside the regime the claim states (measured, e.g. "eps >= gamma"): no verdict then
+    out_of_regime: str = ""
+    #: why the sample cannot decide the claim (e.g. a reference solution failed its checks): INCONCLUSIVE then
+    unreliable: str = ""
 
     @classmethod
     def from_moments(cls, moments: np.ndarray, combine: Callable[[np.ndarray], np.ndarray], n_samples: int,

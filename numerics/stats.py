@@ -163,3 +163,17 @@ def clopper_pearson(k: int, n: int, delta: float) -> Interval:
 def exceedance_pvalue(k: int, n: int, rate: float) -> float:
     """P(Bin(n, rate) >= k): small when k exceedances are too many for a bound failing with probability rate."""
     return float(sst.binom.sf(k - 1, n, rate))
+
+
+def range_interval(values) -> Interval:
+    """[min, max] of S independent per-seed values, around their median.
+
+    For claims that must hold on every seed: an upper bound judged by this interval HOLDS when every seed is
+    within it and is VIOLATED when every seed exceeds it.  Read as an interval for the median of the per-seed
+    law it covers with probability 1 - 2^(1-S) (distribution-free order statistics), which is its ``delta``.
+    """
+    values = np.asarray(values, dtype=np.float64).ravel()
+    if values.size < 2 or not np.all(np.isfinite(values)):
+        raise ValueError(f"range_interval needs two or more finite values, got {values}")
+    return Interval(float(np.median(values)), float(values.min()), float(values.max()),
+                    float(values.std(ddof=1)), float(2.0 ** (1 - values.size)))

@@ -8,7 +8,7 @@ import sympy as sp
 
 from numerics.experiment import ESTIMATORS
 from numerics.papers import load_all
-from theory.claims import ClaimGroup, Registry, UnknownClaimError
+from theory.claims import PROVENANCES, ClaimGroup, Registry, UnknownClaimError
 from theory.papers.meanfield.network import ARCHITECTURES
 from theory.registry import REGISTRY
 from theory.symbols import LATEX_NAMES
@@ -29,13 +29,20 @@ def test_every_claim_is_well_formed():
     load_all()
     for c in REGISTRY:
         assert c.quantity in ESTIMATORS, c.id
-        assert c.provenance in ("stated", "derived")
+        assert c.provenance in PROVENANCES
         assert isinstance(c.rhs, sp.Expr) and isinstance(c.tolerance, sp.Expr)
         shown = c.rhs if c.abstract is None else c.abstract
         names = {**LATEX_NAMES, c.lhs: c.lhs_latex}
-        assert c.statement.startswith(sp.latex(sp.Eq(c.lhs, shown, evaluate=False), symbol_names=names))
+        relation = sp.Le if c.comparison == "at_most" else sp.Eq  # an upper bound reads "<="
+        assert c.statement.startswith(sp.latex(relation(c.lhs, shown, evaluate=False), symbol_names=names))
         assert c.consistent(), c.id  # the abstract form, its definitions written out, equals rhs
         assert c.comparison == "difference" or c.rhs != 0
+
+
+def test_an_unknown_provenance_is_refused():
+    claim = REGISTRY["mf.thm4_1.jacobian_variance.vanilla"]
+    with pytest.raises(ValueError, match="provenance must be one of"):
+        dataclasses.replace(claim, provenance="folklore")
 
 
 def test_an_abstract_form_that_disagrees_with_rhs_is_caught():

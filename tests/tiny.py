@@ -1,4 +1,4 @@
-"""Tiny settings for every mean-field experiment: whole runs in seconds, for tests of the machinery (devices,
+"""Tiny settings for every experiment of every paper: whole runs in seconds, for tests of the machinery (devices,
 executors, determinism, the paper's K = 1 shape), not of the mathematics."""
 from __future__ import annotations
 
@@ -13,4 +13,8 @@ TINY = {
     "dynamics.clean_steps": 2, "dynamics.rate_steps": 1,
     "figures.networks": 3, "figures.N": 16, "figures.d": 4, "figures.K": 3, "figures.depth_K": 2,
     "figures.depths": "1,2", "figures.widths": "8,16",
+    "deep_linear.seeds": 2, "deep_linear.n": 6, "deep_linear.d": 3, "deep_linear.sparse_n": 6,
+    "deep_linear.sparse_d": 4, "deep_linear.l2_steps": 3, "deep_linear.linf_steps": 3, "deep_linear.rate_steps": 3,
+    "deep_linear.checkpoints": 2, "homogeneous.seeds": 2, "homogeneous.n": 6, "homogeneous.d": 3,
+    "homogeneous.width": 3, "homogeneous.steps": 3, "homogeneous.checkpoints": 2,
 }

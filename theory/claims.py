@@ -16,7 +16,11 @@ from theory.symbols import LATEX_NAMES
 
 Kind = Literal["equality", "distribution", "upper_bound", "trend", "trajectory"]
 Comparison = Literal["ratio", "difference", "at_most", "sign", "rate_at_most"]
-Provenance = Literal["stated", "derived"]
+#: where a statement comes from (DESIGN.md, "The claim"): the paper's own words, a seed document's summary of
+#: it, its exact form inferred from the abstract and the results it extends, derived by the project, or the
+#: project's operationalisation of a qualitative sentence
+Provenance = Literal["stated", "seed", "reconstructed", "derived", "proxy"]
+PROVENANCES = ("stated", "seed", "reconstructed", "derived", "proxy")
 
 
 @dataclass(frozen=True)
@@ -51,11 +55,19 @@ class Claim:
     definitions: tuple[tuple[sp.Symbol, sp.Expr], ...] = ()
     params: tuple[tuple[str, object], ...] = ()
 
+    def __post_init__(self) -> None:
+        if self.provenance not in PROVENANCES:
+            raise ValueError(f"{self.id}: provenance must be one of {', '.join(PROVENANCES)}, got {self.provenance!r}")
+
     def consistent(self) -> bool:
         """The abstract form with its definitions written out equals ``rhs`` (checked by the tests, not at
         construction: the SymPy simplification costs seconds over all claims)."""
         return self.abstract is None or sp.simplify(expand_definitions(self.abstract, self.definitions)
                                                     - self.rhs) == 0
+
+    def _relation(self):
+        """An upper bound reads "<=", every other claim "="."""
+        return sp.Le if self.comparison == "at_most" else sp.Eq
 
     def _shown(self) -> sp.Expr:
         return self.rhs if self.abstract is None else self.abstract
@@ -64,7 +76,7 @@ class Claim:
     def statement(self) -> str:
         """The claim as LaTeX, printed from the SymPy objects themselves."""
         names = {**LATEX_NAMES, **({self.lhs: self.lhs_latex} if self.lhs_latex else {})}
-        parts = [sp.latex(sp.Eq(self.lhs, self._shown(), evaluate=False), symbol_names=names)]
+        parts = [sp.latex(self._relation()(self.lhs, self._shown(), evaluate=False), symbol_names=names)]
         used = self._shown().free_symbols
         parts += [sp.latex(sp.Eq(s, e, evaluate=False), symbol_names=names)
                   for s, e in self.definitions if s in used or any(s in x.free_symbols for _, x in self.definitions)]
@@ -74,7 +86,8 @@ class Claim:
     def text(self) -> str:
         """A plain-text rendering for terminals."""
         where = [f"{s} = {sp.sstr(e)}" for s, e in self.definitions]
-        return f"{self.lhs} = {sp.sstr(self._shown())}" + (f"  where {', '.join(where)}" if where else "")
+        relation = "<=" if self.comparison == "at_most" else "="
+        return f"{self.lhs} {relation} {sp.sstr(self._shown())}" + (f"  where {', '.join(where)}" if where else "")
 
 
 def expand_definitions(expr: sp.Expr, definitions: tuple[tuple[sp.Symbol, sp.Expr], ...]) -> sp.Expr:

@@ -12,14 +12,19 @@ from rich.table import Table
 from theory.claims import Claim
 from verify.verdict import Status, Verdict
 
-STYLE = {Status.HOLDS: "bold green", Status.VIOLATED: "bold red", Status.INCONCLUSIVE: "bold yellow"}
+STYLE = {Status.HOLDS: "bold green", Status.VIOLATED: "bold red", Status.INCONCLUSIVE: "bold yellow",
+         Status.OUT_OF_REGIME: "bold cyan"}
 
 LEGEND = (
     "stat: x measured/theory, + measured - theory, a slope (trends) or an exceedance rate (high-probability "
     "bounds), at the configuration closest to violating the claim; interval: family-wise 1 - delta over the "
-    "claim's configurations; band: what the interval is judged against (target +- tau, a bound, a sign).  "
-    "HOLDS: the interval lies inside the band; VIOLATED: wholly outside; INCONCLUSIVE: it straddles an edge.  "
-    "n: independent units (networks or matrices)/scalar values over all configurations.  Details per configuration: results.json."
+    "claim's configurations (for claims that must hold on every run: the range over the runs); band: what the "
+    "interval is judged against (target +- tau, a bound, a sign).  HOLDS: the interval lies inside the band; "
+    "VIOLATED: wholly outside; INCONCLUSIVE: it straddles an edge, or the sample cannot decide (e.g. a reference "
+    "failed); OUT_OF_REGIME: the sample lies outside the claim's stated regime, so no verdict on the source.  "
+    "prov: where the statement comes from (stated: the paper's words; seed: a seed document's summary; "
+    "reconstructed; derived; proxy).  n: independent units (networks, matrices or runs)/scalar values over all "
+    "configurations.  Details per configuration: results.json."
 )
 
 
@@ -50,6 +55,7 @@ PREFIX = {"ratio": "x", "at_most": "x", "difference": "+", "sign": "", "rate_at_
 def verdict_table(verdicts: Iterable[Verdict]) -> Table:
     table = Table(title="Verdicts", header_style="bold", box=box.SIMPLE_HEAD, pad_edge=False)
     table.add_column("claim", no_wrap=True)
+    table.add_column("prov", no_wrap=True)
     table.add_column("stat", justify="right", no_wrap=True)
     table.add_column("interval", justify="right", no_wrap=True)
     table.add_column("band", justify="right", no_wrap=True)
@@ -57,8 +63,9 @@ def verdict_table(verdicts: Iterable[Verdict]) -> Table:
     table.add_column("verdict", no_wrap=True)
     for v in verdicts:
         units = sum(c["units"] for c in v.configs)
-        table.add_row(v.claim_id, f"{PREFIX[v.comparison]}{v.statistic:.3f}", f"{v.ci_low:.3f}..{v.ci_high:.3f}",
-                      band(v), f"{_count(units)}/{_count(v.n_samples)}", f"[{STYLE[v.status]}]{v.status.value}[/]")
+        table.add_row(v.claim_id, v.provenance, f"{PREFIX[v.comparison]}{v.statistic:.3f}",
+                      f"{v.ci_low:.3f}..{v.ci_high:.3f}", band(v), f"{_count(units)}/{_count(v.n_samples)}",
+                      f"[{STYLE[v.status]}]{v.status.value}[/]")
     return table
 
 

@@ -83,11 +83,21 @@ def check_config(claim: Claim, experiment: Experiment, point, estimate: Estimate
         extras["iid_ci_low"], extras["iid_ci_high"] = iid.low / theory, iid.high / theory
         extras["design_effect"] = (interval.se / iid.se) ** 2
     status = judge(compared, tolerance, claim.comparison, expected_sign=theory, p_value=p_value, delta=delta)
+    if estimate.runs is not None:
+        low, high = band(claim.comparison, tolerance, theory)
+        scaled = np.asarray(estimate.runs) / (theory if claim.comparison in ("ratio", "at_most") else 1.0)
+        extras["runs"], extras["runs_outside"] = len(scaled), int(np.sum((scaled < low) | (scaled > high)))
+    if estimate.out_of_regime:
+        status = Status.OUT_OF_REGIME
+    elif estimate.unreliable:
+        status = Status.INCONCLUSIVE
     return ConfigResult(
         config=point_description(experiment, point), status=status, comparison=claim.comparison,
         statistic=compared.estimate, ci_low=compared.low, ci_high=compared.high, tolerance=tolerance,
         n_samples=estimate.n_samples, units=units, measured=interval.estimate, theory=theory, p_value=p_value,
         extras=extras, figures=dict(estimate.figures),
+        reason=f"out of regime: {estimate.out_of_regime}" if estimate.out_of_regime else
+        (f"undecidable: {estimate.unreliable}" if estimate.unreliable else ""),
     )
 
 
@@ -100,6 +110,9 @@ def notes(claim: Claim, results: list[ConfigResult], family_delta: float, test_d
     if claim.comparison == "rate_at_most":
         parts.append(f"exact binomial test of the exceedance rate against {speaker.theory:.3g} at level "
                      f"{test_delta:g}")
+    elif "runs" in speaker.extras:
+        parts.append(f"interval: the range over {speaker.extras['runs']} runs (seeds x settings), every run must lie "
+                     f"in the band; {speaker.extras['runs_outside']} outside at the reported config")
     else:
         parts.append(f"{1 - family_delta:g} family-wise interval over {len(results)} config(s) (Bonferroni)")
     if "design_effect" in speaker.extras:
@@ -107,7 +120,9 @@ def notes(claim: Claim, results: list[ConfigResult], family_delta: float, test_d
                      f"{speaker.extras['iid_ci_high']:.4g}], design effect {speaker.extras['design_effect']:.3g}")
     if speaker.p_value is not None:
         parts.append(f"p-value {speaker.p_value:.3g}")
-    if speaker.status is Status.INCONCLUSIVE:
+    if speaker.reason:
+        parts.append(speaker.reason)
+    elif speaker.status is Status.INCONCLUSIVE and "runs" not in speaker.extras:
         parts.append(undecided(speaker))
     if speaker.figures:
         parts.append("figures: " + ", ".join(f"{k} {v:.4g}" for k, v in speaker.figures.items()))
@@ -184,6 +199,6 @@ def verdict(claim: Claim, experiment: Experiment, estimator: Estimator, points: 
         n_samples=sum(r.n_samples for r in results), configs=[vars(r).copy() for r in results],
         seed=seed, device=device, seconds=seconds, notes=notes(claim, results, delta, test_delta),
         kind=claim.kind, comparison=claim.comparison, statement=claim.statement, delta=delta,
-        p_value=speaker.p_value, figures=dict(speaker.figures),
+        p_value=speaker.p_value, figures=dict(speaker.figures), provenance=claim.provenance,
         smallest_violation=smallest_violation(experiment, points, results),
     )

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import jsonschema
 
-STATUSES = ["HOLDS", "VIOLATED", "INCONCLUSIVE"]
+STATUSES = ["HOLDS", "VIOLATED", "INCONCLUSIVE", "OUT_OF_REGIME"]
 COMPARISONS = ["ratio", "difference", "at_most", "sign", "rate_at_most"]
 _number_or_null = {"type": ["number", "null"]}
 
@@ -19,11 +19,11 @@ CONFIG_SCHEMA = {
         "config": {"type": "object"},
         "status": {"enum": STATUSES},
         "comparison": {"enum": COMPARISONS},
-        "statistic": {"type": "number"}, "ci_low": {"type": "number"}, "ci_high": {"type": "number"},
+        "statistic": _number_or_null, "ci_low": _number_or_null, "ci_high": _number_or_null,
         "tolerance": {"type": "number", "minimum": 0},
         "n_samples": {"type": "integer", "minimum": 1}, "units": {"type": "integer", "minimum": 2},
-        "measured": {"type": "number"}, "theory": {"type": "number"}, "p_value": _number_or_null,
-        "extras": {"type": "object"}, "figures": {"type": "object"},
+        "measured": _number_or_null, "theory": {"type": "number"}, "p_value": _number_or_null,
+        "extras": {"type": "object"}, "figures": {"type": "object"}, "reason": {"type": "string"},
     },
 }
 
@@ -34,7 +34,7 @@ VERDICT_SCHEMA = {
     "properties": {
         "claim_id": {"type": "string"},
         "status": {"enum": STATUSES},
-        "statistic": {"type": "number"}, "ci_low": {"type": "number"}, "ci_high": {"type": "number"},
+        "statistic": _number_or_null, "ci_low": _number_or_null, "ci_high": _number_or_null,
         "tolerance": {"type": "number", "minimum": 0},
         "n_samples": {"type": "integer", "minimum": 1},
         "configs": {"type": "array", "minItems": 1, "items": CONFIG_SCHEMA},
@@ -43,6 +43,7 @@ VERDICT_SCHEMA = {
         "statement": {"type": "string"}, "delta": {"type": "number", "exclusiveMinimum": 0, "exclusiveMaximum": 1},
         "p_value": _number_or_null, "figures": {"type": "object"},
         "smallest_violation": {"type": ["object", "null"]},
+        "provenance": {"enum": ["", "stated", "seed", "reconstructed", "derived", "proxy"]},
     },
 }
 
@@ -97,8 +98,11 @@ class ResultsWriter:
         self._write()
 
     def add_figures(self, data: dict, files: list[str]) -> None:
-        """The figures' data (computed by the papers' probes) and the files report.figures drew from it."""
-        self.results["figures_data"] = data
+        """The figures' data (computed by the papers' probes; a non-finite number stored as null) and the files
+        report.figures drew from it."""
+        from verify.verdict import _finite
+
+        self.results["figures_data"] = _finite(data)
         self.results["metadata"]["figures"] = files
         self._write()
 

@@ -9,6 +9,8 @@ The (1 - delta) interval of the compared quantity is judged by the claim's compa
 - ``rate_at_most`` (high-probability bound failing with probability r): VIOLATED when the exceedance count is
   significantly above r (exact binomial test at level delta), HOLDS otherwise; the interval is Clopper-Pearson.
 A claim checked at several configurations is VIOLATED when any configuration is, HOLDS when all do.
+A configuration whose sample lies outside the regime the claim states (measured by the estimator, e.g. eps >= gamma)
+is OUT_OF_REGIME: it is reported, never judged, and decides the claim only when every configuration is out of regime.
 """
 from __future__ import annotations
 
@@ -26,10 +28,11 @@ class Status(str, Enum):
     HOLDS = "HOLDS"
     VIOLATED = "VIOLATED"
     INCONCLUSIVE = "INCONCLUSIVE"
+    OUT_OF_REGIME = "OUT_OF_REGIME"
 
 
 #: order used to pick the configuration that speaks for a claim
-_SEVERITY = {Status.HOLDS: 0, Status.INCONCLUSIVE: 1, Status.VIOLATED: 2}
+_SEVERITY = {Status.OUT_OF_REGIME: -1, Status.HOLDS: 0, Status.INCONCLUSIVE: 1, Status.VIOLATED: 2}
 
 TARGET = {"ratio": 1.0, "difference": 0.0, "at_most": 1.0, "sign": 0.0, "rate_at_most": 0.0}
 
@@ -87,6 +90,7 @@ class ConfigResult:
     p_value: float | None = None
     extras: dict = field(default_factory=dict)
     figures: dict = field(default_factory=dict)
+    reason: str = ""  # why the configuration is out of regime or undecidable, measured
 
     def severity(self) -> float:
         """How close this configuration comes to violating the claim (larger is closer)."""
@@ -119,21 +123,23 @@ class Verdict:
     delta: float
     p_value: float | None = None
     figures: dict = field(default_factory=dict)  # descriptive numbers beside the verdict (e.g. tightness)
+    provenance: str = ""  # where the claim's statement comes from (theory.claims.PROVENANCES)
     smallest_violation: dict | None = None  # the smallest configuration found that violates the claim
 
     @classmethod
+    @classmethod
     def from_json(cls, data: dict) -> "Verdict":
-        """The inverse of ``to_json`` (a resumed run reads its finished verdicts back)."""
-        return cls(**{**data, "status": Status(data["status"])})
+        """The inverse of ``to_json`` (a resumed run reads its finished verdicts back; null numbers are NaN)."""
+        numbers = {key: math.nan if data[key] is None else data[key] for key in ("statistic", "ci_low", "ci_high")}
+        return cls(**{**data, **numbers, "status": Status(data["status"])})
 
     def to_json(self) -> dict:
-        """JSON-ready; a non-finite descriptive figure becomes null (JSON has no NaN, and a figure is no verdict)."""
-        out = asdict(self)
+        """JSON-ready; every non-finite number becomes null (JSON has no NaN): a descriptive figure, or the
+        statistic of a configuration with no usable value (out of regime)."""
+        out = _finite(asdict(self))
         out["status"] = self.status.value
-        out["figures"] = _finite(out["figures"])
         for config in out["configs"]:
             config["status"] = config["status"].value if isinstance(config["status"], Status) else config["status"]
-            config["figures"] = _finite(config.get("figures", {}))
         return out
 
 
@@ -154,7 +160,9 @@ def worst(results: list[ConfigResult]) -> ConfigResult:
 
 
 def combined_status(results: list[ConfigResult]) -> Status:
-    statuses = {r.status for r in results}
+    statuses = {r.status for r in results} - {Status.OUT_OF_REGIME} or {Status.OUT_OF_REGIME}
+    if statuses == {Status.OUT_OF_REGIME}:
+        return Status.OUT_OF_REGIME
     if Status.VIOLATED in statuses:
         return Status.VIOLATED
     if statuses == {Status.HOLDS}:
