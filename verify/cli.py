@@ -32,8 +32,8 @@ except ImportError:  # pragma: no cover - older typer on the installed click
 app = typer.Typer(add_completion=False, pretty_exceptions_enable=False, no_args_is_help=True,
                   help="Verify the theory of adversarial training against real networks.")
 #: piped output (logs, CI) gets room for full claim ids; a terminal keeps its own width
-console = Console(width=None if sys.stdout.isatty() else 120)
-err_console = Console(stderr=True, width=None if sys.stderr.isatty() else 120)
+console = Console(width=None if sys.stdout.isatty() else 140)
+err_console = Console(stderr=True, width=None if sys.stderr.isatty() else 140)
 
 
 def version(value: bool) -> None:

@@ -22,10 +22,16 @@ LEGEND = (
     "interval is judged against (target +- tau, a bound, a sign).  HOLDS: the interval lies inside the band; "
     "VIOLATED: wholly outside; INCONCLUSIVE: it straddles an edge, or the sample cannot decide (e.g. a reference "
     "failed); OUT_OF_REGIME: the sample lies outside the claim's stated regime, so no verdict on the source.  "
-    "prov: where the statement comes from (stated: the paper's words; seed: a seed document's summary; "
-    "reconstructed; derived; proxy).  n: independent units (networks, matrices or runs)/scalar values over all "
+    "prov: where the statement comes from (stated: the paper's words; seed: a seed document's summary; recon: "
+    "reconstructed from the abstract and the results it extends; derived here; proxy: our measure of a qualitative "
+    "sentence).  n: independent units (networks, matrices or runs)/scalar values over all "
     "configurations.  Details per configuration: results.json."
 )
+
+
+def _short(x: float) -> str:
+    """Three decimals, or four significant digits from 100 on (keeps the column narrow)."""
+    return f"{x:.3f}" if abs(x) < 100 or x != x else f"{x:.4g}"
 
 
 def _count(n: int) -> str:
@@ -49,6 +55,9 @@ def band(v: Verdict) -> str:
     return f"\u2264{theory:.0e} (test)"
 
 
+#: provenance as the verdict table prints it (short, so the table fits a 140-column log)
+SHORT = {"reconstructed": "recon"}
+
 PREFIX = {"ratio": "x", "at_most": "x", "difference": "+", "sign": "", "rate_at_most": ""}
 
 
@@ -63,8 +72,8 @@ def verdict_table(verdicts: Iterable[Verdict]) -> Table:
     table.add_column("verdict", no_wrap=True)
     for v in verdicts:
         units = sum(c["units"] for c in v.configs)
-        table.add_row(v.claim_id, v.provenance, f"{PREFIX[v.comparison]}{v.statistic:.3f}",
-                      f"{v.ci_low:.3f}..{v.ci_high:.3f}", band(v), f"{_count(units)}/{_count(v.n_samples)}",
+        table.add_row(v.claim_id, SHORT.get(v.provenance, v.provenance), f"{PREFIX[v.comparison]}{_short(v.statistic)}",
+                      f"{_short(v.ci_low)}..{_short(v.ci_high)}", band(v), f"{_count(units)}/{_count(v.n_samples)}",
                       f"[{STYLE[v.status]}]{v.status.value}[/]")
     return table
 
