@@ -58,7 +58,9 @@ def derivation_blocks(env: jinja2.Environment | None = None) -> list[str]:
     from report.papers import load_all
 
     env = env or environment()
-    return [module.derivations(env) for module in load_all().values() if hasattr(module, "derivations")]
+    modules, order = load_all(), list(discover())
+    ranked = sorted(modules, key=lambda name: order.index(name) if name in order else len(order))
+    return [modules[name].derivations(env) for name in ranked if hasattr(modules[name], "derivations")]
 
 
 def claims_by_place(registry: Registry) -> list[dict]:

@@ -21,6 +21,7 @@ from numerics.papers.implicit_bias.settings import LinearRun
 from numerics.papers.implicit_bias.training import Trace, train_deep_linear
 from numerics.random import Draws, derive_seed
 from theory.papers.implicit_bias.margins import gamma
+from theory.symbols import eps
 from theory.registry import REGISTRY
 from verify.judge import check_config, estimator_arguments
 from verify.plan import job_key
@@ -121,11 +122,14 @@ def test_a_failed_reference_makes_the_direction_inconclusive(l2):
     assert found is Status.INCONCLUSIVE and "planted failure" in reason
 
 
-def test_robust_margin_holds_at_the_svm_and_catches_a_margin_without_the_eps_shift(l2, monkeypatch):
-    _, svm = l2
+def test_robust_margin_holds_at_the_svm_and_catches_its_twins(l2, monkeypatch):
+    empty, svm = l2
     assert status("seed003.dln.l2.robust_margin", sample_with(run(), svm))[0] is Status.HOLDS
-    monkeypatch.setattr(estimators, "LIMIT_MARGIN_L2", gamma)  # the twin target: gamma instead of gamma - eps
-    assert status("seed003.dln.l2.robust_margin", sample_with(run(), svm))[0] is Status.VIOLATED
+    centroid = np.stack([(empty.y[s][:, None] * empty.X[s]).sum(0) for s in range(SEEDS)])[:, None].repeat(3, 1)
+    assert status("seed003.dln.l2.robust_margin", sample_with(run(), centroid))[0] is Status.VIOLATED
+    for target in (gamma, gamma - eps / 2):  # the twin targets: no eps shift, half of it
+        monkeypatch.setattr(estimators, "LIMIT_MARGIN_L2", target)
+        assert status("seed003.dln.l2.robust_margin", sample_with(run(), svm))[0] is Status.VIOLATED, target
 
 
 def _aligned_layers(svm: np.ndarray, rng, frozen_first: bool = False, misaligned: bool = False) -> np.ndarray:
@@ -242,14 +246,19 @@ def test_an_untrained_net_is_out_of_regime_for_theorem_b():
     assert status("seed003.hom.margin_monotone", sample)[0] is Status.OUT_OF_REGIME
 
 
-def test_runs_where_a_twin_sits_on_the_reference_are_left_out_and_counted(l2):
+def test_runs_where_a_twin_sits_on_the_reference_cannot_support_holds_but_still_count(l2):
     _, svm = l2
     one = sample_with(run(), svm)
     one.references["l1_svm"][0] = one.references["l2_svm"][0]  # seed 0's twin coincides with its reference
     claim = REGISTRY["seed003.dln.l2.direction"]
     estimate = ESTIMATORS[claim.quantity](one, **estimator_arguments(claim, ESTIMATORS[claim.quantity], {}))
-    assert estimate.figures["runs_without_power"] == 2 and len(estimate.runs) == 2 * (SEEDS - 1)
-    assert status("seed003.dln.l2.direction", one)[0] is Status.HOLDS
+    assert estimate.figures["runs_without_power"] == 2 and len(estimate.runs) == 2 * SEEDS
+    assert status("seed003.dln.l2.direction", one)[0] is Status.HOLDS  # the other seeds have the power
+    off = svm.copy()
+    off[0] = rotate(svm[0], 1e-2, np.random.default_rng(3))  # the seed without power is far off: still a violation
+    planted = sample_with(run(), off)
+    planted.references["l1_svm"][0] = planted.references["l2_svm"][0]
+    assert status("seed003.dln.l2.direction", planted)[0] is not Status.HOLDS
     every = sample_with(run(), svm)
     every.references["l1_svm"] = every.references["l2_svm"]
     found, reason = status("seed003.dln.l2.direction", every)

@@ -171,3 +171,21 @@ def test_training_runs_on_one_thread_and_restores_the_count():
         assert torch.get_num_threads() == 2
     finally:
         torch.set_num_threads(before)
+
+
+@given(seeds)
+def test_the_one_step_perturbations_are_the_theory_s_closed_forms(seed):
+    """FGSM and FGM as ``perturb`` computes them equal ``margins.FGSM`` / ``margins.FGM`` evaluated coordinatewise
+    (the formulas the derivations print), wherever the input gradient is not 0 (FGM's formula is 0/0 there;
+    ``perturb`` sets delta = 0, tested above)."""
+    from theory.papers.implicit_bias.margins import FGM, FGSM, g_j, g_norm
+    from theory.papers.implicit_bias.margins import y as y_symbol
+
+    model, X, y = relu2(seed)
+    eps = torch.full((3,), 0.3, dtype=torch.float64)
+    grad = model.input_grad(X)
+    values = {eps_symbol: 0.3, y_symbol: y[..., None], g_j: grad, g_norm: grad.norm(dim=-1, keepdim=True)}
+    torch.testing.assert_close(perturb(model.input_grad, X, y, eps, "fgsm"), evaluate(FGSM, values, "torch"))
+    defined = grad.norm(dim=-1) > 0
+    torch.testing.assert_close(perturb(model.input_grad, X, y, eps, "fgm")[defined],
+                               evaluate(FGM, values, "torch")[defined])

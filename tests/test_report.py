@@ -96,10 +96,12 @@ def test_latex_refuses_an_unreadable_results_file(tmp_path):
 
 def test_figures_are_drawn_from_stored_data(tmp_path):
     from numerics.experiment import PROBES
+    from numerics.papers import load_all
     from report.figures import draw_all
     from verify.profiles import get_profile
     from verify.suite import Suite
 
+    load_all()  # the probes register with their columns (this test must not rely on an earlier test loading them)
     tiny = {"N": 32, "L": 2, "d": 4, "K": 4, "figures.networks": 4, "figures.N": 16, "figures.depths": "1,2",
             "figures.widths": "8,16", "gaussian.matrices": 50}
     _, data = Suite(get_profile("quick").with_overrides(tiny), seed=0).run([], [PROBES["meanfield.theorem4_1"]])

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import fnmatch
 from dataclasses import dataclass
-from typing import Callable, Iterable, Literal, Mapping
+from typing import Callable, Iterable, Literal, Mapping, get_args
 
 import sympy as sp
 
@@ -20,7 +20,7 @@ Comparison = Literal["ratio", "difference", "at_most", "sign", "rate_at_most"]
 #: it, its exact form inferred from the abstract and the results it extends, derived by the project, or the
 #: project's operationalisation of a qualitative sentence
 Provenance = Literal["stated", "seed", "reconstructed", "derived", "proxy"]
-PROVENANCES = ("stated", "seed", "reconstructed", "derived", "proxy")
+PROVENANCES: tuple[str, ...] = get_args(Provenance)
 
 
 @dataclass(frozen=True)
@@ -134,6 +134,8 @@ class Paper:
     venue: str
     claims: Callable[[], list[ClaimGroup]]
     bounds: BoundVocabulary | None = None
+    #: where the paper comes in listings, tables and the report (the central paper first), then by key
+    order: int = 1
 
 
 class UnknownClaimError(LookupError):

@@ -85,7 +85,9 @@ def check_config(claim: Claim, experiment: Experiment, point, estimate: Estimate
     status = judge(compared, tolerance, claim.comparison, expected_sign=theory, p_value=p_value, delta=delta)
     if estimate.runs is not None:
         low, high = band(claim.comparison, tolerance, theory)
-        scaled = np.asarray(estimate.runs) / (theory if claim.comparison in ("ratio", "at_most") else 1.0)
+        runs = np.asarray(estimate.runs)
+        scaled = runs / theory if claim.comparison in ("ratio", "at_most") else \
+            runs - theory if claim.comparison == "difference" else runs
         extras["runs"], extras["runs_outside"] = len(scaled), int(np.sum((scaled < low) | (scaled > high)))
     if estimate.out_of_regime:
         status = Status.OUT_OF_REGIME
@@ -111,8 +113,10 @@ def notes(claim: Claim, results: list[ConfigResult], family_delta: float, test_d
         parts.append(f"exact binomial test of the exceedance rate against {speaker.theory:.3g} at level "
                      f"{test_delta:g}")
     elif "runs" in speaker.extras:
-        parts.append(f"interval: the range over {speaker.extras['runs']} runs (seeds x settings), every run must lie "
-                     f"in the band; {speaker.extras['runs_outside']} outside at the reported config")
+        runs = speaker.extras["runs"]
+        parts.append(f"interval: the range over {runs} runs (seeds x settings), every run must lie in the band; "
+                     f"{speaker.extras['runs_outside']} outside at the reported config (as an interval for the median "
+                     f"run it covers with probability 1 - 2^(1-{runs}))")
     else:
         parts.append(f"{1 - family_delta:g} family-wise interval over {len(results)} config(s) (Bonferroni)")
     if "design_effect" in speaker.extras:

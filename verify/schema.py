@@ -100,9 +100,9 @@ class ResultsWriter:
     def add_figures(self, data: dict, files: list[str]) -> None:
         """The figures' data (computed by the papers' probes; a non-finite number stored as null) and the files
         report.figures drew from it."""
-        from verify.verdict import _finite
+        from verify.verdict import finite
 
-        self.results["figures_data"] = _finite(data)
+        self.results["figures_data"] = finite(data)
         self.results["metadata"]["figures"] = files
         self._write()
 

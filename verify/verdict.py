@@ -127,7 +127,6 @@ class Verdict:
     smallest_violation: dict | None = None  # the smallest configuration found that violates the claim
 
     @classmethod
-    @classmethod
     def from_json(cls, data: dict) -> "Verdict":
         """The inverse of ``to_json`` (a resumed run reads its finished verdicts back; null numbers are NaN)."""
         numbers = {key: math.nan if data[key] is None else data[key] for key in ("statistic", "ci_low", "ci_high")}
@@ -136,21 +135,21 @@ class Verdict:
     def to_json(self) -> dict:
         """JSON-ready; every non-finite number becomes null (JSON has no NaN): a descriptive figure, or the
         statistic of a configuration with no usable value (out of regime)."""
-        out = _finite(asdict(self))
+        out = finite(asdict(self))
         out["status"] = self.status.value
         for config in out["configs"]:
             config["status"] = config["status"].value if isinstance(config["status"], Status) else config["status"]
         return out
 
 
-def _finite(value):
+def finite(value):
     """``value`` with every non-finite float inside it replaced by None."""
     if isinstance(value, float):
         return value if math.isfinite(value) else None
     if isinstance(value, dict):
-        return {key: _finite(item) for key, item in value.items()}
+        return {key: finite(item) for key, item in value.items()}
     if isinstance(value, (list, tuple)):
-        return [_finite(item) for item in value]
+        return [finite(item) for item in value]
     return value
 
 

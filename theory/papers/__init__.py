@@ -26,7 +26,7 @@ __path__ = [*__path__, *extension_folders("theory")]
 
 @lru_cache(maxsize=None)
 def discover() -> dict:
-    """paper key -> its ``Paper``, for every sub-package, in key order."""
+    """paper key -> its ``Paper``, for every sub-package, in ``Paper.order``, then key order."""
     papers = {}
     for module in sorted(pkgutil.iter_modules(__path__), key=lambda m: m.name):
         if module.ispkg:
@@ -34,7 +34,7 @@ def discover() -> dict:
             if paper.key != module.name:
                 raise ValueError(f"theory/papers/{module.name}: PAPER.key is {paper.key!r}, not the folder name")
             papers[paper.key] = paper
-    return papers
+    return dict(sorted(papers.items(), key=lambda item: (item[1].order, item[0])))
 
 
 def vocabulary(quantity: str):

@@ -85,8 +85,8 @@ def load(path: str) -> tuple[np.ndarray, np.ndarray]:
         raise DatasetError(f"dataset {path!r} is not a readable .npz archive ({type(err).__name__})") from None
     if X.ndim != 2 or y.ndim != 1 or X.shape[0] != y.shape[0] or X.shape[0] < 2 or X.shape[1] < 1:
         raise DatasetError(f"dataset {path!r}: X must be (n, d) and y (n,) with n >= 2, got {X.shape} and {y.shape}")
-    if not (np.issubdtype(X.dtype, np.number) and np.issubdtype(y.dtype, np.number)):
-        raise DatasetError(f"dataset {path!r}: X and y must be numeric, got {X.dtype} and {y.dtype}")
+    if not all(np.issubdtype(a.dtype, np.number) and np.isrealobj(a) for a in (X, y)):
+        raise DatasetError(f"dataset {path!r}: X and y must be real numbers, got {X.dtype} and {y.dtype}")
     X, y = X.astype(np.float64), y.astype(np.float64)
     if not np.all(np.isfinite(X)):
         raise DatasetError(f"dataset {path!r}: X has non-finite entries")

@@ -115,7 +115,9 @@ class DeepLinearExperiment(Experiment):
         Xb = torch.as_tensor(np.repeat(X, E, 0), device=device)
         yb = torch.as_tensor(np.repeat(y, E, 0), device=device)
         dims = (X.shape[2],) * config.L + (1,)
-        model = DeepLinear.init(config.seeds * E, list(dims), config.init, draws.child("init"))
+        # one initialisation per seed, shared by its fractions: a clean and an adversarial run differ only there
+        seeds = DeepLinear.init(config.seeds, list(dims), config.init, draws.child("init"))
+        model = DeepLinear([layer.repeat_interleave(E, dim=0) for layer in seeds.layers])
         with one_thread():
             trace = train_deep_linear(model, Xb, yb, torch.as_tensor(eps.ravel(), device=device), config.attack,
                                       config.steps, config.eta, config.schedule,

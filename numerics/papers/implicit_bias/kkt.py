@@ -1,9 +1,12 @@
 """How far the normalised parameters of a homogeneous net are from a KKT point of the adversarial margin problem
 min ||theta||^2 / 2  s.t.  q_i(theta) = y_i f(x_i + delta_i(theta); theta) >= 1   (Theorem B, reconstructed).
 
-At theta rescaled to min_i q_i = 1 (q is L-homogeneous because the perturbation is scale invariant), the residual
-is  min_{lambda >= 0} ||theta - sum_{i active} lambda_i grad q_i|| / ||theta||  (scipy's NNLS), over the constraints
-within ``ACTIVE`` of the smallest margin: without complementary slackness every twin problem passes too (the
+The residual is  min_{lambda >= 0} ||theta - sum_{i active} lambda_i g_i|| / ||theta||  (scipy's NNLS), with g_i
+the gradient of y_i f(x_i + delta_i; theta) at the perturbation held fixed (Algorithm 1's gradient, the element
+of the subdifferential the theorem's flow uses), over the constraints within ``ACTIVE`` of the smallest margin.
+It needs no rescaling to min_i q_i = 1: q is L-homogeneous (the perturbation is scale invariant), so rescaling
+theta multiplies the g_i by a power of the scale that lambda absorbs, and the active set is a ratio to min q.
+The active set matters: without complementary slackness every twin problem passes too (the
 digest's pitfall 5).  For l_inf perturbations the sign of delta_ij is set-valued where d f / d x_j is about 0, so
 the relaxed residual adds the gradients of every sign choice there (the convex hull of the one-sided gradients).
 """
@@ -46,13 +49,12 @@ def residuals(theta: np.ndarray, X: np.ndarray, y: np.ndarray, eps: float, attac
     for b in range(B):
         if not q_min[b] > 0:
             continue
-        c = float(q_min[b]) ** (-1.0 / model.degree)  # theta -> c theta makes min q = 1
         active = torch.nonzero(q[b] <= ACTIVE * q_min[b]).ravel()
         columns = [grads[b, active]]
         if relaxed and NORM_OF[attack] == float("inf"):
             columns.append(_sign_choices(model, b, X[b], y[b], delta[b], points[b], active, eps, attack))
-        A = torch.cat(columns).T.numpy() * c ** (model.degree - 1)
-        target = c * flat[b].numpy()
+        A = torch.cat(columns).T.numpy()
+        target = flat[b].numpy()
         _, rnorm = nnls(A, target, maxiter=50 * A.shape[1])
         out[b] = rnorm / np.linalg.norm(target)
     return out, q_min.numpy()

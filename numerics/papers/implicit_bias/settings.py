@@ -29,9 +29,11 @@ def _anneal(value: float) -> None:
         raise ValueError(f"anneal is the final fraction of the step, in (0, 1], got {value!r}")
 
 
-def _fractions(name: str, values: tuple[float, ...]) -> None:
-    if not values or not all(0 <= v <= 4 for v in values):
-        raise ValueError(f"{name} are fractions of the data's margin in [0, 4], got {values!r}")
+def _fractions(name: str, values: tuple[float, ...], low: float, high: float) -> None:
+    """Judged fractions lie inside the theorem's regime (0, 1); controls beyond the margin, in [1, 4]."""
+    if not values or not all(low <= v < high if high == 1 else low <= v <= high for v in values):
+        raise ValueError(f"{name} are fractions of the data's margin in {'(0, 1)' if high == 1 else '[1, 4]'}, "
+                         f"got {values!r}")
 
 
 @dataclass(frozen=True)
@@ -126,8 +128,9 @@ class DeepLinearSettings:
                 raise ValueError(f"{name} must be >= 2, got {getattr(self, name)!r}")
         _positive(self, "init", "l2_eta", "linf_eta", "rate_eta", "l2_depths", "linf_depths", "rate_depths")
         _anneal(self.anneal)
-        for name in ("l2_eps", "control_eps", "linf_eps", "rate_eps"):
-            _fractions(name, getattr(self, name))
+        for name in ("l2_eps", "linf_eps", "rate_eps"):
+            _fractions(name, getattr(self, name), 1e-9, 1)
+        _fractions("control_eps", self.control_eps, 1, 4)
         if max(self.l2_depths + self.linf_depths + self.rate_depths) > 8:
             raise ValueError("depths above 8 are not supported (the product's scale overflows float64 early)")
 

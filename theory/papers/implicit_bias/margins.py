@@ -14,8 +14,8 @@ from theory.symbols import eps
 
 #: y_i w.x_i (the clean margin of one point), the dual norm ||w||_{p*}, the data radius max_i ||x_i||_2
 s, dual_norm, radius = sp.symbols("s nu R", real=True)
-#: the l2 margin gamma, the l_inf-robust (l1) margin gamma_1 of the data, 1 - cos between two directions
-gamma, gamma_1, e = sp.symbols("gamma gamma_1 e", positive=True)
+#: the l2 margin gamma of the data, 1 - cos between two directions
+gamma, e = sp.symbols("gamma e", positive=True)
 #: homogeneity degree (depth of a deep linear net, 3 for a two-layer relu^2 net), ||theta||_2, c > 0
 degree = sp.Symbol("L", positive=True, integer=True)
 theta_norm, c = sp.symbols("Theta c", positive=True)

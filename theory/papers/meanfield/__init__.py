@@ -55,4 +55,4 @@ def _claims() -> list[ClaimGroup]:
 
 PAPER = Paper(key="meanfield", title="Adversarial Training from Mean Field Perspective",
               authors="Kumano, Kera, Yamasaki", venue="NeurIPS 2023", claims=_claims,
-              bounds=VOCABULARY)
+              bounds=VOCABULARY, order=0)
