@@ -26,9 +26,9 @@ MAX_AMBIGUOUS = 4  # at most this many ambiguous coordinates per point (2^4 sign
 
 
 def model_of(theta: np.ndarray, width: int, dim: int) -> Relu2:
-    """The relu^2 nets of flattened (B, m + m d) parameters."""
-    theta = torch.as_tensor(theta, dtype=torch.float64)
-    return Relu2(theta[:, :width].clone(), theta[:, width:].reshape(-1, width, dim).clone())
+    """The relu^2 nets of flattened (B, m + m d) parameters (copied: a sample's arrays may be read-only)."""
+    theta = torch.tensor(theta, dtype=torch.float64)
+    return Relu2(theta[:, :width], theta[:, width:].reshape(-1, width, dim))
 
 
 def residuals(theta: np.ndarray, X: np.ndarray, y: np.ndarray, eps: float, attack: str, width: int,
