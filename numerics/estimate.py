@@ -31,6 +31,9 @@ class Estimate:
     out_of_regime: str = ""
     #: why the sample cannot decide the claim (e.g. a reference solution failed its checks): INCONCLUSIVE then
     unreliable: str = ""
+    #: why the sample cannot support HOLDS (e.g. a twin too close to the reference to be told apart): a HOLDS
+    #: becomes INCONCLUSIVE, a VIOLATED stays (a run far off the reference is off whatever its twins)
+    weak: str = ""
 
     @classmethod
     def from_moments(cls, moments: np.ndarray, combine: Callable[[np.ndarray], np.ndarray], n_samples: int,

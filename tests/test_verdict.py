@@ -117,7 +117,7 @@ def test_runs_outside_the_band_are_counted_in_the_statistic_s_units(comparison, 
     assert result.extras["runs_outside"] == outside and result.status is expected
 
 
-def test_out_of_regime_and_unreliable_estimates_override_the_interval():
+def test_out_of_regime_unreliable_and_weak_estimates_override_the_interval_as_far_as_they_may():
     from numerics.estimate import Estimate
     from numerics.stats import range_interval
     from verify.judge import check_config
@@ -129,6 +129,13 @@ def test_out_of_regime_and_unreliable_estimates_override_the_interval():
     assert found.status is Status.OUT_OF_REGIME and "eps >= gamma" in found.reason
     found = check_config(_claim("at_most"), _Point(), None, weak, 1e-3, 2)
     assert found.status is Status.INCONCLUSIVE and "reference failed" in found.reason
+    powerless = Estimate(lambda delta: range_interval(inside), 2, runs=inside, weak="twin too close")
+    found = check_config(_claim("at_most"), _Point(), None, powerless, 1e-3, 2)
+    assert found.status is Status.INCONCLUSIVE and "cannot support HOLDS: twin too close" in found.reason
+    over = (2.5, 3.0)  # every run over the bound: a violation stands without the power
+    found = check_config(_claim("at_most"), _Point(), None,
+                         Estimate(lambda delta: range_interval(over), 2, runs=over, weak="twin too close"), 1e-3, 2)
+    assert found.status is Status.VIOLATED and found.reason == ""
 
 
 def test_a_verdict_with_no_usable_value_round_trips_through_json_as_null():

@@ -89,18 +89,30 @@ def check_config(claim: Claim, experiment: Experiment, point, estimate: Estimate
         scaled = runs / theory if claim.comparison in ("ratio", "at_most") else \
             runs - theory if claim.comparison == "difference" else runs
         extras["runs"], extras["runs_outside"] = len(scaled), int(np.sum((scaled < low) | (scaled > high)))
-    if estimate.out_of_regime:
+    if estimate.unreliable:  # first: a failed reference also leaves the regime unmeasured
+        status = Status.INCONCLUSIVE
+    elif estimate.out_of_regime:
         status = Status.OUT_OF_REGIME
-    elif estimate.unreliable:
+    elif estimate.weak and status is Status.HOLDS:
         status = Status.INCONCLUSIVE
     return ConfigResult(
         config=point_description(experiment, point), status=status, comparison=claim.comparison,
         statistic=compared.estimate, ci_low=compared.low, ci_high=compared.high, tolerance=tolerance,
         n_samples=estimate.n_samples, units=units, measured=interval.estimate, theory=theory, p_value=p_value,
         extras=extras, figures=dict(estimate.figures),
-        reason=f"out of regime: {estimate.out_of_regime}" if estimate.out_of_regime else
-        (f"undecidable: {estimate.unreliable}" if estimate.unreliable else ""),
+        reason=reason_of(estimate, status),
     )
+
+
+def reason_of(estimate: Estimate, status: Status) -> str:
+    """Why a configuration got its status when the interval alone did not decide it ("" otherwise)."""
+    if estimate.unreliable:
+        return f"undecidable: {estimate.unreliable}"
+    if estimate.out_of_regime:
+        return f"out of regime: {estimate.out_of_regime}"
+    if estimate.weak and status is Status.INCONCLUSIVE:
+        return f"cannot support HOLDS: {estimate.weak}"
+    return ""
 
 
 def notes(claim: Claim, results: list[ConfigResult], family_delta: float, test_delta: float) -> str:
@@ -114,9 +126,8 @@ def notes(claim: Claim, results: list[ConfigResult], family_delta: float, test_d
                      f"{test_delta:g}")
     elif "runs" in speaker.extras:
         runs = speaker.extras["runs"]
-        parts.append(f"interval: the range over {runs} runs (seeds x settings), every run must lie in the band; "
-                     f"{speaker.extras['runs_outside']} outside at the reported config (as an interval for the median "
-                     f"run it covers with probability 1 - 2^(1-{runs}))")
+        parts.append(f"interval: the range over {runs} runs (seeds x settings), HOLDS when every run lies in the "
+                     f"band, VIOLATED when none does; {speaker.extras['runs_outside']} outside at the reported config")
     else:
         parts.append(f"{1 - family_delta:g} family-wise interval over {len(results)} config(s) (Bonferroni)")
     if "design_effect" in speaker.extras:

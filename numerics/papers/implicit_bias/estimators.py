@@ -1,10 +1,11 @@
 """Estimators of Lyu & Zhu's claims: a training run in, an ``Estimate`` out.
 
-Limit claims must hold on every seed: their interval is the range over seeds (``stats.range_interval``), so an
-upper bound HOLDS when every seed is within it and is VIOLATED when every seed exceeds it.  An estimate is
-*out of regime* when the run does not meet the theorem's precondition (measured: eps >= gamma, an adversarial
-point still misclassified), and *unreliable* when a reference failed its own checks or a twin of the reference
-is too close to it for the check to tell them apart.
+Limit claims must hold on every run: their interval is the range over the runs (``stats.range_interval``), so an
+upper bound HOLDS when every run is within it and is VIOLATED when every run exceeds it.  An estimate is
+*unreliable* when a reference it rests on failed its own checks (INCONCLUSIVE, whatever else), *out of regime*
+when the run does not meet the theorem's precondition (measured: eps >= gamma, an adversarial point still
+misclassified), and *weak* when a twin of the reference is too close to it for the check to tell them apart (it
+cannot support HOLDS; a violation still stands).
 """
 from __future__ import annotations
 
@@ -55,7 +56,8 @@ def _reference(sample: LinearSample, name: str, seed: int, k: int):
 
 def _regime(sample: LinearSample, runs) -> tuple[list, str]:
     """The runs inside the deep-linear theorem's regime, eps below the data's margin (gamma for l2 attacks,
-    gamma_1 for l_inf, each measured by the seed's reference solver), and why there are none, if there are none."""
+    gamma_1 for l_inf, each measured by the seed's reference solver), and why there are none, if there are none.
+    Judged fractions lie in (0, 1) by the settings, so this separates the controls beyond the margin."""
     unit = "gamma" if sample.config.attack == "fgm" else "gamma_1"
     inside = [(seed, k) for seed, k in runs if sample.eps[seed, k] < sample.margin[seed]]
     if inside:
@@ -63,18 +65,29 @@ def _regime(sample: LinearSample, runs) -> tuple[list, str]:
     ratio = min(sample.eps[seed, k] / sample.margin[seed] for seed, k in runs)
     loss = np.exp(sample.trace.log_loss[-1][[_index(sample, *r) for r in runs]])
     return runs, (f"eps/{unit} = {ratio:.3g} >= 1 ({unit} measured by each seed's reference solver), so the "
-                  f"adversarial points are not separable; the mean adversarial loss ends at {np.median(loss):.3g}, "
-                  "not near 0")
+                  f"adversarial points are not separable; the median final adversarial loss is {np.median(loss):.3g} "
+                  "(the theorem's regime sends it to 0)")
+
+
+def _unit_reference(sample: LinearSample) -> str:
+    """The reference whose margin sets the fractions' unit: the l2-SVM (gamma) or the l1-SVM (gamma_1)."""
+    return "l2_svm" if sample.config.attack == "fgm" else "l1_svm"
 
 
 def _failed(sample: LinearSample, names, runs) -> str:
-    """Why a reference the estimate rests on failed its own checks ("" if none did)."""
+    """Why a reference the estimate rests on failed its own checks ("" if none did); the unit's reference (the
+    margin the fractions are of) always counts."""
     for seed, k in runs:
-        for name in names:
+        for name in (_unit_reference(sample), *names):
             found = _reference(sample, name, seed, k)
             if not found.ok:
                 return f"reference failed: {found.reason}"
     return ""
+
+
+def undecidable(units: int, why: str) -> Estimate:
+    """An estimate with no usable value because a reference failed (its numbers may be NaN)."""
+    return Estimate(lambda delta: stats.Interval(np.nan, -np.inf, np.inf, np.nan, delta), units, unreliable=why)
 
 
 @estimator(DEEP_LINEAR)
@@ -83,14 +96,19 @@ def dln_direction_error(sample: LinearSample, reference: str = "l2_svm", control
     """1 - cos(w_prod(T), reference direction) on every seed, at every judged fraction of the margin (or every
     control fraction).
 
-    Every run is judged (one run off the reference is a violation), but a run whose dataset puts a twin direction
-    closer than ``twin_floor`` to the reference (the l1-SVM can sit within 1e-4 of the l2-SVM when the SVM has d
-    support vectors) cannot tell the two apart, so it cannot support HOLDS: with fewer than two runs that can,
-    the estimate is unreliable.  The runs without that power are counted in the figures.
+    Every run is judged: a run off the reference keeps the claim from HOLDS.  A seed whose dataset puts a twin
+    direction closer than ``twin_floor`` to the reference (the l1-SVM can sit within 1e-4 of the l2-SVM when the
+    SVM has d support vectors) cannot tell the two apart: with fewer than two seeds that can, the sample cannot
+    support HOLDS (a violation still stands).  The runs without that power are counted in the figures.
     """
-    runs, outside = _regime(sample, _runs(sample, control))
+    runs = _runs(sample, control)
+    failed = _failed(sample, (reference, *(t for t in twins if t != "centroid")), runs)
+    if failed:
+        return undecidable(sample.config.seeds, failed)
+    runs, outside = _regime(sample, runs)
     distances = np.array([[_twin_distance(sample, reference, name, seed, k) for name in twins] for seed, k in runs])
-    powerful = sum(bool(np.all(row >= twin_floor)) for row in distances) if twins else len(runs)
+    powerless = {seed for (seed, _), row in zip(runs, distances) if twins and np.any(row < twin_floor)}
+    powerful = len({seed for seed, _ in runs} - powerless)
     w, previous = sample.trace.w[-1], sample.trace.w[-2]
     errors = np.array([one_minus_cos(w[_index(sample, seed, k)], _reference(sample, reference, seed, k).w)
                        for seed, k in runs])
@@ -99,12 +117,11 @@ def dln_direction_error(sample: LinearSample, reference: str = "l2_svm", control
     figures = {"median": float(np.median(errors)), "max": float(errors.max()),
                "median_previous_checkpoint": float(np.median(earlier)),
                **{f"twin_{name}": float(np.median(distances[:, i])) for i, name in enumerate(twins)},
-               "runs_without_power": float(len(runs) - powerful)}
-    unreliable = _failed(sample, (reference, *(t for t in twins if t != "centroid")), runs)
-    if not unreliable and powerful < 2:
-        unreliable = (f"on {len(runs) - powerful} of {len(runs)} runs a twin direction ({', '.join(twins)}) lies "
-                      f"within 1 - cos < {twin_floor:g} of the reference, so the check cannot tell them apart")
-    return every_run(errors, figures=figures, out_of_regime=outside, unreliable=unreliable)
+               "runs_without_power": float(sum(seed in powerless for seed, _ in runs))}
+    weak = "" if powerful >= 2 else (
+        f"on {len(powerless)} of {sample.config.seeds} seeds a twin direction ({', '.join(twins)}) lies within "
+        f"1 - cos < {twin_floor:g} of the reference, so the check cannot tell them apart")
+    return every_run(errors, figures=figures, out_of_regime=outside, weak=weak)
 
 
 def _twin_distance(sample: LinearSample, reference: str, twin: str, seed: int, k: int) -> float:
@@ -123,6 +140,9 @@ def dln_margin_deficit(sample: LinearSample, direction_tolerance: float = 1e-4) 
     R sqrt(2 e) / (gamma - eps) + 1e-9 (``margins.MARGIN_DEFICIT_BOUND``) at e = ``direction_tolerance``, the
     direction claim's threshold: the robust margin a direction within that threshold of the l2-SVM must reach.
     (At the measured e the bound would hold for every w, trained or not.)"""
+    failed = _failed(sample, (), _runs(sample))
+    if failed:
+        return undecidable(sample.config.seeds, failed)
     runs, outside = _regime(sample, _runs(sample))
     values = []
     for seed, k in runs:
@@ -134,8 +154,7 @@ def dln_margin_deficit(sample: LinearSample, direction_tolerance: float = 1e-4) 
         bound = evaluate(MARGIN_DEFICIT_BOUND, {radius: np.linalg.norm(X, axis=1).max(), e: direction_tolerance,
                                                 gamma: sample.margin[seed], eps_symbol: size}) + 1e-9
         values.append(abs(1 - robust / limit) / bound)
-    return every_run(values, figures={"median": float(np.median(values))}, out_of_regime=outside,
-                     unreliable=_failed(sample, ("l2_svm",), runs))
+    return every_run(values, figures={"median": float(np.median(values))}, out_of_regime=outside)
 
 
 def layers(theta: np.ndarray, dims: tuple[int, ...]) -> list[np.ndarray]:
@@ -163,6 +182,9 @@ def layer_statistics(theta: np.ndarray, dims: tuple[int, ...]) -> tuple[float, f
 def _layer_estimate(sample: LinearSample, which: int) -> Estimate:
     if sample.config.L < 2:
         raise ValueError("layer alignment needs a deep linear net of depth L >= 2")
+    failed = _failed(sample, (), _runs(sample))
+    if failed:
+        return undecidable(sample.config.seeds, failed)
     runs, outside = _regime(sample, _runs(sample))
     values = np.array([layer_statistics(sample.trace.theta[-1][_index(sample, seed, k)], sample.dims)[which]
                        for seed, k in runs])
@@ -189,6 +211,9 @@ def dln_clean_gap(sample: LinearSample, from_step: int = 1000) -> Estimate:
     if 0.0 not in sample.config.control:
         raise ValueError("the comparison with clean training needs a clean control run (fraction 0)")
     clean = sample.config.fractions.index(0.0)
+    failed = _failed(sample, (), _runs(sample))
+    if failed:
+        return undecidable(sample.config.seeds, failed)
     late = sample.trace.steps >= from_step
     if late.sum() < 1:
         return out_of_regime(sample.config.seeds, f"the run ends at step {sample.trace.steps[-1]}, before step "
@@ -205,8 +230,7 @@ def dln_clean_gap(sample: LinearSample, from_step: int = 1000) -> Estimate:
     wins = int((per_seed > 0).sum())
     return Estimate(lambda delta: stats.mean_interval(per_seed, delta), len(per_seed),
                     figures={"seeds_adv_closer": float(wins),
-                             "sign_test_p": stats.exceedance_pvalue(wins, per_seed.size, 0.5)},
-                    unreliable=_failed(sample, ("l2_svm",), _runs(sample)))
+                             "sign_test_p": stats.exceedance_pvalue(wins, per_seed.size, 0.5)})
 
 
 def _kkt(sample: HomogeneousSample, attack: str, eps_factor: float, relaxed: bool, checkpoint: int = -1):
@@ -243,8 +267,8 @@ def hom_kkt_residual(sample: HomogeneousSample, attack: str = "", eps_factor: fl
             figures[f"twin_{name}"] = float(np.nanmedian(twin)) if np.isfinite(twin).any() else float("nan")
             if figures[f"twin_{name}"] < TWIN_RESIDUAL:
                 weak.append(f"{name} ({figures[f'twin_{name}']:.2g})")
-    unreliable = f"twin problems also near-KKT (median residual < {TWIN_RESIDUAL:g}): {', '.join(weak)}" if weak else ""
-    return every_run(kept, figures=figures, unreliable=unreliable)
+    why = f"twin problems also near-KKT (median residual < {TWIN_RESIDUAL:g}): {', '.join(weak)}" if weak else ""
+    return every_run(kept, figures=figures, weak=why)
 
 
 def _largest_drop(series: np.ndarray) -> float:
