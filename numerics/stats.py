@@ -166,11 +166,12 @@ def exceedance_pvalue(k: int, n: int, rate: float) -> float:
 
 
 def range_interval(values) -> Interval:
-    """[min, max] of S independent per-seed values, around their median.
+    """[min, max] of n per-run values, around their median.
 
-    For claims that must hold on every seed: an upper bound judged by this interval HOLDS when every seed is
-    within it and is VIOLATED when every seed exceeds it.  Read as an interval for the median of the per-seed
-    law it covers with probability 1 - 2^(1-S) (distribution-free order statistics), which is its ``delta``.
+    For claims that must hold on every run: an upper bound judged by this interval HOLDS when every run is
+    within it and is VIOLATED when every run exceeds it.  Were the n values independent, it would cover the
+    median of their law with probability 1 - 2^(1-n) (distribution-free order statistics), its ``delta``; runs
+    that share a seed's data are not, so that level is nominal and no verdict reads it.
     """
     values = np.asarray(values, dtype=np.float64).ravel()
     if values.size < 2 or not np.all(np.isfinite(values)):

@@ -39,6 +39,12 @@ def test_every_claim_is_well_formed():
         assert c.comparison == "difference" or c.rhs != 0
 
 
+def test_results_schema_knows_every_provenance():
+    from verify.schema import VERDICT_SCHEMA  # kept free of SymPy, so it spells the values out
+
+    assert VERDICT_SCHEMA["properties"]["provenance"]["enum"] == ["", *PROVENANCES]
+
+
 def test_an_unknown_provenance_is_refused():
     claim = REGISTRY["mf.thm4_1.jacobian_variance.vanilla"]
     with pytest.raises(ValueError, match="provenance must be one of"):

@@ -35,8 +35,8 @@ SEEDS = 4
 def run(attack: str = "fgm", eps=(0.5, 0.9), control=(1.2,), data: str = "gaussian", L: int = 2,
         **changes) -> LinearRun:
     n, d = (40, 10) if data == "gaussian" else (30, 20)
-    return LinearRun(data, "", attack, L, eps, control, 1000, 0.01, "normalized", SEEDS, n, d, 0.1, 4, 1.0,
-                     **changes)
+    return LinearRun(data=data, digest="", attack=attack, L=L, eps=eps, control=control, steps=1000, eta=0.01,
+                     schedule="normalized", seeds=SEEDS, n=n, d=d, init=0.1, checkpoints=4, anneal=1.0, **changes)
 
 
 def sample_with(config: LinearRun, final: np.ndarray, theta: np.ndarray | None = None) -> LinearSample:

@@ -68,12 +68,10 @@ def check_config(claim: Claim, experiment: Experiment, point, estimate: Estimate
     tolerance = value(claim.tolerance, point_values(experiment, point))
     interval = estimate.interval(delta)
     p_value = estimate.p_value
-    if claim.comparison in ("ratio", "at_most"):
-        compared = interval.scaled(1.0 / theory)
-    elif claim.comparison == "difference":
-        compared = interval.shifted(-theory)
-    else:
-        compared = interval
+    # the statistic in the band's units: measured/theory (ratio, at_most), measured - theory (difference), or as is
+    scale = 1.0 / theory if claim.comparison in ("ratio", "at_most") else 1.0
+    shift = -theory if claim.comparison == "difference" else 0.0
+    compared = interval.scaled(scale).shifted(shift)
     if claim.comparison == "rate_at_most":
         k, n = estimate.exceedances
         p_value = exceedance_pvalue(k, n, theory)
@@ -85,34 +83,29 @@ def check_config(claim: Claim, experiment: Experiment, point, estimate: Estimate
     status = judge(compared, tolerance, claim.comparison, expected_sign=theory, p_value=p_value, delta=delta)
     if estimate.runs is not None:
         low, high = band(claim.comparison, tolerance, theory)
-        runs = np.asarray(estimate.runs)
-        scaled = runs / theory if claim.comparison in ("ratio", "at_most") else \
-            runs - theory if claim.comparison == "difference" else runs
+        scaled = np.asarray(estimate.runs) * scale + shift
         extras["runs"], extras["runs_outside"] = len(scaled), int(np.sum((scaled < low) | (scaled > high)))
-    if estimate.unreliable:  # first: a failed reference also leaves the regime unmeasured
-        status = Status.INCONCLUSIVE
-    elif estimate.out_of_regime:
-        status = Status.OUT_OF_REGIME
-    elif estimate.weak and status is Status.HOLDS:
-        status = Status.INCONCLUSIVE
+    status, reason = overridden(estimate, status)
     return ConfigResult(
         config=point_description(experiment, point), status=status, comparison=claim.comparison,
         statistic=compared.estimate, ci_low=compared.low, ci_high=compared.high, tolerance=tolerance,
         n_samples=estimate.n_samples, units=units, measured=interval.estimate, theory=theory, p_value=p_value,
         extras=extras, figures=dict(estimate.figures),
-        reason=reason_of(estimate, status),
+        reason=reason,
     )
 
 
-def reason_of(estimate: Estimate, status: Status) -> str:
-    """Why a configuration got its status when the interval alone did not decide it ("" otherwise)."""
+def overridden(estimate: Estimate, status: Status) -> tuple[Status, str]:
+    """The status and its reason where the estimate says the interval alone must not decide: a failed reference
+    (first: it also leaves the regime unmeasured), a sample outside the claim's regime, or a sample that cannot
+    support HOLDS (a violation stands)."""
     if estimate.unreliable:
-        return f"undecidable: {estimate.unreliable}"
+        return Status.INCONCLUSIVE, f"undecidable: {estimate.unreliable}"
     if estimate.out_of_regime:
-        return f"out of regime: {estimate.out_of_regime}"
-    if estimate.weak and status is Status.INCONCLUSIVE:
-        return f"cannot support HOLDS: {estimate.weak}"
-    return ""
+        return Status.OUT_OF_REGIME, f"out of regime: {estimate.out_of_regime}"
+    if estimate.weak and status is Status.HOLDS:
+        return Status.INCONCLUSIVE, f"cannot support HOLDS: {estimate.weak}"
+    return status, ""
 
 
 def notes(claim: Claim, results: list[ConfigResult], family_delta: float, test_delta: float) -> str:

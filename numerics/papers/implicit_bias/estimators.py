@@ -17,6 +17,7 @@ from numerics.estimate import Estimate
 from numerics.experiment import estimator
 from numerics.papers.implicit_bias.experiments import HomogeneousSample, LinearSample
 from numerics.papers.implicit_bias.kkt import residuals
+from numerics.papers.implicit_bias.models import Relu2
 from numerics.papers.implicit_bias.references import one_minus_cos
 from numerics.papers.implicit_bias.settings import DEEP_LINEAR, HOMOGENEOUS
 from theory.papers.implicit_bias.margins import (LIMIT_MARGIN_L2, MARGIN_DEFICIT_BOUND, NORMALIZED_MARGIN,
@@ -31,9 +32,9 @@ def every_run(values, **kwargs) -> Estimate:
     return Estimate(lambda delta: stats.range_interval(values), values.size, runs=tuple(values.tolist()), **kwargs)
 
 
-def out_of_regime(units: int, why: str) -> Estimate:
-    """An estimate with no usable value: the sample lies outside the claim's regime, for the reason given."""
-    return Estimate(lambda delta: stats.Interval(np.nan, -np.inf, np.inf, np.nan, delta), units, out_of_regime=why)
+def no_value(units: int, **why: str) -> Estimate:
+    """An estimate with no usable value, and why (``out_of_regime=`` or ``unreliable=``, as ``Estimate`` has)."""
+    return Estimate(lambda delta: stats.Interval(np.nan, -np.inf, np.inf, np.nan, delta), units, **why)
 
 
 def _runs(sample: LinearSample, control: bool = False) -> list[tuple[int, int]]:
@@ -85,11 +86,6 @@ def _failed(sample: LinearSample, names, runs) -> str:
     return ""
 
 
-def undecidable(units: int, why: str) -> Estimate:
-    """An estimate with no usable value because a reference failed (its numbers may be NaN)."""
-    return Estimate(lambda delta: stats.Interval(np.nan, -np.inf, np.inf, np.nan, delta), units, unreliable=why)
-
-
 @estimator(DEEP_LINEAR)
 def dln_direction_error(sample: LinearSample, reference: str = "l2_svm", control: bool = False,
                         twins: tuple = ("centroid", "l1_svm"), twin_floor: float = 1e-3) -> Estimate:
@@ -104,7 +100,7 @@ def dln_direction_error(sample: LinearSample, reference: str = "l2_svm", control
     runs = _runs(sample, control)
     failed = _failed(sample, (reference, *(t for t in twins if t != "centroid")), runs)
     if failed:
-        return undecidable(sample.config.seeds, failed)
+        return no_value(sample.config.seeds, unreliable=failed)
     runs, outside = _regime(sample, runs)
     distances = np.array([[_twin_distance(sample, reference, name, seed, k) for name in twins] for seed, k in runs])
     powerless = {seed for (seed, _), row in zip(runs, distances) if twins and np.any(row < twin_floor)}
@@ -142,7 +138,7 @@ def dln_margin_deficit(sample: LinearSample, direction_tolerance: float = 1e-4) 
     (At the measured e the bound would hold for every w, trained or not.)"""
     failed = _failed(sample, (), _runs(sample))
     if failed:
-        return undecidable(sample.config.seeds, failed)
+        return no_value(sample.config.seeds, unreliable=failed)
     runs, outside = _regime(sample, _runs(sample))
     values = []
     for seed, k in runs:
@@ -184,7 +180,7 @@ def _layer_estimate(sample: LinearSample, which: int) -> Estimate:
         raise ValueError("layer alignment needs a deep linear net of depth L >= 2")
     failed = _failed(sample, (), _runs(sample))
     if failed:
-        return undecidable(sample.config.seeds, failed)
+        return no_value(sample.config.seeds, unreliable=failed)
     runs, outside = _regime(sample, _runs(sample))
     values = np.array([layer_statistics(sample.trace.theta[-1][_index(sample, seed, k)], sample.dims)[which]
                        for seed, k in runs])
@@ -213,11 +209,11 @@ def dln_clean_gap(sample: LinearSample, from_step: int = 1000) -> Estimate:
     clean = sample.config.fractions.index(0.0)
     failed = _failed(sample, (), _runs(sample))
     if failed:
-        return undecidable(sample.config.seeds, failed)
+        return no_value(sample.config.seeds, unreliable=failed)
     late = sample.trace.steps >= from_step
     if late.sum() < 1:
-        return out_of_regime(sample.config.seeds, f"the run ends at step {sample.trace.steps[-1]}, before step "
-                                                  f"{from_step} where the comparison starts")
+        return no_value(sample.config.seeds, out_of_regime=f"the run ends at step {sample.trace.steps[-1]}, before "
+                                                           f"step {from_step} where the comparison starts")
     w = sample.trace.w[late]
     per_seed = []
     for seed in range(sample.config.seeds):
@@ -253,8 +249,9 @@ def hom_kkt_residual(sample: HomogeneousSample, attack: str = "", eps_factor: fl
     values, margins = _kkt(sample, attack, eps_factor, relaxed)
     inside = np.isfinite(values)
     if inside.sum() < 2:
-        return out_of_regime(values.size, f"{(~inside).sum()} of {values.size} seeds still misclassify an adversarial "
-                                      "point at the end (min q <= 0), the precondition of the homogeneous-net theorem")
+        return no_value(values.size, out_of_regime=f"{(~inside).sum()} of {values.size} seeds still misclassify an "
+                                                   "adversarial point at the end (min q <= 0), the precondition of the "
+                                                   "homogeneous-net theorem")
     kept = values[inside]
     figures = {"median": float(np.median(kept)), "seeds_in_regime": float(inside.sum())}
     previous, _ = _kkt(sample, attack, eps_factor, relaxed, checkpoint=-2)
@@ -276,6 +273,16 @@ def _largest_drop(series: np.ndarray) -> float:
     return max(0.0, float(np.max((series[:-1] - series[1:]) / np.abs(series[:-1]))))
 
 
+def normalized_margins(sample: HomogeneousSample) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(log sum_i e^{-q_i}, min_i q_i / ||theta||^L, -log(sum_i e^{-q_i}) / ||theta||^L) per checkpoint and seed
+    (``margins.NORMALIZED_MARGIN``, ``margins.SMOOTHED_MARGIN``)."""
+    trace = sample.trace
+    log_sum = trace.log_loss + np.log(sample.X.shape[1])
+    scale = {theta_norm: trace.norm, degree: Relu2.degree}
+    return (log_sum, evaluate(NORMALIZED_MARGIN, {q_min: trace.q_min, **scale}),
+            evaluate(SMOOTHED_MARGIN, {log_loss: log_sum, **scale}))
+
+
 @estimator(HOMOGENEOUS)
 def hom_margin_decrease(sample: HomogeneousSample) -> Estimate:
     """Per seed, the largest relative decrease of the smoothed normalised margin -log(sum_i e^{-q_i}) / ||theta||^L
@@ -284,20 +291,17 @@ def hom_margin_decrease(sample: HomogeneousSample) -> Estimate:
     t_0 only at the last checkpoint (or never) has nothing to judge and is counted out of regime.  The same
     statistic for the plain normalised margin min_i q_i / ||theta||^L is reported beside it (monotone only
     eventually)."""
-    trace = sample.trace
-    log_sum = trace.log_loss + np.log(sample.X.shape[1])
-    smoothed = evaluate(SMOOTHED_MARGIN, {log_loss: log_sum, theta_norm: trace.norm, degree: 3})
-    plain = evaluate(NORMALIZED_MARGIN, {q_min: trace.q_min, theta_norm: trace.norm, degree: 3})
+    log_sum, plain, smoothed = normalized_margins(sample)
     values, plain_drops = [], []
     for seed in range(sample.config.seeds):
         after = np.nonzero(log_sum[:, seed] < 0)[0]
-        if after.size == 0 or after[0] >= len(trace.steps) - 1:
+        if after.size == 0 or after[0] >= len(log_sum) - 1:
             continue
         values.append(_largest_drop(smoothed[after[0]:, seed]))
         plain_drops.append(_largest_drop(plain[after[0]:, seed]))
     if len(values) < 2:
-        return out_of_regime(sample.config.seeds, "fewer than two seeds reach sum_i e^{-q_i} < 1 (t_0) before the "
-                                                  "last checkpoint")
+        return no_value(sample.config.seeds, out_of_regime="fewer than two seeds reach sum_i e^{-q_i} < 1 (t_0) "
+                                                           "before the last checkpoint")
     return every_run(values, figures={"median": float(np.median(values)), "max_plain_margin_drop": max(plain_drops),
                                       "seeds_in_regime": float(len(values)),
                                       "final_smoothed_margin": float(np.median(smoothed[-1]))})

@@ -10,6 +10,7 @@ everything its estimators judge against.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import ClassVar
 
 import numpy as np
 import torch
@@ -19,7 +20,7 @@ from numerics.papers.implicit_bias import data as datasets
 from numerics.papers.implicit_bias import references as refs
 from numerics.papers.implicit_bias.models import DeepLinear, Relu2
 from numerics.papers.implicit_bias.settings import (DEEP_LINEAR, HOMOGENEOUS, DeepLinearSettings,
-                                                    HomogeneousRun, HomogeneousSettings, LinearRun)
+                                                    HomogeneousRun, HomogeneousSettings, LinearRun, Run)
 from numerics.papers.implicit_bias.training import (Trace, checkpoint_steps, one_thread, train_deep_linear,
                                                     train_relu2)
 
@@ -86,26 +87,34 @@ def linear_references(config: LinearRun, X: np.ndarray, y: np.ndarray) -> tuple[
     return np.asarray(margins), found
 
 
-class DeepLinearExperiment(Experiment):
-    name = DEEP_LINEAR
-    Settings = DeepLinearSettings
-    config_params = ("design",)
+class RunExperiment(Experiment):
+    """An experiment whose configurations are a settings section's runs, chosen by one claim param
+    (``design_param``); the theory side has no configuration values (every claim's bound is a constant)."""
+
+    design_param: ClassVar[str]
 
     def points(self, claim, profile) -> list:
-        return profile[self.name].runs(dict(claim.params).get("design", ""))
+        return profile[self.name].runs(dict(claim.params).get(self.design_param, ""))
 
     def values(self, config) -> dict:
         return {}
 
-    def describe(self, config: LinearRun) -> dict:
+    def describe(self, config: Run) -> dict:
         return config.describe()
+
+    def size(self, config: Run, settings) -> int:
+        return config.steps
+
+
+class DeepLinearExperiment(RunExperiment):
+    name = DEEP_LINEAR
+    Settings = DeepLinearSettings
+    design_param = "design"
+    config_params = (design_param,)
 
     def label(self, config, settings) -> str:
         return (f"deep linear L={config.L}, {config.attack}, eps/margin={list(config.fractions)}, {config.schedule} "
                 f"steps, {config.seeds} seeds")
-
-    def size(self, config, settings) -> int:
-        return config.steps
 
     def draw(self, config: LinearRun, settings, draws, progress=None) -> LinearSample:
         X, y = _datasets(config, draws)
@@ -126,25 +135,14 @@ class DeepLinearExperiment(Experiment):
         return LinearSample(config, X, y, margin, eps, found, trace, dims)
 
 
-class HomogeneousExperiment(Experiment):
+class HomogeneousExperiment(RunExperiment):
     name = HOMOGENEOUS
     Settings = HomogeneousSettings
-    config_params = ("norm",)
-
-    def points(self, claim, profile) -> list:
-        return profile[self.name].runs(dict(claim.params).get("norm", ""))
-
-    def values(self, config) -> dict:
-        return {}
-
-    def describe(self, config: HomogeneousRun) -> dict:
-        return config.describe()
+    design_param = "norm"
+    config_params = (design_param,)
 
     def label(self, config, settings) -> str:
         return f"relu^2 net m={config.width}, {config.attack} eps={config.eps:g}, {config.seeds} seeds"
-
-    def size(self, config, settings) -> int:
-        return config.steps
 
     def draw(self, config: HomogeneousRun, settings, draws, progress=None) -> HomogeneousSample:
         X, y = _datasets(config, draws)

@@ -13,11 +13,10 @@ import warnings
 
 import numpy as np
 
-from numerics.backends import evaluate
 from numerics.experiment import Probe, register_probe
+from numerics.papers.implicit_bias.estimators import normalized_margins
 from numerics.papers.implicit_bias.references import one_minus_cos
 from numerics.papers.implicit_bias.settings import DEEP_LINEAR, HOMOGENEOUS
-from theory.papers.implicit_bias.margins import NORMALIZED_MARGIN, SMOOTHED_MARGIN, degree, log_loss, q_min, theta_norm
 
 
 def _band(values: np.ndarray) -> dict:
@@ -60,9 +59,7 @@ def margin_curves(samples: list, profile, verdicts: list) -> dict:
     curves = []
     for sample in samples:
         trace = sample.trace
-        margin = evaluate(NORMALIZED_MARGIN, {q_min: trace.q_min, theta_norm: trace.norm, degree: 3})
-        log_sum = trace.log_loss + np.log(sample.X.shape[1])
-        smoothed = evaluate(SMOOTHED_MARGIN, {log_loss: log_sum, theta_norm: trace.norm, degree: 3})
+        log_sum, margin, smoothed = normalized_margins(sample)
         smoothed = np.where(log_sum < 0, smoothed, np.nan)  # a margin only from t_0 on (sum_i e^{-q_i} < 1)
         curves.append({"attack": sample.config.attack, "eps": sample.config.eps, "steps": trace.steps.tolist(),
                        **_band(margin), "smoothed": _band(smoothed)})

@@ -36,16 +36,14 @@ def _fractions(name: str, values: tuple[float, ...], low: float, high: float) ->
                          f"got {values!r}")
 
 
-@dataclass(frozen=True)
-class LinearRun:
-    """One batched training run of deep linear nets: every seed times every perturbation fraction."""
+@dataclass(frozen=True, kw_only=True)
+class Run:
+    """What every batched training run of this paper is: its data, attack, schedule and sizes (the job's
+    identity: ``describe``)."""
 
-    data: str  # a generator (gaussian, sparse) or a .npz path
+    data: str  # a generator (gaussian, sparse, xor) or a .npz path
     digest: str  # the file's content hash ("" for a generator)
-    attack: str  # fgm (l2, exact for linear models) or fgsm (l_inf, exact)
-    L: int
-    eps: tuple[float, ...]  # fractions of gamma (fgm) or gamma_1 (fgsm) that the claims judge
-    control: tuple[float, ...]  # fractions trained beside them as controls (beyond the margin, or clean: 0)
+    attack: str
     steps: int
     eta: float
     schedule: str
@@ -56,37 +54,33 @@ class LinearRun:
     checkpoints: int
     anneal: float  # the normalised step decays to anneal * eta over the second half (1: constant)
 
+    def describe(self) -> dict:
+        return asdict(self)
+
+
+@dataclass(frozen=True, kw_only=True)
+class LinearRun(Run):
+    """Deep linear nets (attack fgm: l2, or fgsm: l_inf, both exact for linear models): every seed times every
+    perturbation fraction."""
+
+    L: int
+    eps: tuple[float, ...]  # fractions of gamma (fgm) or gamma_1 (fgsm) that the claims judge
+    control: tuple[float, ...]  # fractions trained beside them as controls (beyond the margin, or clean: 0)
+
     @property
     def fractions(self) -> tuple[float, ...]:
         """Every fraction of the batch: the judged ones, then the controls."""
         return self.eps + self.control
 
-    def describe(self) -> dict:
-        return asdict(self)
 
+@dataclass(frozen=True, kw_only=True)
+class HomogeneousRun(Run):
+    """Two-layer relu^2 nets over seeds (attack fgm, pgd2: l2; fgsm, pgdinf: l_inf; none: clean training, Lyu &
+    Li's problem)."""
 
-@dataclass(frozen=True)
-class HomogeneousRun:
-    """One batched training run of two-layer relu^2 nets over seeds."""
-
-    data: str  # xor or a .npz path
-    digest: str
-    attack: str  # fgm, pgd2 (l2), fgsm, pgdinf (l_inf), or none (clean training, Lyu & Li's problem)
     eps: float
-    steps: int
-    eta: float
-    schedule: str
-    seeds: int
-    n: int
-    d: int
     width: int
-    init: float
     pgd_steps: int
-    checkpoints: int
-    anneal: float
-
-    def describe(self) -> dict:
-        return asdict(self)
 
 
 def _digest(path: str) -> str:
@@ -139,16 +133,16 @@ class DeepLinearSettings:
         common = dict(seeds=self.seeds, init=self.init, checkpoints=self.checkpoints, digest=_digest(self.data),
                       anneal=self.anneal)
         if design == "l2":
-            return [LinearRun(self.data or "gaussian", attack="fgm", L=L, eps=self.l2_eps, control=self.control_eps,
-                              steps=self.l2_steps, eta=self.l2_eta, schedule="normalized", n=self.n, d=self.d,
-                              **common) for L in self.l2_depths]
+            return [LinearRun(data=self.data or "gaussian", attack="fgm", L=L, eps=self.l2_eps,
+                              control=self.control_eps, steps=self.l2_steps, eta=self.l2_eta,
+                              schedule="normalized", n=self.n, d=self.d, **common) for L in self.l2_depths]
         if design == "linf":
-            return [LinearRun(self.data or "sparse", attack="fgsm", L=L, eps=self.linf_eps, control=(),
-                              steps=self.linf_steps,
-                              eta=self.linf_eta, schedule="normalized", n=self.sparse_n, d=self.sparse_d, **common)
+            return [LinearRun(data=self.data or "sparse", attack="fgsm", L=L, eps=self.linf_eps, control=(),
+                              steps=self.linf_steps, eta=self.linf_eta, schedule="normalized", n=self.sparse_n,
+                              d=self.sparse_d, **common)
                     for L in self.linf_depths]
         if design == "rate":
-            return [LinearRun(self.data or "gaussian", attack="fgm", L=L, eps=self.rate_eps, control=(0.0,),
+            return [LinearRun(data=self.data or "gaussian", attack="fgm", L=L, eps=self.rate_eps, control=(0.0,),
                               steps=self.rate_steps, eta=self.rate_eta, schedule="constant", n=self.n, d=self.d,
                               **{**common, "anneal": 1.0}) for L in self.rate_depths]
         raise ValueError(f"unknown deep-linear design {design!r}; designs: l2, linf, rate")
@@ -184,9 +178,10 @@ class HomogeneousSettings:
 
     def runs(self, norm: str) -> list[HomogeneousRun]:
         """One run per attack of the given norm (l2 or linf)."""
-        return [HomogeneousRun(self.data or "xor", _digest(self.data), attack, self.eps, self.steps, self.eta,
-                               "normalized", self.seeds, self.n, self.d, self.width, self.init, self.pgd_steps,
-                               self.checkpoints, self.anneal)
+        return [HomogeneousRun(data=self.data or "xor", digest=_digest(self.data), attack=attack, eps=self.eps,
+                               steps=self.steps, eta=self.eta, schedule="normalized", seeds=self.seeds, n=self.n,
+                               d=self.d, width=self.width, init=self.init, pgd_steps=self.pgd_steps,
+                               checkpoints=self.checkpoints, anneal=self.anneal)
                 for attack in self.attacks if ATTACK_NORMS[attack] == norm]
 
 

@@ -75,7 +75,9 @@ def annealed(eta: float, t: int, steps: int, anneal: float) -> float:
 def _schedule_factor(schedule: str, eta: float, log_loss: torch.Tensor, norm: torch.Tensor, L: int,
                      frozen: torch.Tensor) -> torch.Tensor:
     """The step multiplying the softmax-weighted gradient: eta ||theta||^{2-L} (normalized), or eta L(theta)
-    (constant steps on the mean loss: its gradient is L(theta) times the softmax-weighted one)."""
+    (constant steps on the mean loss: its gradient is L(theta) times the softmax-weighted one).  Runs whose
+    L log||theta|| passes FROZEN_LOG_SCALE are marked in ``frozen`` (in place) and get 0."""
+    frozen |= L * torch.log(norm) > FROZEN_LOG_SCALE
     if schedule == "normalized":
         factor = eta * step_scale(norm, L)
     elif schedule == "constant":
@@ -83,6 +85,25 @@ def _schedule_factor(schedule: str, eta: float, log_loss: torch.Tensor, norm: to
     else:
         raise ValueError(f"unknown schedule {schedule!r}; allowed: {', '.join(SCHEDULES)}")
     return torch.where(frozen, torch.zeros_like(factor), factor)
+
+
+def _run(steps: int, checkpoints: list[int], step, record, progress) -> None:
+    """Call ``step(t)`` for t = 1..steps and ``record()`` after each checkpoint step, advancing the progress bar."""
+    marks = set(checkpoints)
+    for t in range(1, steps + 1):
+        step(t)
+        if t in marks:
+            record()
+        if progress is not None:
+            progress(1)
+
+
+def _record(rows: dict[str, list], theta: torch.Tensor, q: torch.Tensor, norm: torch.Tensor) -> None:
+    """One checkpoint's row: the parameters, and the loss, smallest margin and norm they give."""
+    rows["theta"].append(theta)
+    rows["log_loss"].append(_margins(q)[0])
+    rows["q_min"].append(q.min(-1).values)
+    rows["norm"].append(norm)
 
 
 def checkpoint_steps(steps: int, checkpoints: int) -> list[int]:
@@ -97,31 +118,28 @@ def train_deep_linear(model: DeepLinear, X: torch.Tensor, y: torch.Tensor, eps: 
                       steps: int, eta: float, schedule: str, checkpoints: list[int], progress=None,
                       anneal: float = 1.0) -> Trace:
     """Adversarial training of a deep linear net on (B, n, d) data; the attack sees grad_x f = w_prod."""
-    L = model.degree
     frozen = torch.zeros(X.shape[0], dtype=torch.bool, device=X.device)
     rows: dict[str, list] = {k: [] for k in ("theta", "w", "log_loss", "q_min", "norm")}
-    marks = set(checkpoints)
-    for t in range(1, steps + 1):
+    signed = X  # the last step's y_i x'_i, where a checkpoint measures the new weights
+
+    def step(t: int) -> None:
+        nonlocal signed
         w = model.product()
         delta = perturb(lambda points: w[:, None, :].expand_as(points), X, y, eps, attack)
         signed = y[..., None] * (X + delta)  # y_i x'_i, held fixed for the parameter gradient
-        q = (signed * w[:, None, :]).sum(-1)
-        log_loss, weights = _margins(q)
-        norm = model.norm()
-        frozen |= L * torch.log(norm) > FROZEN_LOG_SCALE
-        factor = _schedule_factor(schedule, annealed(eta, t, steps, anneal), log_loss, norm, L, frozen)
+        log_loss, weights = _margins((signed * w[:, None, :]).sum(-1))
+        factor = _schedule_factor(schedule, annealed(eta, t, steps, anneal), log_loss, model.norm(), model.degree,
+                                  frozen)
         row = -(weights[..., None] * signed).sum(1)  # grad of log L with respect to w_prod
         model.step(model.gradients(row), factor)
-        if t in marks:
-            w_now = model.product()
-            q_now = (signed * w_now[:, None, :]).sum(-1)  # margins of the new weights at the same points
-            rows["theta"].append(torch.cat([layer.flatten(1) for layer in model.layers], dim=1))
-            rows["w"].append(w_now)
-            rows["log_loss"].append(_margins(q_now)[0])
-            rows["q_min"].append(q_now.min(-1).values)
-            rows["norm"].append(model.norm())
-        if progress is not None:
-            progress(1)
+
+    def record() -> None:
+        w_now = model.product()
+        rows["w"].append(w_now)
+        _record(rows, torch.cat([layer.flatten(1) for layer in model.layers], dim=1),
+                (signed * w_now[:, None, :]).sum(-1), model.norm())
+
+    _run(steps, checkpoints, step, record, progress)
     return _trace(checkpoints, rows, frozen)
 
 
@@ -131,23 +149,22 @@ def train_relu2(model: Relu2, X: torch.Tensor, y: torch.Tensor, eps: torch.Tenso
     """Adversarial training of the two-layer relu^2 net (Theorem B's homogeneous setting)."""
     frozen = torch.zeros(X.shape[0], dtype=torch.bool, device=X.device)
     rows: dict[str, list] = {k: [] for k in ("theta", "log_loss", "q_min", "norm")}
-    marks = set(checkpoints)
-    for t in range(1, steps + 1):
+
+    def margins() -> tuple[torch.Tensor, torch.Tensor]:
         points = X + perturb(model.input_grad, X, y, eps, attack, steps=pgd_steps)
-        q = y * model(points)
+        return points, y * model(points)
+
+    def step(t: int) -> None:
+        points, q = margins()
         log_loss, weights = _margins(q)
-        norm = model.norm()
-        frozen |= model.degree * torch.log(norm) > FROZEN_LOG_SCALE
-        factor = _schedule_factor(schedule, annealed(eta, t, steps, anneal), log_loss, norm, model.degree, frozen)
+        factor = _schedule_factor(schedule, annealed(eta, t, steps, anneal), log_loss, model.norm(), model.degree,
+                                  frozen)
         model.step(model.param_grads(points, -weights * y), factor)
-        if t in marks:
-            q_now = y * model(X + perturb(model.input_grad, X, y, eps, attack, steps=pgd_steps))
-            rows["theta"].append(model.flat())
-            rows["log_loss"].append(_margins(q_now)[0])
-            rows["q_min"].append(q_now.min(-1).values)
-            rows["norm"].append(model.norm())
-        if progress is not None:
-            progress(1)
+
+    def record() -> None:
+        _record(rows, model.flat(), margins()[1], model.norm())
+
+    _run(steps, checkpoints, step, record, progress)
     return _trace(checkpoints, rows, frozen)
 
 
