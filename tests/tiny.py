@@ -17,4 +17,10 @@ TINY = {
     "deep_linear.sparse_d": 4, "deep_linear.l2_steps": 3, "deep_linear.linf_steps": 3, "deep_linear.rate_steps": 3,
     "deep_linear.checkpoints": 2, "homogeneous.seeds": 2, "homogeneous.n": 6, "homogeneous.d": 3,
     "homogeneous.width": 3, "homogeneous.steps": 3, "homogeneous.checkpoints": 2,
+    "linearisation.seeds": 2, "linearisation.widths": "8,16", "linearisation.inputs": 2,
+    "linearisation.ascent_steps": 1, "regret.seeds": 2, "regret.n": 4, "regret.width": 8, "regret.horizons": "2,4",
+    "regret.comparator_steps": 2, "training.seeds": 2, "training.n": 4, "training.steps": 2, "training.widths": "8,16",
+    "training.weak_widths": "8,16", "training.lazy_widths": "8,16", "training.lazy_steps": 2,
+    "training.eval_steps": 1, "training.eval_restarts": 1, "capacity.dims": "3,4", "capacity.patterns": 2,
+    "capacity.widths": "1,2", "capacity.steps": 2, "capacity.eval_steps": 1, "capacity.eval_restarts": 1,
 }

@@ -1,0 +1,99 @@
+"""Gao et al.'s report: the seed-004 figures (from results.json) and the derivations block (SymPy-printed)."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import jinja2
+import matplotlib.pyplot as plt
+import numpy as np
+
+from report.figures import save
+from report.latex import tex
+from theory.papers.ntk_convergence import PAPER
+from theory.papers.ntk_convergence.bounds import (AVERAGE_REGRET_RATE, EXPONENTIAL_WIDTH, FORCING_RADIUS, G,
+                                                  GRADIENT_BOUND, LINEARISATION_BOUND, PARAMETERS, REGRET_BOUND,
+                                                  RELATIVE_MOVEMENT, STEPS_NEEDED, SURROGATE_BOUND, THEOREM_STEP,
+                                                  VC_LOWER, WIDTH_NEEDED, aligned_ratio, derivative_bounds,
+                                                  loss_lipschitz, width_exponent, x_norm)
+
+
+def _band(ax, x, band: dict, label: str, **style):
+    line, = ax.plot(x, band["median"], marker="o", ms=3, label=label, **style)
+    ax.fill_between(x, band["low"], band["high"], color=line.get_color(), alpha=0.15)
+    return line
+
+
+def width_figure(data: dict, out_dir: Path) -> list[str]:
+    """Left: the aligned linearisation error and D1's bound against m, with the m^{-1/2} reference line; right: the
+    theorem's gap min_t L_A - L̂* and its accuracy eps(m) against m."""
+    fig, (left, right) = plt.subplots(1, 2, figsize=(10.8, 4), layout="constrained")
+    widths = np.asarray(data["widths"], dtype=float)
+    for curve in data["errors"]:
+        line = _band(left, widths, curve["error"], f"error, R={curve['R']:g}")
+        left.plot(widths, curve["bound"], "--", color=line.get_color(), label=f"bound, R={curve['R']:g}")
+    anchor = data["errors"][-1]["bound"][0]
+    left.plot(widths, anchor * (widths / widths[0]) ** -0.5, "k:", lw=0.8, label=r"slope $-1/2$")
+    left.set(xscale="log", yscale="log", xlabel="width m", ylabel="linearisation error at unit inputs")
+    left.legend(fontsize=7)
+    training = np.asarray(data["training_widths"], dtype=float)
+    for curve in data["attacks"]:
+        line = _band(right, training, curve["accuracy"], rf"$\epsilon(m)$, {curve['attack']}", ls="--")
+        gap = np.maximum(np.asarray(curve["gap"]["median"]), 1e-6)
+        right.plot(training, gap, "o-", ms=3, color=line.get_color(), label=f"gap, {curve['attack']} (floor 1e-6)")
+    right.set(xscale="log", yscale="log", xlabel="width m", ylabel=r"$\min_t L_A - \hat L^*$ and its bound")
+    right.legend(fontsize=7)
+    fig.suptitle(f"Near-linearity and the theorem's gap (softplus, R={data['radius']:g}, delta={data['delta']:g}, "
+                 f"T={data['steps']}; median and range over {data['seeds']} seeds)", fontsize=10)
+    return save(fig, out_dir, "seed004_width")
+
+
+def regret_figure(data: dict, out_dir: Path) -> list[str]:
+    """The linearised model's average regret against T, with the rate R G / sqrt(T)."""
+    fig, ax = plt.subplots(figsize=(5.6, 4))
+    horizons = np.asarray(data["horizons"], dtype=float)
+    _band(ax, horizons, data["average"], "average regret")
+    ax.plot(horizons, data["rate"], "k--", label=r"$RG/\sqrt{T}$")
+    ax.set(xscale="log", yscale="log", xlabel="horizon T", ylabel="average regret")
+    ax.set_title(f"Linearised OGD (m={data['width']}, R={data['radius']:g}, {data['seeds']} seeds)", fontsize=9)
+    ax.legend(fontsize=8)
+    return save(fig, out_dir, "seed004_regret")
+
+
+def lazy_figure(data: dict, out_dir: Path) -> list[str]:
+    """Distance moved from W_0 against m: Frobenius (flat) and relative (slope -1/2)."""
+    fig, ax = plt.subplots(figsize=(5.6, 4))
+    widths = np.asarray(data["widths"], dtype=float)
+    _band(ax, widths, data["distance"], r"$\|W_T - W_0\|_F$")
+    line = _band(ax, widths, data["relative"], r"$\|W_T - W_0\|_F / \|W_0\|_F$")
+    first = data["relative"]["median"][0]
+    ax.plot(widths, first * (widths / widths[0]) ** -0.5, ":", color=line.get_color(), label=r"slope $-1/2$")
+    ax.set(xscale="log", yscale="log", xlabel="width m", ylabel="distance from initialisation")
+    ax.set_title(rf"Unconstrained AT, $\alpha$={data['alpha']:g}, T={data['steps']} ({data['seeds']} seeds)",
+                 fontsize=9)
+    ax.legend(fontsize=8)
+    return save(fig, out_dir, "seed004_lazy")
+
+
+def _context() -> dict:
+    constants = [{"activation": name, "L1": tex(first), "L2": tex(second)}
+                 for name, (first, second) in ((n, derivative_bounds(n)) for n in ("softplus", "tanh"))]
+    return {
+        "constants": constants, "loss_lipschitz": tex(loss_lipschitz()),
+        "linearisation": tex(LINEARISATION_BOUND), "gradient": tex(GRADIENT_BOUND), "G": tex(G),
+        "exponent": tex(width_exponent(LINEARISATION_BOUND)),
+        "aligned": tex(aligned_ratio("softplus").subs(x_norm, 1)),
+        "aligned_value": f"{float(aligned_ratio('softplus').subs(x_norm, 1).evalf(12)):.4f}",
+        "regret": tex(REGRET_BOUND), "step": tex(THEOREM_STEP), "rate": tex(AVERAGE_REGRET_RATE),
+        "surrogate": tex(SURROGATE_BOUND), "width_needed": tex(WIDTH_NEEDED), "steps_needed": tex(STEPS_NEEDED),
+        "relative": tex(RELATIVE_MOVEMENT), "relative_exponent": tex(width_exponent(RELATIVE_MOVEMENT)),
+        "vc": tex(VC_LOWER), "forcing": tex(FORCING_RADIUS), "parameters": tex(PARAMETERS),
+        "exponential": tex(EXPONENTIAL_WIDTH),
+    }
+
+
+def derivations(env: jinja2.Environment) -> str:
+    return env.get_template("papers/ntk_convergence.tex.j2").render(paper=PAPER, derivations=_context())
+
+
+FIGURES = {"ntk_convergence.width": width_figure, "ntk_convergence.regret": regret_figure,
+           "ntk_convergence.lazy": lazy_figure}

@@ -1,0 +1,180 @@
+"""Seed 004 (Gao et al.): the numerics against SymPy and autograd, and every check against its planted twin
+(shared/papers/seed004.md, section 3): each twin is run on real samples and must be VIOLATED."""
+from __future__ import annotations
+
+import dataclasses
+import math
+
+import numpy as np
+import pytest
+import sympy as sp
+import torch
+
+from numerics.backends import evaluate
+from numerics.experiment import ESTIMATORS, EXPERIMENTS
+from numerics.papers.ntk_convergence import estimators  # noqa: F401  (registers the experiments and estimators)
+from numerics.papers.ntk_convergence import settings as cfg
+from numerics.papers.ntk_convergence.adversary import perturb, strong_loss
+from numerics.papers.ntk_convergence.networks import ACTIVATIONS, TwoLayer
+from numerics.papers.ntk_convergence.training import project_ball
+from numerics.random import Draws
+from theory.papers.ntk_convergence import bounds
+from theory.registry import REGISTRY
+from theory.symbols import z
+from verify.judge import check_config, estimator_arguments
+from verify.profiles import get_profile
+from verify.verdict import Status
+
+PROFILE = get_profile("quick")
+
+
+def judged(claim, sample, **changes) -> Status:
+    """The claim (with ``changes`` to its fields or params) judged on a sample, as a run would."""
+    params = dict(claim.params)
+    params.update(changes.pop("params", {}))
+    claim = dataclasses.replace(claim, params=tuple(params.items()), **changes)
+    found = ESTIMATORS[claim.quantity]
+    estimate = found(sample, **estimator_arguments(claim, found, {}))
+    experiment = EXPERIMENTS[found.experiment]
+    return check_config(claim, experiment, sample.config, estimate, PROFILE.delta, sample.units).status
+
+
+def draw(name: str, run, seed: int = 3):
+    return EXPERIMENTS[name].draw(run, None, Draws(seed))
+
+
+@pytest.mark.parametrize("activation", ["softplus", "tanh"])
+def test_torch_activations_match_the_sympy_expressions(activation):
+    grid = torch.linspace(-8, 8, 101, dtype=torch.float64)
+    for order in range(3):
+        expected = evaluate(sp.diff(bounds.ACTIVATIONS[activation], z, order), {z: grid.numpy()})
+        np.testing.assert_allclose(ACTIVATIONS[activation](grid, order).numpy(), expected, rtol=1e-12, atol=1e-14)
+
+
+def test_constants_are_the_exact_suprema():
+    assert bounds.derivative_bounds("softplus") == (1, sp.Rational(1, 4))
+    assert sp.simplify(bounds.derivative_bounds("tanh")[1] - 4 / (3 * sp.sqrt(3))) == 0
+    assert bounds.loss_lipschitz() == 1
+    assert sp.simplify(bounds.AVERAGE_REGRET_RATE - bounds.G * bounds.R / sp.sqrt(bounds.T)) == 0
+    assert bounds.width_exponent(bounds.LINEARISATION_BOUND) == sp.Rational(-1, 2)
+
+
+@pytest.mark.parametrize("linear", [False, True])
+def test_hand_written_gradients_match_autograd(linear):
+    net = TwoLayer.init(3, 8, 5, Draws(1))
+    W = net.W0 + 0.3 * Draws(2).standard_normal(tuple(net.W0.shape))
+    x = Draws(3).standard_normal((3, 4, 5))
+    coeff = Draws(4).standard_normal((3, 4))
+    output = net.linearised_output if linear else net.output
+    xr, Wr = x.clone().requires_grad_(True), W.clone().requires_grad_(True)
+    (output(W, xr) * coeff).sum().backward()
+    (output(Wr, x) * coeff).sum().backward()
+    grad_x = net.linearised_input_grad(W, x) if linear else net.input_grad(W, x)
+    grad_W = net.linearised_weight_grad(x, coeff) if linear else net.weight_grad(W, x, coeff)
+    torch.testing.assert_close(xr.grad, grad_x * coeff[..., None])
+    torch.testing.assert_close(Wr.grad, grad_W)
+
+
+def test_the_initialisation_is_antisymmetric_and_widths_are_prefixes():
+    net = TwoLayer.init(2, 16, 4, Draws(5))
+    x = Draws(6).standard_normal((2, 7, 4))
+    assert net.output(net.W0, x).abs().max() < 1e-14
+    narrow = net.prefix(8)
+    torch.testing.assert_close(narrow.W0, net.W0[:, [0, 1, 2, 3, 8, 9, 10, 11]])
+    assert narrow.output(narrow.W0, x).abs().max() < 1e-14
+
+
+def test_attacks_stay_in_the_ball_and_the_projection_is_exact():
+    net = TwoLayer.init(2, 8, 4, Draws(7))
+    W = net.W0 + Draws(8).standard_normal(tuple(net.W0.shape))
+    x = Draws(9).standard_normal((2, 5, 4))
+    y = Draws(10).signs((2, 5))
+    for attack in cfg.ATTACKS:
+        moved = perturb(net, W, x, y, 0.3, attack, 4, Draws(11))
+        assert (moved - x).norm(dim=-1).max() <= 0.3 + 1e-12
+    clean = strong_loss(net, W, x, y, 1e-9, 1, 1, Draws(12))
+    assert torch.all(strong_loss(net, W, x, y, 0.3, 10, 2, Draws(12)) >= clean)
+    projected, outside = project_ball(W, net.W0, 1.0)
+    assert torch.allclose((projected - net.W0).flatten(1).norm(dim=1)[outside], torch.ones(int(outside.sum()),
+                                                                                           dtype=torch.float64))
+
+
+LIN = cfg.LinearisationSettings(seeds=6).runs()[0]
+
+
+@pytest.fixture(scope="module")
+def linearisation():
+    return draw(cfg.LINEARISATION, LIN)
+
+
+def test_the_linearisation_checks_hold_and_catch_their_twins(linearisation):
+    bound, exponent, tight = (REGISTRY[f"seed004.lin.{name}"] for name in ("bound", "exponent", "tightness"))
+    assert judged(bound, linearisation) is Status.HOLDS
+    assert judged(bound, linearisation, params={"form": "width_over_m"}) is Status.VIOLATED  # R^2 / m
+    assert judged(bound, linearisation, params={"form": "quarter_L2"}) is Status.VIOLATED
+    assert judged(exponent, linearisation) is Status.HOLDS
+    wrong = bounds.width_exponent(bounds.LINEARISATION_FORMS["width_over_m"])
+    assert wrong == -1 and judged(exponent, linearisation, rhs=wrong) is Status.VIOLATED
+    assert judged(tight, linearisation) is Status.HOLDS
+    assert judged(tight, linearisation, params={"form": "quarter_L2"}) is Status.VIOLATED
+
+
+@pytest.fixture(scope="module")
+def regret():
+    return draw(cfg.REGRET, cfg.RegretSettings(seeds=4, horizons=(64, 256), comparator_steps=40).runs()[0])
+
+
+def test_the_regret_checks_hold_and_catch_their_twins(regret):
+    bound, rate = REGISTRY["seed004.ogd.regret"], REGISTRY["seed004.ogd.rate"]
+    assert np.all(regret.gap < 1e-2 * regret.hindsight)  # the comparator is (nearly) the hindsight minimiser
+    assert judged(bound, regret) is Status.HOLDS
+    assert judged(bound, regret, params={"form": "no_distance_term"}) is Status.VIOLATED
+    assert judged(rate, regret) is Status.HOLDS
+    assert judged(rate, regret, params={"form": "one_over_T"}) is Status.VIOLATED  # a 1/T rate
+
+
+@pytest.mark.slow
+def test_the_surrogate_bound_holds_for_a_weak_attack_but_not_for_the_robust_loss():
+    run = cfg.TrainingSettings(seeds=4, weak_widths=(1024, 2048), weak_attacks=("none",)).runs("weak")[0]
+    sample = draw(cfg.TRAINING, run)
+    claim = REGISTRY["seed004.thm.any_attack"]
+    assert judged(claim, sample) is Status.HOLDS
+    assert judged(claim, sample, params={"score": "robust_final"}) is Status.VIOLATED
+
+
+@pytest.mark.slow
+def test_the_reach_check_catches_the_ball_of_radius_R_over_sqrt_m():
+    settings = cfg.TrainingSettings(seeds=4, attacks=("fgm",))
+    claim = REGISTRY["seed004.ball.reach"]
+    assert judged(claim, draw(cfg.TRAINING, settings.runs("theorem")[0])) is Status.HOLDS
+    twin = dataclasses.replace(settings, ball="per_neuron").runs("theorem")[0]
+    assert judged(claim, draw(cfg.TRAINING, twin)) is Status.VIOLATED
+
+
+def test_the_lazy_check_catches_the_wrong_exponents():
+    sample = draw(cfg.TRAINING, cfg.TrainingSettings(seeds=4, lazy_widths=(128, 512, 2048)).runs("lazy")[0])
+    claim = REGISTRY["seed004.lazy.movement"]
+    assert judged(claim, sample) is Status.HOLDS
+    assert judged(claim, sample, rhs=sp.Integer(0)) is Status.VIOLATED
+    assert judged(claim, sample, rhs=sp.Integer(-1)) is Status.VIOLATED
+
+
+@pytest.mark.slow
+def test_the_capacity_check_holds_and_catches_the_exponential_width_twin():
+    sample = draw(cfg.CAPACITY, cfg.CapacitySettings().runs()[0])
+    claim = REGISTRY["seed004.capacity.ratio_grows"]
+    assert judged(claim, sample) is Status.HOLDS
+    assert judged(claim, sample, comparison="at_most", params={"law": "exponential"}) is Status.VIOLATED
+    assert judged(claim, sample, rhs=sp.Integer(-1)) is Status.VIOLATED  # "robust needs no more width as d grows"
+
+
+def test_settings_refuse_bad_values():
+    with pytest.raises(ValueError, match="widths"):
+        cfg.TrainingSettings(widths=(512, 128))
+    with pytest.raises(ValueError, match="alpha"):
+        cfg.TrainingSettings(alpha="fast")
+    with pytest.raises(ValueError, match="ball"):
+        cfg.TrainingSettings(ball="paper")
+    with pytest.raises(ValueError, match="activation"):
+        cfg.LinearisationSettings(activation="relu")
+    assert math.isclose(cfg.TrainingSettings(alpha="theorem").runs("theorem")[0].radius, 2.0)
