@@ -6,6 +6,7 @@ functions that need it, so ``check_spelling`` answers the CLI before torch loads
 from __future__ import annotations
 
 import os
+from contextlib import contextmanager
 import platform
 import re
 from pathlib import Path
@@ -102,3 +103,18 @@ def cpu_name() -> str:
     except OSError:
         pass
     return platform.processor() or platform.machine()
+
+
+@contextmanager
+def one_thread():
+    """Run the block with one torch intra-op thread, then restore the count: tiny, latency-bound models (a paper's
+    batched training runs) gain nothing from a second thread but contention (a deep-linear job ran 6x slower with
+    2 threads on a 2-core machine).  Jobs of the local executor run one at a time, so the global setting is safe."""
+    import torch
+
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)

@@ -51,5 +51,17 @@ class Estimate:
         return stats.chi2_variance_interval(self.sum_squares, self.n_samples, delta)
 
 
+def every_run(values, **kwargs) -> Estimate:
+    """An estimate for a claim that must hold on every run: the range of the per-run values, which the judge
+    counts against the band."""
+    values = np.asarray(values, dtype=np.float64)
+    return Estimate(lambda delta: stats.range_interval(values), values.size, runs=tuple(values.tolist()), **kwargs)
+
+
+def no_value(units: int, **why: str) -> Estimate:
+    """An estimate with no usable value, and why (``out_of_regime=`` or ``unreliable=``, as ``Estimate`` has)."""
+    return Estimate(lambda delta: stats.Interval(np.nan, -np.inf, np.inf, np.nan, delta), units, **why)
+
+
 def _first(m: np.ndarray) -> np.ndarray:
     return m[..., 0]

@@ -98,6 +98,36 @@ class Experiment:
         return 0
 
 
+class RunExperiment(Experiment):
+    """An experiment whose configurations are its settings section's runs (``Settings.runs(design)``), the design
+    named by one claim param (``design_param``); the claims' right-hand sides are constants there, so a
+    configuration has no theory values and describes itself (``config.describe()``)."""
+
+    design_param: ClassVar[str] = "design"
+
+    def __init_subclass__(cls, **kwargs) -> None:
+        super().__init_subclass__(**kwargs)
+        cls.config_params = (cls.design_param,)
+
+    def points(self, claim, profile) -> list:
+        return profile[self.name].runs(dict(claim.params).get(self.design_param, ""))
+
+    def values(self, config) -> dict:
+        return {}
+
+    def describe(self, config) -> dict:
+        return config.describe()
+
+
+def require_positive(settings, *names: str) -> None:
+    """Refuse a settings field (a number or a tuple of them) that is not > 0 in every entry, naming it."""
+    for name in names:
+        value = getattr(settings, name)
+        values = value if isinstance(value, tuple) else (value,)
+        if not values or not all(v > 0 for v in values):
+            raise ValueError(f"{name} must be > 0 (every entry), got {value!r}")
+
+
 @dataclass(frozen=True)
 class SettingsEntry:
     """An experiment's settings dataclass and the check of it against the whole profile (cross-section

@@ -161,7 +161,7 @@ def test_checkpoints_are_increasing_and_end_at_the_last_step():
 
 
 def test_training_runs_on_one_thread_and_restores_the_count():
-    from numerics.papers.implicit_bias.training import one_thread
+    from numerics.device import one_thread
 
     before = torch.get_num_threads()
     torch.set_num_threads(2)

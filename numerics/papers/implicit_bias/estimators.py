@@ -13,7 +13,7 @@ import numpy as np
 
 from numerics import stats
 from numerics.backends import evaluate
-from numerics.estimate import Estimate
+from numerics.estimate import Estimate, every_run, no_value
 from numerics.experiment import estimator
 from numerics.papers.implicit_bias.experiments import HomogeneousSample, LinearSample
 from numerics.papers.implicit_bias.kkt import residuals
@@ -24,18 +24,6 @@ from theory.papers.implicit_bias.margins import (LIMIT_MARGIN_L2, MARGIN_DEFICIT
                                                  ROBUST_MARGIN, SMOOTHED_MARGIN, degree, dual_norm, e, gamma,
                                                  log_loss, q_min, radius, s, theta_norm)
 from theory.symbols import eps as eps_symbol
-
-def every_run(values, **kwargs) -> Estimate:
-    """An estimate for a claim that must hold on every run: the range of the per-run values, which the judge
-    counts against the band."""
-    values = np.asarray(values, dtype=np.float64)
-    return Estimate(lambda delta: stats.range_interval(values), values.size, runs=tuple(values.tolist()), **kwargs)
-
-
-def no_value(units: int, **why: str) -> Estimate:
-    """An estimate with no usable value, and why (``out_of_regime=`` or ``unreliable=``, as ``Estimate`` has)."""
-    return Estimate(lambda delta: stats.Interval(np.nan, -np.inf, np.inf, np.nan, delta), units, **why)
-
 
 def _runs(sample: LinearSample, control: bool = False) -> list[tuple[int, int]]:
     """(seed, fraction index) of the judged runs, or of the control runs."""

@@ -10,18 +10,18 @@ everything its estimators judge against.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import ClassVar
 
 import numpy as np
 import torch
 
-from numerics.experiment import Experiment, register_experiment
+from numerics.device import one_thread
+from numerics.experiment import RunExperiment, register_experiment
 from numerics.papers.implicit_bias import data as datasets
 from numerics.papers.implicit_bias import references as refs
 from numerics.papers.implicit_bias.models import DeepLinear, Relu2
 from numerics.papers.implicit_bias.settings import (DEEP_LINEAR, HOMOGENEOUS, DeepLinearSettings,
                                                     HomogeneousRun, HomogeneousSettings, LinearRun, Run)
-from numerics.papers.implicit_bias.training import (Trace, checkpoint_steps, one_thread, train_deep_linear,
+from numerics.papers.implicit_bias.training import (Trace, checkpoint_steps, train_deep_linear,
                                                     train_relu2)
 
 
@@ -87,30 +87,16 @@ def linear_references(config: LinearRun, X: np.ndarray, y: np.ndarray) -> tuple[
     return np.asarray(margins), found
 
 
-class RunExperiment(Experiment):
-    """An experiment whose configurations are a settings section's runs, chosen by one claim param
-    (``design_param``); the theory side has no configuration values (every claim's bound is a constant)."""
-
-    design_param: ClassVar[str]
-
-    def points(self, claim, profile) -> list:
-        return profile[self.name].runs(dict(claim.params).get(self.design_param, ""))
-
-    def values(self, config) -> dict:
-        return {}
-
-    def describe(self, config: Run) -> dict:
-        return config.describe()
+class TrainingRunExperiment(RunExperiment):
+    """A run of this paper: its progress bar counts training steps."""
 
     def size(self, config: Run, settings) -> int:
         return config.steps
 
 
-class DeepLinearExperiment(RunExperiment):
+class DeepLinearExperiment(TrainingRunExperiment):
     name = DEEP_LINEAR
     Settings = DeepLinearSettings
-    design_param = "design"
-    config_params = (design_param,)
 
     def label(self, config, settings) -> str:
         return (f"deep linear L={config.L}, {config.attack}, eps/margin={list(config.fractions)}, {config.schedule} "
@@ -135,11 +121,10 @@ class DeepLinearExperiment(RunExperiment):
         return LinearSample(config, X, y, margin, eps, found, trace, dims)
 
 
-class HomogeneousExperiment(RunExperiment):
+class HomogeneousExperiment(TrainingRunExperiment):
     name = HOMOGENEOUS
     Settings = HomogeneousSettings
     design_param = "norm"
-    config_params = (design_param,)
 
     def label(self, config, settings) -> str:
         return f"relu^2 net m={config.width}, {config.attack} eps={config.eps:g}, {config.seeds} seeds"

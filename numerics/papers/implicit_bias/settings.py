@@ -9,19 +9,11 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 
-from numerics.experiment import register_aliases, register_settings
+from numerics.experiment import register_aliases, register_settings, require_positive
 
 DEEP_LINEAR, HOMOGENEOUS = "implicit_bias.deep_linear", "implicit_bias.homogeneous"
 ATTACK_NORMS = {"fgm": "l2", "pgd2": "l2", "fgsm": "linf", "pgdinf": "linf"}
 SCHEDULES = ("normalized", "constant")
-
-
-def _positive(settings, *names: str) -> None:
-    for name in names:
-        value = getattr(settings, name)
-        values = value if isinstance(value, tuple) else (value,)
-        if not values or not all(v > 0 for v in values):
-            raise ValueError(f"{name} must be > 0 (every entry), got {value!r}")
 
 
 def _anneal(value: float) -> None:
@@ -120,7 +112,7 @@ class DeepLinearSettings:
         for name in ("seeds", "n", "d", "sparse_n", "sparse_d", "checkpoints", "l2_steps", "linf_steps", "rate_steps"):
             if getattr(self, name) < 2:
                 raise ValueError(f"{name} must be >= 2, got {getattr(self, name)!r}")
-        _positive(self, "init", "l2_eta", "linf_eta", "rate_eta", "l2_depths", "linf_depths", "rate_depths")
+        require_positive(self, "init", "l2_eta", "linf_eta", "rate_eta", "l2_depths", "linf_depths", "rate_depths")
         _anneal(self.anneal)
         for name in ("l2_eps", "linf_eps", "rate_eps"):
             _fractions(name, getattr(self, name), 1e-9, 1)
@@ -170,7 +162,7 @@ class HomogeneousSettings:
         for name in ("seeds", "n", "d", "width", "steps", "checkpoints"):
             if getattr(self, name) < 2:
                 raise ValueError(f"{name} must be >= 2, got {getattr(self, name)!r}")
-        _positive(self, "init", "eps", "eta", "pgd_steps")
+        require_positive(self, "init", "eps", "eta", "pgd_steps")
         _anneal(self.anneal)
         unknown = [a for a in self.attacks if a not in ATTACK_NORMS]
         if unknown or not self.attacks:

@@ -15,7 +15,6 @@ Runs whose ||theta||^L nears the float64 range stop moving (``FROZEN_LOG_SCALE``
 from __future__ import annotations
 
 import math
-from contextlib import contextmanager
 from dataclasses import dataclass
 
 import numpy as np
@@ -27,19 +26,6 @@ from numerics.papers.implicit_bias.settings import SCHEDULES
 from theory.papers.implicit_bias.margins import STEP_SCALE, degree, theta_norm
 #: a run stops once L log||theta|| (the log of its margins' scale) passes this
 FROZEN_LOG_SCALE = 500.0
-
-
-@contextmanager
-def one_thread():
-    """Run the block with one torch intra-op thread, then restore the count: these models are tiny and
-    latency-bound, and a second thread only adds contention (a deep-linear job ran 6x slower with 2 threads on a
-    2-core machine).  Jobs of the local executor run one at a time, so the global setting is safe here."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(before)
 
 
 def step_scale(norm: torch.Tensor, L: int) -> torch.Tensor:

@@ -23,11 +23,6 @@ def _functions(model: TwoLayer, linear: bool) -> tuple[Callable, Callable]:
     return model.output, model.input_grad
 
 
-def losses(model: TwoLayer, W: torch.Tensor, x: torch.Tensor, y: torch.Tensor, linear: bool = False) -> torch.Tensor:
-    """Per-point logistic loss l(y f(W, x)): (S, n)."""
-    return logistic(y * _functions(model, linear)[0](W, x))
-
-
 def ascend(model: TwoLayer, W: torch.Tensor, x: torch.Tensor, y: torch.Tensor, delta: float, steps: int,
            size: float, start: torch.Tensor, linear: bool = False) -> tuple[torch.Tensor, torch.Tensor]:
     """Normalised-gradient ascent of the loss over the l2 ball from ``start`` (a perturbation), keeping each

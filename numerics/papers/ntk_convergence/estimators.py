@@ -14,12 +14,11 @@ import numpy as np
 
 from numerics import stats
 from numerics.backends import evaluate
-from numerics.estimate import Estimate
+from numerics.estimate import Estimate, every_run, no_value
 from numerics.experiment import estimator
-from numerics.papers.implicit_bias.estimators import every_run, no_value
 from numerics.papers.ntk_convergence.experiments import (CapacitySample, LinearisationSample, RegretSample,
                                                          TrainingSample)
-from numerics.papers.ntk_convergence.settings import CAPACITY, LINEARISATION, REGRET, TRAINING
+from numerics.papers.ntk_convergence.settings import CAPACITY, LINEARISATION, REGRET, TRAINING, ball_radius
 from theory.papers.ntk_convergence.bounds import (EXPONENTIAL_WIDTH, LINEARISATION_FORMS, RATE_FORMS,
                                                   REGRET_FORMS, THEOREM_SLACK, R, T, X, alpha, c_exp, constants,
                                                   distance, grad_sq, m, x_norm)
@@ -127,7 +126,7 @@ def surrogate_bounds(sample: TrainingSample) -> np.ndarray:
     L*, plus L̂*)."""
     config = sample.config
     widths = np.asarray(config.widths, dtype=np.float64)
-    radii = np.array([sample.radius_at(int(w)) for w in widths])[:, None, None]
+    radii = np.array([ball_radius(config, int(w)) for w in widths])[:, None, None]
     terms = (radii ** 2 / (2 * sample.alpha * config.steps) + sample.alpha / (2 * config.steps)
              * sample.grad_sq.sum(2))
     slack = evaluate(THEOREM_SLACK.subs(constants("softplus")), {R: radii, m: widths[:, None, None],

@@ -11,23 +11,23 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import ClassVar
 
 import numpy as np
 import torch
 
-from numerics.experiment import Experiment, register_experiment
-from numerics.papers.implicit_bias.training import one_thread
+from numerics.backends import value
+from numerics.device import one_thread
+from numerics.experiment import RunExperiment, register_experiment
 from numerics.papers.ntk_convergence import capacity as cap
 from numerics.papers.ntk_convergence.adversary import perturb, strong_loss
 from numerics.papers.ntk_convergence.networks import ACTIVATIONS, TwoLayer, logistic, logistic_slope
 from numerics.papers.ntk_convergence.settings import (CAPACITY, LINEARISATION, REGRET, TRAINING, CapacityRun,
                                                       CapacitySettings, LinearisationRun, LinearisationSettings,
-                                                      RegretRun, RegretSettings, Run, TrainingRun, TrainingSettings)
+                                                      RegretRun, RegretSettings, TrainingRun, TrainingSettings,
+                                                      ball_radius)
 from numerics.papers.ntk_convergence.training import project_ball, train
 from numerics.random import Draws
-from theory.papers.ntk_convergence.bounds import G, THEOREM_STEP, T, R, X, constants
-from numerics.backends import value
+from theory.papers.ntk_convergence.bounds import THEOREM_STEP, G, R, T, X, constants
 
 
 def sphere(seeds: int, n: int, d: int, draws: Draws) -> tuple[torch.Tensor, torch.Tensor]:
@@ -39,23 +39,6 @@ def sphere(seeds: int, n: int, d: int, draws: Draws) -> tuple[torch.Tensor, torc
 def theorem_step(radius: float, steps: int, delta: float, activation: str = "softplus") -> float:
     """The theorem's step R / (G sqrt T), G = L_ell L_1 (1 + delta) (``bounds.THEOREM_STEP``)."""
     return value(THEOREM_STEP.subs(constants(activation)), {R: radius, T: steps, X: 1 + delta})
-
-
-class RunExperiment(Experiment):
-    """An experiment whose configurations are its settings section's runs (one design per claim param); the
-    claims' right-hand sides are constants, so there are no configuration values."""
-
-    design_param: ClassVar[str] = "design"
-    config_params = ("design",)
-
-    def points(self, claim, profile) -> list:
-        return profile[self.name].runs(dict(claim.params).get(self.design_param, ""))
-
-    def values(self, config) -> dict:
-        return {}
-
-    def describe(self, config: Run) -> dict:
-        return config.describe()
 
 
 @dataclass
@@ -229,12 +212,6 @@ class TrainingSample:
     def units(self) -> int:
         return self.config.seeds
 
-    def radius_at(self, width: int) -> float:
-        """The ball's radius at a width (None: unconstrained); the twin ball shrinks like 1 / sqrt(m)."""
-        if self.config.radius is None:
-            return math.inf
-        return self.config.radius / (math.sqrt(width) if self.config.ball == "per_neuron" else 1.0)
-
 
 class TrainingExperiment(RunExperiment):
     name = TRAINING
@@ -258,8 +235,7 @@ class TrainingExperiment(RunExperiment):
         with one_thread():
             for width in config.widths:
                 model = widest.prefix(width)
-                ball = None if config.radius is None else (
-                    config.radius / math.sqrt(width) if config.ball == "per_neuron" else config.radius)
+                ball = ball_radius(config, width)
                 strong = draws.child(f"strong{width}")
                 init_robust.append(strong_loss(model, model.W0, x, y, config.delta, config.eval_steps,
                                                config.eval_restarts, strong))

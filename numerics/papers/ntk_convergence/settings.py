@@ -8,7 +8,9 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 
-from numerics.experiment import register_aliases, register_settings
+import math
+
+from numerics.experiment import register_aliases, register_settings, require_positive
 
 LINEARISATION = "ntk_convergence.linearisation"
 REGRET = "ntk_convergence.regret"
@@ -27,14 +29,6 @@ def _at_least(settings, minimum: int, *names: str) -> None:
         values = value if isinstance(value, tuple) else (value,)
         if not values or not all(isinstance(v, int) and v >= minimum for v in values):
             raise ValueError(f"{name} must be integers >= {minimum}, got {value!r}")
-
-
-def _positive(settings, *names: str) -> None:
-    for name in names:
-        value = getattr(settings, name)
-        values = value if isinstance(value, tuple) else (value,)
-        if not values or not all(v > 0 for v in values):
-            raise ValueError(f"{name} must be > 0 (every entry), got {value!r}")
 
 
 def _widths(name: str, widths: tuple[int, ...], even: bool = True) -> None:
@@ -79,7 +73,7 @@ class LinearisationSettings:
         _at_least(self, 2, "seeds", "d", "inputs")
         _at_least(self, 0, "ascent_steps")
         _widths("widths", self.widths)
-        _positive(self, "radii", "norms")
+        require_positive(self, "radii", "norms")
         if self.activation not in ACTIVATIONS:
             raise ValueError(f"activation must be one of {', '.join(ACTIVATIONS)}, got {self.activation!r}")
 
@@ -119,7 +113,7 @@ class RegretSettings:
         _at_least(self, 2, "seeds", "n", "d", "width")
         _at_least(self, 1, "horizons", "attack_steps", "comparator_steps")
         _widths("horizons", self.horizons, even=False)
-        _positive(self, "radius", "delta")
+        require_positive(self, "radius", "delta")
 
     def runs(self, design: str = "") -> list[RegretRun]:
         return [RegretRun(seeds=self.seeds, n=self.n, d=self.d, width=self.width, radius=self.radius,
@@ -142,6 +136,13 @@ class TrainingRun(Run):
     attack_steps: int
     eval_steps: int
     eval_restarts: int
+
+
+def ball_radius(run: TrainingRun, width: int) -> float | None:
+    """The ball's radius at a width (None: unconstrained); the twin ball shrinks like 1 / sqrt(m)."""
+    if run.radius is None:
+        return None
+    return run.radius / math.sqrt(width) if run.ball == "per_neuron" else run.radius
 
 
 @dataclass(frozen=True)
@@ -178,7 +179,7 @@ class TrainingSettings:
         _at_least(self, 1, "steps", "attack_steps", "eval_steps", "eval_restarts", "lazy_steps")
         for name in ("widths", "weak_widths", "lazy_widths"):
             _widths(name, getattr(self, name))
-        _positive(self, "radius", "delta", "weak_radius", "weak_delta", "lazy_alpha")
+        require_positive(self, "radius", "delta", "weak_radius", "weak_delta", "lazy_alpha")
         if not (self.alpha == "theorem" or isinstance(self.alpha, (int, float)) and self.alpha > 0):
             raise ValueError(f"alpha must be a step size > 0 or \"theorem\", got {self.alpha!r}")
         for name in ("attacks", "weak_attacks"):
@@ -242,7 +243,7 @@ class CapacitySettings:
         _at_least(self, 3, "dims")
         _widths("dims", self.dims, even=False)
         _widths("widths", self.widths, even=False)
-        _positive(self, "margin", "lr")
+        require_positive(self, "margin", "lr")
 
     def runs(self, design: str = "") -> list[CapacityRun]:
         return [CapacityRun(dims=self.dims, pairs=self.pairs, patterns=self.patterns, widths=self.widths,
