@@ -1,17 +1,37 @@
 """Figures of a run, drawn from results.json's ``figures_data`` (matplotlib, PNG and PDF side by side).
 
 This module draws; every number it shows was computed by a paper's probe (``numerics.papers.<paper>``) and
-stored with the run.  Each paper's report module (``report/papers/<paper>.py``) maps its probes' names to
-drawing functions (``FIGURES``); ``draw_all`` dispatches to them.
+stored with the run.  Each paper's report module registers its figures (``PaperReport.figures``): how to draw
+one from its probe's data, its caption (which names the exact configuration, from the same data) and the claims
+whose verdicts it illustrates, so the report can number it and cite it from those claims.
 """
 from __future__ import annotations
 
+import fnmatch
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable
 
 import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
+
+
+@dataclass(frozen=True)
+class Figure:
+    """One figure: ``draw(data)`` returns a matplotlib figure (None when the probe's data has nothing for it);
+    ``caption(data)`` is LaTeX naming the activation, variances and sizes it shows, and why they differ from
+    its verdicts' configuration where they do; ``supports`` are globs of the claim ids it illustrates."""
+
+    stem: str
+    probe: str
+    draw: Callable[[dict], "plt.Figure | None"]
+    caption: Callable[[dict], str]
+    supports: tuple[str, ...]
+
+    def illustrates(self, claim_id: str) -> bool:
+        return any(fnmatch.fnmatchcase(claim_id, pattern) for pattern in self.supports)
 
 
 def save(fig, out_dir: Path, stem: str) -> list[str]:
@@ -32,25 +52,32 @@ def errorbar(ax, rows: list[dict], x: str, y: str, **style) -> None:
     ax.errorbar([r[x] for r in rows], values, yerr=err, capsize=3, **style)
 
 
-def drawers() -> dict:
-    """probe name -> draw(data, out_dir) -> file names, over every paper's report module (``FIGURES``)."""
-    from report.papers import load_all
+def registered() -> dict[str, Figure]:
+    """stem -> Figure, over every paper's report (a stem or a probe drawn twice is an error, not an overwrite)."""
+    from report.papers import reports
 
-    found: dict = {}
-    for paper, module in load_all().items():
-        for name, draw in getattr(module, "FIGURES", {}).items():
-            if name in found:
-                raise ValueError(f"report/papers/{paper}: the figure {name!r} is drawn by another paper too")
-            found[name] = draw
+    found: dict[str, Figure] = {}
+    for paper, report in reports().items():
+        for figure in report.figures:
+            if figure.stem in found:
+                raise ValueError(f"report/papers/{paper}: the figure {figure.stem!r} is drawn by another paper too")
+            found[figure.stem] = figure
     return found
 
 
 def draw_all(figures_data: dict, out_dir: Path) -> list[str]:
-    """Every figure whose data the run stored (keyed by probe name) into ``out_dir``; the file names."""
+    """Every figure whose probe's data the run stored into ``out_dir``; the file names."""
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    known = drawers()
-    missing = [name for name in figures_data if name not in known]
+    known = registered()
+    probes = {figure.probe for figure in known.values()}
+    missing = [name for name in figures_data if name not in probes]
     if missing:
         raise KeyError(f"no report module draws the figure data {missing[0]!r}")
-    return [file for name, data in figures_data.items() if data for file in known[name](data, out_dir)]
+    files = []
+    for figure in known.values():
+        data = figures_data.get(figure.probe)
+        drawn = figure.draw(data) if data else None
+        if drawn is not None:
+            files += save(drawn, out_dir, figure.stem)
+    return files

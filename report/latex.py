@@ -1,36 +1,45 @@
 """``derivations.tex`` from the theory objects themselves (jinja2 templates), and its compilation to PDF.
 
-Every formula is printed by ``TheoryPrinter`` from the SymPy objects in ``theory``; every number comes from a
-results file.  Nothing here is typed by hand, so changing a theory expression changes the document.  Each
-paper's derivations block comes from its report module (``report/papers/<paper>.py``), rendered from its own
-template (``templates/papers/<paper>.tex.j2``).
+Every formula is printed by ``theory.printing.TheoryPrinter`` from the SymPy objects in ``theory``; every number
+comes from a results file.  Nothing here is typed by hand, so changing a theory expression changes the document.  The
+document has one section per paper (``report.papers.reports``): its source and provenance legend, its
+definitions table, its derivations block (the paper's own template), its claims with the band each verdict was
+judged against, its verdict table and its numbered figures.
 """
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 from datetime import datetime, timezone
 from pathlib import Path
 
 import jinja2
-from sympy.printing.latex import LatexPrinter
+import sympy as sp
 
-from theory.claims import Registry
+from report.bibliography import bibliography
+from theory.claims import Claim, Registry
 from theory.papers import discover
+from theory.printing import latex
 from theory.symbols import LATEX_NAMES
+from verify.verdict import band, worst_record
 
 TEMPLATES = Path(__file__).parent / "templates"
 
-
-class TheoryPrinter(LatexPrinter):
-    """SymPy's LaTeX printer with the project's symbol names set once."""
-
-    def __init__(self, settings: dict | None = None) -> None:
-        super().__init__({"symbol_names": LATEX_NAMES, **(settings or {})})
+#: what each provenance means, for the legend that opens every paper's section (``theory.claims.PROVENANCES``)
+PROVENANCE_LEGEND = {
+    "stated": "in the paper's own words (its abstract or a quoted passage)",
+    "seed": "a summary of the paper, not its words",
+    "reconstructed": "the theorem's exact form, inferred from the abstract and the results it extends",
+    "derived": "worked out here from the paper's setting",
+    "proxy": "our measurable reading of a qualitative sentence; the claim says what it measures",
+}
+#: a display longer than this (in characters of LaTeX, a rough width measure) is typeset breakable (breqn)
+BREAKABLE = 110
 
 
 def tex(expr) -> str:
-    return TheoryPrinter().doprint(expr)
+    return latex(expr)
 
 
 _SPECIAL = {"\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_",
@@ -42,6 +51,57 @@ def escape(text) -> str:
     return "".join(_SPECIAL.get(ch, ch) for ch in str(text))
 
 
+#: symbol names written in plain-text regimes and notes ("beta_{p,q}", "sigma_w2", "oo") and SymPy's spelling
+_SPELLED = {"eps": "epsilon"}
+_NAMED = re.compile(r"\b(oo|sigma_[wb]2|alpha|beta|gamma|delta|epsilon|eps|eta|omega|kappa|tau)"
+                    r"(_\{[^}]*\}|_\w+)?(?!\w)")
+
+
+def prose(text) -> str:
+    """Plain text made safe for LaTeX, with the symbol names it spells (beta_{p,q}, oo, sigma_w2) as mathematics."""
+    names = {str(symbol): name for symbol, name in LATEX_NAMES.items()}
+    out, last = [], 0
+    for match in _NAMED.finditer(str(text)):
+        name, sub = match.group(1), match.group(2) or ""
+        printed = latex(sp.oo) if name == "oo" else names.get(name) or latex(sp.Symbol(_SPELLED.get(name, name)))
+        if sub:
+            printed += "_{" + (sub[2:-1] if sub.startswith("_{") else sub[1:]) + "}"
+        out += [_words(str(text)[last:match.start()]), f"${printed}$"]
+        last = match.end()
+    return "".join(out) + _words(str(text)[last:])
+
+
+_RELATIONS = {"<<": r"\ll", ">>": r"\gg", "<=": r"\le", ">=": r"\ge", "->": r"\to", "<": "<", ">": ">",
+              "~": r"\sim"}
+
+
+def _words(text: str) -> str:
+    """Escaped text with its relation signs as mathematics (T1 fonts set "<<" as a guillemet)."""
+    parts = re.split(r"(<<|>>|<=|>=|->|<|>|~)", text)
+    return "".join(f"${_RELATIONS[p]}$" if p in _RELATIONS else escape(p) for p in parts)
+
+
+def ident(claim_id: str) -> str:
+    """A claim id in typewriter type that may break after its dots and underscores (long ids overflow otherwise)."""
+    return r"\texttt{" + escape(claim_id).replace(".", r".\allowbreak{}").replace(r"\_", r"\_\allowbreak{}") + "}"
+
+
+def display(parts: list[str]) -> str:
+    """Display math for a list of relations: one per line; a long one in breqn's breakable ``dmath*``."""
+    blocks, short = [], []
+    for part in parts:
+        if len(part) > BREAKABLE and r"\begin{cases}" not in part:
+            if short:
+                blocks.append(r"\begin{gather*}" + "\\\\\n".join(short) + r"\end{gather*}")
+                short = []
+            blocks.append(r"\begin{dmath*}" + part + r"\end{dmath*}")
+        else:
+            short.append(part)
+    if short:
+        blocks.append(r"\begin{gather*}" + "\\\\\n".join(short) + r"\end{gather*}")
+    return "\n".join(blocks)
+
+
 def environment() -> jinja2.Environment:
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(TEMPLATES), block_start_string=r"\BLOCK{", block_end_string="}",
@@ -49,63 +109,212 @@ def environment() -> jinja2.Environment:
         comment_end_string="}", trim_blocks=True, lstrip_blocks=True, autoescape=False,
         undefined=jinja2.StrictUndefined)
     env.filters["e"] = escape
-    env.filters["num"] = lambda x, digits=4: "--" if x is None else f"{x:.{digits}g}"
+    env.filters["prose"] = prose
+    env.filters["id"] = ident
+    env.filters["num"] = number
     return env
 
 
-def derivation_blocks(env: jinja2.Environment | None = None) -> list[str]:
-    """Each paper's derivations as LaTeX, in paper order (its report module's ``derivations(env)``)."""
-    from report.papers import load_all
+def number(x, digits: int = 4) -> str:
+    """A number for a table: ``--`` for none, 4 significant digits, powers of ten as LaTeX."""
+    if x is None:
+        return "--"
+    text = f"{x:.{digits}g}"
+    if "e" in text:
+        mantissa, exponent = text.split("e")
+        return f"${mantissa}\\cdot 10^{{{int(exponent)}}}$" if mantissa != "1" else f"$10^{{{int(exponent)}}}$"
+    return text
 
-    env = env or environment()
-    modules, order = load_all(), list(discover())
-    ranked = sorted(modules, key=lambda name: order.index(name) if name in order else len(order))
-    return [modules[name].derivations(env) for name in ranked if hasattr(modules[name], "derivations")]
+
+def paper_of(registry: Registry) -> dict[str, str]:
+    """claim id -> the key of the paper that registers it (without building any claim)."""
+    return {claim_id: key for key, paper in discover().items() for group in paper.claims() for claim_id in group.ids
+            if claim_id in set(registry.ids())}
 
 
-def claims_by_place(registry: Registry) -> list[dict]:
-    """Claims grouped by paper and place; a regime shared by the whole group is stated once, at its head."""
-    groups: dict[str, list] = {}
-    for claim in registry:
-        groups.setdefault(f"{claim.paper}: {claim.place}", []).append({
-            "id": claim.id, "kind": claim.kind, "provenance": claim.provenance, "source": claim.source,
-            "regime": claim.regime, "statement": claim.statement, "comparison": claim.comparison,
-            "tolerance": tex(claim.tolerance)})
-    out = []
-    for title, claims in groups.items():
-        regimes = {c["regime"] for c in claims}
-        common = regimes.pop() if len(regimes) == 1 and len(claims) > 1 else None
-        out.append({"title": title, "regime": common,
-                    "claims": [{**c, "regime": None if common else c["regime"]} for c in claims]})
-    return out
+def definitions_table(claims: list[Claim]) -> tuple[list[dict], set]:
+    """The definitions shared by every claim of an architecture that uses the symbol (a table row each, merged
+    over architectures that agree), and the set of (symbol, value) pairs the table covers."""
+    values: dict = {}
+    for claim in claims:
+        for symbol, value in claim.definitions:
+            values.setdefault((symbol, claim.arch), set()).add(value)
+    rows: dict = {}
+    for (symbol, arch), found in values.items():
+        if len(found) == 1:
+            rows.setdefault((symbol, next(iter(found))), []).append(arch)
+    covered = set(rows)
+    archs = {claim.arch for claim in claims if claim.definitions}
+    order = list(dict.fromkeys(symbol for symbol, _ in rows))  # a symbol's rows together, in order of first use
+    table = [{"symbol": tex(symbol), "value": tex(value),
+              "scope": "every claim" if set(where) >= archs else ", ".join(a or "" for a in where)}
+             for (symbol, value), where in sorted(rows.items(), key=lambda row: order.index(row[0][0]))]
+    return table, covered
+
+
+def band_text(record: dict, claim: Claim, delta: float) -> str:
+    """The band a configuration's interval was judged against, as it was applied (LaTeX)."""
+    tau, comparison = record["tolerance"], record["comparison"]
+    formula = tex(claim.tolerance)
+    if comparison == "rate_at_most":
+        p_value = "" if record["p_value"] is None else f", $p = {number(record['p_value']).strip('$')}$"
+        return (rf"exact binomial test: exceedance rate $\le {number(record['theory']).strip('$')}$ at level "
+                rf"{number(delta)}{p_value}")
+    if comparison == "sign":
+        side = "above" if record["theory"] > 0 else "below"
+        return f"sign test: the interval must lie wholly {side} 0"
+    low, high = band(comparison, tau, record["theory"])
+    value = number(tau).strip("$")
+    tau_is = rf"$\tau = {value}$" if formula == value else rf"$\tau = {formula} = {value}$"
+    if comparison == "at_most":
+        slack = "no slack, $\\tau = 0$" if tau == 0 else f"slack {tau_is}"
+        return rf"measured/bound $\le 1 + \tau = {number(high).strip('$')}$ ({slack})"
+    quantity = "measured/theory" if comparison == "ratio" else "measured $-$ theory"
+    runs = record["extras"].get("runs")
+    every = f" (each of {runs} runs must lie in it; {record['extras']['runs_outside']} outside)" if runs else ""
+    return f"{quantity} in $[{number(low).strip('$')}, {number(high).strip('$')}]$, {tau_is}{every}"
+
+
+def configuration(record: dict) -> str:
+    """A configuration's settings in one line (a nested spec merged in; a sweep summarised)."""
+    config = record["config"]
+    if "sweep" in config:
+        return f"a sweep of {len(config['sweep'])} configurations"
+    flat = {**{k: v for k, v in config.items() if k != "spec"}, **config.get("spec", {})}
+    return ", ".join(f"{k}={v:.4g}" if isinstance(v, float) else f"{k}={v}" for k, v in flat.items()
+                     if not isinstance(v, (list, dict)))
+
+
+def verdict_context(verdict: dict, claim: Claim) -> dict:
+    """What the document shows of a verdict: the numbers, the band applied and the closest configuration."""
+    speaker = worst_record(verdict["configs"])
+    return {**verdict, "band": band_text(speaker, claim, verdict["delta"]), "closest": configuration(speaker),
+            "units": sum(c["units"] for c in verdict["configs"]), "level": 1 - verdict["delta"]}
+
+
+_SECTION = re.compile(r"^(Theorem|Section|Lemma|Corollary|Proposition|Table|Figure) [\w.]+")
+
+
+def citation(claim: Claim, key: str) -> str:
+    """The paper's citation for a claim taken from it, naming its place where that is a numbered part; a claim
+    derived here cites nothing (its source says what it is derived from)."""
+    if claim.provenance in ("derived", "proxy"):
+        return ""
+    place = _SECTION.match(claim.place)
+    return rf"~\cite[{place.group(0).replace(' ', '~')}]{{{key}}}" if place else rf"~\cite{{{key}}}"
+
+
+def claim_context(claim: Claim, verdict: dict | None, covered: set, figures: list[str], key: str) -> dict:
+    """What ``claim.tex.j2`` shows of a claim: its relation (and the definitions the paper's table does not
+    cover) as display math, its citation, its verdict with the band as applied, the figures that illustrate it."""
+    relation, *definitions = claim.relations()
+    names = {claim.lhs: claim.lhs_latex} if claim.lhs_latex else {}
+    inline = [tex(d) for d in definitions if (d.lhs, d.rhs) not in covered]
+    return {"id": claim.id, "kind": claim.kind.replace("_", " "), "provenance": claim.provenance,
+            "source": claim.source, "regime": claim.regime, "cite": citation(claim, key),
+            "display": display([latex(relation, names), *inline]),
+            "verdict": verdict_context(verdict, claim) if verdict else None, "figures": figures}
+
+
+def claim_tex(claim: Claim, verdict: dict | None = None, figures: tuple[str, ...] = (), key: str = "paper") -> str:
+    """One claim's block of the document (``claim.tex.j2``), its definitions written beside it."""
+    context = claim_context(claim, verdict, set(), list(figures), key)
+    return environment().get_template("claim.tex.j2").render(c=context)
+
+
+def paper_sections(registry: Registry, results: dict | None, figures: list[str], env: jinja2.Environment) -> list:
+    """One section's context per paper with a report module, in paper order."""
+    from report.papers import reports
+
+    owner = paper_of(registry)
+    verdicts = {v["claim_id"]: v for v in (results or {}).get("verdicts", [])}
+    data = (results or {}).get("figures_data", {})
+    present = {Path(f).stem for f in figures}
+    sections = []
+    for key, report in reports().items():
+        paper = discover()[key]
+        claims = [claim for claim in registry if owner.get(claim.id) == key]
+        shown = [f for f in report.figures if f.stem in present and data.get(f.probe)]
+        table, covered = definitions_table(claims)
+        groups: dict[str, list] = {}
+        for claim in claims:
+            groups.setdefault(claim.place, []).append(claim_context(
+                claim, verdicts.get(claim.id), covered, [f.stem for f in shown if f.illustrates(claim.id)],
+                report.citation.key))
+        for place, entries in groups.items():  # a regime shared by a whole group is stated once, at its head
+            common = {entry["regime"] for entry in entries}
+            groups[place] = {"regime": common.pop() if len(common) == 1 and len(entries) > 1 else None,
+                             "claims": entries}
+            for entry in entries if groups[place]["regime"] else ():
+                entry["regime"] = None
+        sections.append({
+            "key": key, "paper": paper, "report": report, "derivations": report.derivations(env),
+            "legend": [(name, PROVENANCE_LEGEND[name], sum(c.provenance == name for c in claims))
+                       for name in PROVENANCE_LEGEND if any(c.provenance == name for c in claims)],
+            "definitions": table, "groups": groups,
+            "verdicts": [c["verdict"] for g in groups.values() for c in g["claims"] if c["verdict"]],
+            "figures": [{"stem": f.stem, "caption": f.caption(data[f.probe]),
+                         "claims": f.supports} for f in shown]})
+    return sections
+
+
+def references() -> str:
+    """The .bib text: every paper's citation and the works its report cites."""
+    from report.papers import reports
+
+    return bibliography([ref for report in reports().values() for ref in (report.citation, *report.references)])
 
 
 def render(registry: Registry, results: dict | None = None, figures: list[str] | None = None) -> str:
-    """The text of derivations.tex."""
+    """The text of derivations.tex (it cites ``references.bib``, written beside it by ``write``)."""
     env = environment()
-    template = env.get_template("derivations.tex.j2")
-    verdicts = (results or {}).get("verdicts", [])
-    return template.render(
-        generated=datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"), blocks=derivation_blocks(env),
-        papers=list(discover().values()),
-        groups=claims_by_place(registry), results=results, verdicts=verdicts,
-        figures=[f for f in (figures or []) if f.endswith(".pdf")],
-        metadata=(results or {}).get("metadata", {}))
+    metadata = (results or {}).get("metadata", {})
+    return env.get_template("derivations.tex.j2").render(
+        generated=datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"), results=results, metadata=metadata,
+        sections=paper_sections(registry, results, [f for f in (figures or []) if f.endswith(".pdf")], env),
+        profile=profile_lines(metadata.get("profile", {})))
+
+
+def profile_lines(profile: dict) -> list[tuple[str, str]]:
+    """(section, its scalar and short-list settings) for the header: the sizes the run used."""
+    lines = []
+    for name, settings in profile.get("sections", {}).items():
+        items = [f"{k}={v}" for k, v in settings.items() if not isinstance(v, (dict, list)) or len(str(v)) <= 40]
+        lines.append((name, ", ".join(items)))
+    return lines
+
+
+def write(registry: Registry, tex_path: Path, results: dict | None = None, figures: list[str] | None = None) -> None:
+    """derivations.tex and the references.bib it cites."""
+    tex_path = Path(tex_path)
+    tex_path.write_text(render(registry, results, figures))
+    (tex_path.parent / "references.bib").write_text(references())
+
+
+_OVERFULL = re.compile(r"Overfull \\hbox \((\d+(?:\.\d+)?)pt too wide\)")
+
+
+def overfull_boxes(log: str) -> list[float]:
+    """How far (pt) each overfull line of a LaTeX log runs past the text block."""
+    return [float(width) for width in _OVERFULL.findall(log)]
 
 
 def compile_pdf(tex_path: Path) -> tuple[Path | None, str]:
-    """Compile with latexmk (or pdflatex twice); (pdf path or None, a plain sentence about what happened)."""
+    """Compile with latexmk (or pdflatex, bibtex, pdflatex twice); (pdf path or None, a plain sentence)."""
     tex_path = Path(tex_path)
     if shutil.which("latexmk"):
-        command = ["latexmk", "-pdf", "-interaction=nonstopmode", "-halt-on-error", tex_path.name]
+        commands = [["latexmk", "-pdf", "-interaction=nonstopmode", "-halt-on-error", tex_path.name]]
     elif shutil.which("pdflatex"):
-        command = ["pdflatex", "-interaction=nonstopmode", "-halt-on-error", tex_path.name]
+        run = ["pdflatex", "-interaction=nonstopmode", "-halt-on-error", tex_path.name]
+        commands = [run, *([["bibtex", tex_path.stem]] if shutil.which("bibtex") else []), run, run]
     else:
         return None, "no LaTeX toolchain (latexmk or pdflatex) is installed, so only the .tex file was written"
-    runs = 1 if command[0] == "latexmk" else 2
-    for _ in range(runs):
+    for command in commands:
         done = subprocess.run(command, cwd=tex_path.parent, capture_output=True, text=True, timeout=600)
-        if done.returncode != 0:
+        if done.returncode != 0 and command[0] != "bibtex":
             log = tex_path.with_suffix(".log")
             return None, f"{command[0]} failed (exit {done.returncode}); see {log}"
-    return tex_path.with_suffix(".pdf"), f"compiled with {command[0]}"
+    log = tex_path.with_suffix(".log").read_text(errors="replace")
+    widths = overfull_boxes(log)
+    wide = f"; {len(widths)} overfull line(s), the widest {max(widths):.1f}pt" if widths else ""
+    return tex_path.with_suffix(".pdf"), f"compiled with {commands[0][0]}{wide}"

@@ -11,7 +11,7 @@ from numerics.papers import load_all
 from theory.claims import PROVENANCES, ClaimGroup, Registry, UnknownClaimError
 from theory.papers.meanfield.network import ARCHITECTURES
 from theory.registry import REGISTRY
-from theory.symbols import LATEX_NAMES
+from theory.printing import latex
 
 THM41 = ["jacobian_variance", "bias_variance", "jacobian_gaussian", "bias_gaussian", "independence",
          "input_independence"]
@@ -32,9 +32,10 @@ def test_every_claim_is_well_formed():
         assert c.provenance in PROVENANCES
         assert isinstance(c.rhs, sp.Expr) and isinstance(c.tolerance, sp.Expr)
         shown = c.rhs if c.abstract is None else c.abstract
-        names = {**LATEX_NAMES, c.lhs: c.lhs_latex}
-        relation = sp.Le if c.comparison == "at_most" else sp.Eq  # an upper bound reads "<="
-        assert c.statement.startswith(sp.latex(relation(c.lhs, shown, evaluate=False), symbol_names=names))
+        bound = c.comparison in ("at_most", "rate_at_most")  # a bound on a value or on a failure rate reads "<="
+        relation = sp.Le if bound else sp.Eq
+        assert c.statement.startswith(latex(relation(c.lhs, shown, evaluate=False), {c.lhs: c.lhs_latex}))
+        assert isinstance(c.relations()[0], sp.Le) == bound and ("≤" in c.text) >= bound
         assert c.consistent(), c.id  # the abstract form, its definitions written out, equals rhs
         assert c.comparison == "difference" or c.rhs != 0
 

@@ -12,7 +12,7 @@ from typing import Callable, Iterable, Literal, Mapping, get_args
 
 import sympy as sp
 
-from theory.symbols import LATEX_NAMES
+from theory.printing import latex, pretty
 
 Kind = Literal["equality", "distribution", "upper_bound", "trend", "trajectory"]
 Comparison = Literal["ratio", "difference", "at_most", "sign", "rate_at_most"]
@@ -65,29 +65,29 @@ class Claim:
         return self.abstract is None or sp.simplify(expand_definitions(self.abstract, self.definitions)
                                                     - self.rhs) == 0
 
-    def _relation(self):
-        """An upper bound reads "<=", every other claim "="."""
-        return sp.Le if self.comparison == "at_most" else sp.Eq
-
-    def _shown(self) -> sp.Expr:
-        return self.rhs if self.abstract is None else self.abstract
+    def relations(self) -> list[sp.Basic]:
+        """The claim as SymPy relations: lhs <= rhs for a bound (on a value or on a failure rate), lhs = rhs
+        otherwise, in the paper's symbols; then each definition those symbols use."""
+        shown = self.rhs if self.abstract is None else self.abstract
+        bound = sp.Le if self.comparison in ("at_most", "rate_at_most") else sp.Eq
+        used = set(shown.free_symbols)
+        for symbol, value in self.definitions:  # in substitution order, so a definition's own symbols come later
+            if symbol in used:
+                used |= value.free_symbols
+        return [bound(self.lhs, shown, evaluate=False)] + [
+            sp.Eq(s, e, evaluate=False) for s, e in self.definitions if s in used]
 
     @property
     def statement(self) -> str:
-        """The claim as LaTeX, printed from the SymPy objects themselves."""
-        names = {**LATEX_NAMES, **({self.lhs: self.lhs_latex} if self.lhs_latex else {})}
-        parts = [sp.latex(self._relation()(self.lhs, self._shown(), evaluate=False), symbol_names=names)]
-        used = self._shown().free_symbols
-        parts += [sp.latex(sp.Eq(s, e, evaluate=False), symbol_names=names)
-                  for s, e in self.definitions if s in used or any(s in x.free_symbols for _, x in self.definitions)]
-        return r",\quad ".join(parts)
+        """The claim as LaTeX, printed from the SymPy objects themselves (relations joined by ``,\\quad``)."""
+        names = {self.lhs: self.lhs_latex} if self.lhs_latex else {}
+        return r",\quad ".join(latex(relation, names) for relation in self.relations())
 
     @property
     def text(self) -> str:
-        """A plain-text rendering for terminals."""
-        where = [f"{s} = {sp.sstr(e)}" for s, e in self.definitions]
-        relation = "<=" if self.comparison == "at_most" else "="
-        return f"{self.lhs} {relation} {sp.sstr(self._shown())}" + (f"  where {', '.join(where)}" if where else "")
+        """The claim in Unicode mathematics for terminals: the relation, then "where" and its definitions."""
+        first, *rest = (pretty(relation) for relation in self.relations())
+        return first + ("\nwhere\n" + "\n".join(rest) if rest else "")
 
 
 def expand_definitions(expr: sp.Expr, definitions: tuple[tuple[sp.Symbol, sp.Expr], ...]) -> sp.Expr:

@@ -190,7 +190,7 @@ def _run(request, chosen, claim_ids: list[str], out: Path, threads: int, strict:
 
     from numerics.device import DeviceError, describe, resolve
     from numerics.experiment import PROBES, RegistrationError
-    from report.figures import draw_all, drawers
+    from report.figures import draw_all, registered
     from theory.registry import load
     from verify.catalog import entry
     from verify.console import (LEGEND, ProgressBars, figures_tables, tolerance_summary, verdict_table,
@@ -215,7 +215,8 @@ def _run(request, chosen, claim_ids: list[str], out: Path, threads: int, strict:
         runner = make_executor(request.executor, request.address)
         probes = [probe for probe in PROBES.values() if request.figures and any(
             fnmatchcase(claim.id, pattern) for claim in claims for pattern in probe.claims)]
-        undrawn = [probe.name for probe in probes if probe.name not in drawers()]
+        drawn = {figure.probe for figure in registered().values()}
+        undrawn = [probe.name for probe in probes if probe.name not in drawn]
         if undrawn:
             raise RegistrationError(f"no report module draws the figure {undrawn[0]!r}")
         suite = Suite(chosen, request.seed, job_device, runner)
@@ -306,7 +307,7 @@ def latex(
 
     import jsonschema
 
-    from report.latex import compile_pdf, render
+    from report.latex import compile_pdf, write
     from theory.registry import REGISTRY
 
     data = None
@@ -331,7 +332,7 @@ def latex(
         if source.exists() and source.resolve() != (out / name).resolve():
             shutil.copy(source, out / name)
     tex_path = out / "derivations.tex"
-    tex_path.write_text(render(REGISTRY, data, [f for f in figures if (out / f).exists()]))
+    write(REGISTRY, tex_path, data, [f for f in figures if (out / f).exists()])
     pdf, message = compile_pdf(tex_path)
     console.print(f"wrote {tex_path}; {message}" + (f": {pdf}" if pdf else ""))
     if pdf is None and "failed" in message:

@@ -5,9 +5,11 @@ from typing import Callable, Iterable
 
 import sympy as sp
 from rich import box
-from rich.console import Console
+from rich.console import Console, Group
+from rich.padding import Padding
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
+from rich.text import Text
 
 from theory.claims import Claim
 from verify.verdict import Status, Verdict
@@ -114,14 +116,14 @@ def violations_table(verdicts: Iterable[Verdict]) -> Table | None:
     return table
 
 
-def claims_table(claims: Iterable[Claim]) -> Table:
-    table = Table(title="Registered claims", header_style="bold")
-    table.add_column("id", no_wrap=True)
-    for name in ("kind", "provenance", "source", "statement"):
-        table.add_column(name, overflow="fold")
+def claims_table(claims: Iterable[Claim]) -> Group:
+    """Each claim's id, kind, provenance and source, then its statement in Unicode mathematics (SymPy's pretty
+    printer: fractions and roots in two dimensions, bounds with "≤"), never wrapped so the layout holds."""
+    parts: list = [Text("Registered claims", style="bold")]
     for c in claims:
-        table.add_row(c.id, c.kind, c.provenance, f"{c.paper}, {c.place} ({c.source})", c.text)
-    return table
+        parts.append(Text.assemble((c.id, "bold"), f"  {c.kind}, {c.provenance}; {c.paper}, {c.place}: {c.source}"))
+        parts.append(Padding(Text(c.text, no_wrap=True, overflow="ignore"), (0, 0, 1, 4)))
+    return Group(*parts)
 
 
 def tolerance_summary(claims: Iterable[Claim]) -> str:

@@ -158,6 +158,17 @@ def worst(results: list[ConfigResult]) -> ConfigResult:
     return max(results, key=lambda r: (_SEVERITY[r.status], r.severity()))
 
 
+def worst_record(records: list[dict]) -> dict:
+    """``worst`` over configurations as results.json stores them (a missing statistic never speaks first)."""
+    def rank(record: dict) -> tuple:
+        numbers = {k: math.nan if record[k] is None else record[k] for k in ("statistic", "ci_low", "ci_high")}
+        result = ConfigResult(**{**record, **numbers, "status": Status(record["status"])})
+        severity = result.severity()
+        return _SEVERITY[result.status], severity if math.isfinite(severity) else -math.inf
+
+    return max(records, key=rank)
+
+
 def combined_status(results: list[ConfigResult]) -> Status:
     statuses = {r.status for r in results} - {Status.OUT_OF_REGIME} or {Status.OUT_OF_REGIME}
     if statuses == {Status.OUT_OF_REGIME}:

@@ -1,21 +1,22 @@
 """Lyu & Zhu's report: the seed-003 figures (from results.json) and the derivations block (SymPy-printed)."""
 from __future__ import annotations
 
-from pathlib import Path
 
 import jinja2
 import matplotlib.pyplot as plt
 import sympy as sp
 
-from report.figures import save
+from report.bibliography import Reference
+from report.figures import Figure
 from report.latex import tex
+from report.papers import PaperReport
 from theory.papers.implicit_bias import PAPER
 from theory.papers.implicit_bias.margins import (DUAL, FGM, FGSM, LIMIT_MARGIN_L2, MARGIN_DEFICIT_BOUND,
                                                  NORMALIZED_MARGIN, ROBUST_MARGIN, SMOOTHED_MARGIN, STEP_SCALE,
                                                  SOFT_THRESHOLD, homogeneity_residuals, kkt, problems)
 
 
-def direction_figure(data: dict, out_dir: Path) -> list[str]:
+def direction_figure(data: dict) -> plt.Figure:
     """1 - cos to the l2-SVM against steps: constant steps (adversarial vs clean) and normalised steps."""
     schedules = list(dict.fromkeys(c["schedule"] for c in data["curves"]))
     fig, axes = plt.subplots(1, len(schedules), figsize=(5.4 * len(schedules), 4), squeeze=False,
@@ -35,12 +36,12 @@ def direction_figure(data: dict, out_dir: Path) -> list[str]:
         ax.set_ylabel(r"$1 - \cos(w_{\mathrm{prod}}, \bar u_2)$")
         ax.set_title(f"{schedule} steps", fontsize=10)
         ax.legend(fontsize=7)
-    fig.suptitle(f"Deep linear nets, l2 attacks: direction error to the l2-SVM ({data['data']} data, "
+    fig.suptitle(f"Deep linear nets (no activation), l2 attacks: direction error to the l2-SVM ({data['data']} data, "
                  f"n={data['n']}, d={data['d']}; median and range over {data['seeds']} seeds)", fontsize=10)
-    return save(fig, out_dir, "seed003_direction")
+    return fig
 
 
-def margin_figure(data: dict, out_dir: Path) -> list[str]:
+def margin_figure(data: dict) -> plt.Figure:
     """The normalised adversarial margin of the relu^2 nets (solid) and its smoothed version (dashed, the one the
     monotonicity claim judges) against steps, per attack."""
     fig, ax = plt.subplots(figsize=(6, 4))
@@ -52,10 +53,10 @@ def margin_figure(data: dict, out_dir: Path) -> list[str]:
     ax.set_xscale("log")
     ax.set_xlabel("step t (normalised steps)")
     ax.set_ylabel(r"$\min_i q_i / \|\theta\|^3$ (dashed: $-\log\sum_i e^{-q_i} / \|\theta\|^3$)")
-    ax.set_title(f"relu$^2$ nets (m={data['width']}, {data['data']} data, n={data['n']}, d={data['d']}, "
+    ax.set_title(f"two-layer relu$^2$ nets (m={data['width']}, {data['data']} data, n={data['n']}, d={data['d']}, "
                  rf"$\eta$={data['eta']:g}; {data['seeds']} seeds)", fontsize=9)
     ax.legend(fontsize=8)
-    return save(fig, out_dir, "seed003_margins")
+    return fig
 
 
 def _context() -> dict:
@@ -77,4 +78,45 @@ def derivations(env: jinja2.Environment) -> str:
     return env.get_template("papers/implicit_bias.tex.j2").render(paper=PAPER, derivations=_context())
 
 
-FIGURES = {"implicit_bias.direction": direction_figure, "implicit_bias.margins": margin_figure}
+def _direction_caption(data: dict) -> str:
+    depths = sorted({c["L"] for c in data["curves"]})
+    ratios = sorted({c["eps_over_gamma"] for c in data["curves"]})
+    return (r"Deep linear networks (no activation) trained with $\ell_2$ attacks: $1-\cos$ between the product of "
+            r"the layers and the $\ell_2$-SVM direction against the step, for constant and normalised steps "
+            f"(median and range over {data['seeds']} seeds; depths {', '.join(map(str, depths))}; "
+            rf"$\epsilon/\gamma \in \{{{', '.join(f'{r:g}' for r in ratios)}\}}$, 0 being clean training; "
+            f"{data['data']} data, $n={data['n']}$, $d={data['d']}$). Drawn from the runs the deep-linear verdicts "
+            "judge.")
+
+
+def _margin_caption(data: dict) -> str:
+    attacks = ", ".join(f"{c['attack']} at $\\epsilon={c['eps']:g}$" for c in data["curves"])
+    return (r"Two-layer $\mathrm{relu}^2$ networks (width $m=" + str(data["width"]) + r"$): the normalised "
+            r"adversarial margin (solid) and its smoothed version (dashed, the one the monotonicity claim judges) "
+            f"against the step ({attacks}; {data['data']} data, $n={data['n']}$, $d={data['d']}$, "
+            f"$\\eta={data['eta']:g}$; median and range over {data['seeds']} seeds). Drawn from the runs the "
+            "homogeneous-network verdicts judge.")
+
+
+LYU_ZHU = Reference("lyu2022", ("Bochen Lyu", "Zhanxing Zhu"), "Implicit Bias of Adversarial Training for Deep Neural "
+                    "Networks", 2022, "International Conference on Learning Representations (ICLR)",
+                    note="OpenReview l8It-0lE5e7")
+JI_TELGARSKY = Reference("ji2019", ("Ziwei Ji", "Matus Telgarsky"), "Gradient Descent Aligns the Layers of Deep "
+                         "Linear Networks", 2019, "International Conference on Learning Representations (ICLR)",
+                         eprint="1810.02032")
+LYU_LI = Reference("lyu2020", ("Kaifeng Lyu", "Jian Li"), "Gradient Descent Maximizes the Margin of Homogeneous "
+                   "Neural Networks", 2020, "International Conference on Learning Representations (ICLR)",
+                   eprint="1906.05890")
+
+SOURCE = (r"Only the abstract of this paper is available to the project. Claims that quote it are marked "
+          r"\emph{stated}; the exact theorem forms are \emph{reconstructed} from the results it extends (Ji and "
+          r"Telgarsky~\cite{ji2019} for deep linear networks, Lyu and Li~\cite{lyu2020} for homogeneous networks), "
+          r"and what the project works out is \emph{derived}.")
+
+REPORT = PaperReport(
+    paper="implicit_bias", citation=LYU_ZHU, source=SOURCE, derivations=derivations,
+    references=(JI_TELGARSKY, LYU_LI),
+    figures=(Figure("seed003_direction", "implicit_bias.direction", direction_figure, _direction_caption,
+                    ("seed003.dln.*",)),
+             Figure("seed003_margins", "implicit_bias.margins", margin_figure, _margin_caption,
+                    ("seed003.hom.margin_monotone",))))

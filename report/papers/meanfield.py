@@ -6,14 +6,15 @@ formula in the derivations is printed by SymPy from ``theory.papers.meanfield``.
 from __future__ import annotations
 
 import math
-from pathlib import Path
 
 import jinja2
 import matplotlib.pyplot as plt
 import sympy as sp
 
-from report.figures import errorbar, save
-from report.latex import tex
+from report.bibliography import Reference
+from report.figures import Figure, errorbar
+from report.papers import PaperReport
+from report.latex import prose, tex
 from theory.papers.meanfield import PAPER
 from theory.papers.meanfield.network import ACTIVATION, ALPHA, ARCHITECTURES, OMEGA, SLOPE
 from theory.papers.meanfield.norms import PAIRS, SEED_BETA, beta_chevet, beta_leading, chevet, pair_name
@@ -23,11 +24,39 @@ from theory.symbols import alpha, l, omega
 STYLE = {"vanilla": "tab:blue", "residual": "tab:orange"}
 
 
+ACTIVATIONS = {(1.0, 0.0): "ReLU", (1.0, 1.0): "linear"}
+
+
+def activation(spec: dict) -> str:
+    """The activation phi(z) = u z (z >= 0), v z (z < 0) by name."""
+    known = ACTIVATIONS.get((float(spec["u"]), float(spec["v"])))
+    return known or (f"leaky ReLU (slope {spec['v']:g})" if spec["u"] == 1 else f"u={spec['u']:g}, v={spec['v']:g}")
+
+
+def network(spec: dict, omit: tuple[str, ...] = (), names: dict | None = None) -> str:
+    """A network's configuration in one line: architecture, activation, variances and sizes (the variances
+    spelled sigma_w2, sigma_b2 unless ``names`` renames them)."""
+    shown = [("arch", spec["arch"]), ("act", activation(spec)), ("sigma_w2", f"{spec['sigma_w2']:g}"),
+             ("sigma_b2", f"{spec['sigma_b2']:g}"), *((k, spec[k]) for k in ("d", "K", "N", "L"))]
+    return ", ".join(str(v) if k in ("arch", "act") else f"{(names or {}).get(k, k)}={v}" for k, v in shown
+                     if k not in omit)
+
+
+def title(spec: dict, omit: tuple[str, ...] = ()) -> str:
+    """``network`` for a matplotlib title (the variances in mathtext)."""
+    return network(spec, omit, {"sigma_w2": r"$\sigma_w^2$", "sigma_b2": r"$\sigma_b^2$"})
+
+
+def caption_network(spec: dict, omit: tuple[str, ...] = ()) -> str:
+    """``network`` for a LaTeX caption (symbols as mathematics)."""
+    return prose(network(spec, omit))
+
+
 def _normal_density(x: float) -> float:
     return math.exp(-x * x / 2) / math.sqrt(2 * math.pi)
 
 
-def histogram_figure(data: dict, out_dir: Path) -> list[str]:
+def histogram_figure(data: dict) -> plt.Figure:
     """Standardized J and a entries against the N(0, 1) density, one row per architecture."""
     archs = list(data)
     fig, axes = plt.subplots(len(archs), 2, figsize=(9, 3.4 * len(archs)), squeeze=False, layout="constrained")
@@ -48,11 +77,12 @@ def histogram_figure(data: dict, out_dir: Path) -> list[str]:
             ax.set_ylabel("density")
             ax.set_ylim(0, 0.55)
             ax.legend(fontsize=7, loc="upper left", frameon=False)
-    fig.suptitle("Theorem 4.1: entries of J and a, standardized by the predicted variance")
-    return save(fig, out_dir, "hist_entries")
+    fig.suptitle("Theorem 4.1: entries of J and a, standardized by the predicted variance\n"
+                 + "; ".join(f"{arch}: {title(data[arch]['histograms']['spec'])}" for arch in archs), fontsize=9)
+    return fig
 
 
-def depth_figure(data: dict, out_dir: Path) -> list[str]:
+def depth_figure(data: dict) -> plt.Figure:
     """E||J(x)||_{2->2} against depth, measured (with its interval) and mean-field, log scale."""
     fig, ax = plt.subplots(figsize=(6, 4))
     for arch, entry in data.items():
@@ -64,12 +94,12 @@ def depth_figure(data: dict, out_dir: Path) -> list[str]:
     ax.set_yscale("log")
     ax.set_xlabel("depth L")
     ax.set_ylabel(r"$\mathbb{E}\,\|J(x)\|_{2\to2}$")
-    ax.set_title(f"Adversarial-loss scale vs depth (d={spec['d']}, K={spec['K']}, N={spec['N']})", fontsize=10)
+    ax.set_title(f"E||J||, 2->2, vs depth: {title(spec, omit=('arch', 'L'))}", fontsize=8)
     ax.legend(fontsize=8)
-    return save(fig, out_dir, "depth_bound")
+    return fig
 
 
-def width_figure(data: dict, out_dir: Path) -> list[str]:
+def width_figure(data: dict) -> plt.Figure:
     """Var J measured/theory against width, with the finite-width band 1 +- sqrt(L/N)."""
     fig, ax = plt.subplots(figsize=(6, 4))
     for arch, entry in data.items():
@@ -83,16 +113,16 @@ def width_figure(data: dict, out_dir: Path) -> list[str]:
     ax.set_xlabel("width N")
     ax.set_ylabel(r"$\mathrm{Var}\,J_{ij}$ measured / $\omega^L/d$")
     spec = next(iter(data.values()))["width"]["spec"]
-    ax.set_title(f"Finite-width convergence (d={spec['d']}, K={spec['K']}, L={spec['L']})", fontsize=10)
+    ax.set_title(f"Var J vs width: {title(spec, omit=('arch', 'N'))}", fontsize=8)
     ax.legend(fontsize=8)
-    return save(fig, out_dir, "width_convergence")
+    return fig
 
 
 STATUS_COLOR = {"HOLDS": "tab:green", "INCONCLUSIVE": "tab:olive", "VIOLATED": "tab:red"}
 REGIME_MARKER = {"population": "o", "dataset": "s"}
 
 
-def trajectory_figure(data: dict, out_dir: Path) -> list[str]:
+def trajectory_figure(data: dict) -> plt.Figure:
     """sigma_w^2 - sigma^2(t), measured (interval band) against the ODE (dashed), per architecture and regime."""
     archs = list(dict.fromkeys(r["arch"] for r in data["trajectories"]))
     regimes = list(dict.fromkeys(r["regime"] for r in data["trajectories"]))
@@ -114,12 +144,12 @@ def trajectory_figure(data: dict, out_dir: Path) -> list[str]:
             ax.set_yscale("log")
             ax.set_xlabel("step t")
             ax.set_ylabel(r"$\sigma_w^2 - \sigma^2(t)$")
-            ax.set_title(f"{arch}, {regime} (dashed: ODE)", fontsize=10)
+            ax.set_title(f"{regime} (dashed: ODE); {title(entries[0]['spec'], omit=('N',))}", fontsize=8)
             ax.legend(fontsize=7)
-    return save(fig, out_dir, "dynamics_trajectories")
+    return fig
 
 
-def regime_map_figure(data: dict, out_dir: Path) -> list[str]:
+def regime_map_figure(data: dict) -> plt.Figure:
     """Where the ODE held: each configuration at (eta eps, N), coloured by verdict, labelled with T*/horizon."""
     archs = list(dict.fromkeys(r["arch"] for r in data["regime_map"]))
     fig, axes = plt.subplots(1, len(archs), figsize=(5.2 * len(archs), 4), squeeze=False, layout="constrained")
@@ -137,16 +167,18 @@ def regime_map_figure(data: dict, out_dir: Path) -> list[str]:
         ax.margins(0.35)
         ax.set_xlabel(r"$\eta\,\epsilon$")
         ax.set_ylabel("width N")
-        ax.set_title(f"{arch}: ODE vs simulation at the horizon", fontsize=10)
+        spec = next((t["spec"] for t in data.get("trajectories", []) if t["arch"] == arch), None)
+        ax.set_title(f"{arch}: ODE vs simulation at the horizon"
+                     + (f"\n{title(spec, omit=('arch', 'N'))}" if spec else ""), fontsize=9)
     handles = [plt.Line2D([], [], marker="o", ls="", color=c, markeredgecolor="k", label=s)
                for s, c in STATUS_COLOR.items()]
     handles += [plt.Line2D([], [], marker=m, ls="", color="w", markeredgecolor="k", label=r)
                 for r, m in REGIME_MARKER.items()]
     fig.legend(handles=handles, fontsize=7, loc="outside right center")
-    return save(fig, out_dir, "dynamics_regime_map")
+    return fig
 
 
-def gradient_depth_figure(data: dict, out_dir: Path) -> list[str]:
+def gradient_depth_figure(data: dict) -> plt.Figure:
     """||grad_{W_1}|| of the clean task against depth, before and after adversarial training, per architecture."""
     fig, ax = plt.subplots(figsize=(6, 4))
     for entry in data["depths"]:
@@ -157,9 +189,10 @@ def gradient_depth_figure(data: dict, out_dir: Path) -> list[str]:
     ax.set_yscale("log")
     ax.set_xlabel("depth L")
     ax.set_ylabel(r"$\|\nabla_{W_1} \ell_{clean}\|_F$")
-    ax.set_title("Trainability: clean-task gradient vs depth", fontsize=10)
+    spec = data["depths"][0]["spec"]
+    ax.set_title(f"Clean-task gradient vs depth: {title(spec, omit=('arch', 'L', 'sigma_w2'))}", fontsize=8)
     ax.legend(fontsize=8)
-    return save(fig, out_dir, "dynamics_gradients")
+    return fig
 
 
 def _context() -> dict:
@@ -187,16 +220,92 @@ def derivations(env: jinja2.Environment) -> str:
     return env.get_template("papers/meanfield.tex.j2").render(paper=PAPER, derivations=_context())
 
 
-def theorem_figures(data: dict, out_dir: Path) -> list[str]:
-    """The Theorem 4.1 figures: histograms, the depth sweep and the width sweep."""
-    return [*histogram_figure(data, out_dir), *depth_figure(data, out_dir), *width_figure(data, out_dir)]
 
 
-def map_figures(data: dict, out_dir: Path) -> list[str]:
-    """The ODE's trajectories and its regime map."""
-    files = trajectory_figure(data, out_dir) if data.get("trajectories") else []
-    return files + (regime_map_figure(data, out_dir) if data.get("regime_map") else [])
+def _histogram_caption(data: dict) -> str:
+    archs = "; ".join(f"{arch}: {caption_network(entry['histograms']['spec'])}, {entry['histograms']['J']['n']:,} "
+                      "entries of $J$" for arch, entry in data.items())
+    return (r"Theorem~4.1: entries of $J$ and $a$ at a fixed input, standardized by the predicted variance, against "
+            rf"the $\mathcal{{N}}(0,1)$ density ({archs}). Drawn at the configuration of the last Theorem~4.1 "
+            "verdict of each architecture.")
 
 
-FIGURES = {"meanfield.theorem4_1": theorem_figures, "meanfield.dynamics_map": map_figures,
-           "meanfield.dynamics_depths": gradient_depth_figure}
+def _depth_caption(data: dict) -> str:
+    spec = next(iter(data.values()))["depth"]["spec"]
+    depths = ", ".join(str(r["L"]) for r in next(iter(data.values()))["depth"]["rows"])
+    return (r"$\mathbb{E}\,\|J(x)\|_{2\to2}$ against depth $L \in \{" + depths + r"\}$, measured (interval at "
+            r"level $1-\delta$) and the mean-field value $\sqrt{\omega^L/d}\,\mathbb{E}\|G\|_{2\to2}$, for "
+            f"{' and '.join(data)} networks ({caption_network(spec, omit=('arch', 'L'))}). The Theorem~5.1 verdicts "
+            r"are judged at the sizes of the profile's network-norm section instead, where the $(\infty,\cdot)$ "
+            "norms can be computed exactly; this sweep uses the figure section's sizes.")
+
+
+def _width_caption(data: dict) -> str:
+    entry = next(iter(data.values()))["width"]
+    widths = ", ".join(str(r["N"]) for r in entry["rows"])
+    return (r"$\mathrm{Var}\,J_{ij}$ measured over the mean-field $\omega^L/d$ against the width $N \in \{"
+            + widths + r"\}$, with the finite-width band $1 \pm " + entry["tolerance"] + "$ the Theorem~4.1 "
+            f"verdicts are judged against ({caption_network(entry['spec'], omit=('arch', 'N'))}).")
+
+
+def _trajectory_caption(data: dict) -> str:
+    first = data["trajectories"][0]
+    runs = sorted({(t["N"], t["eta"] * t["eps"]) for t in data["trajectories"]})
+    grid = "; ".join(f"$N={n}$, $\\eta\\epsilon={x:g}$" for n, x in runs)
+    return (r"$\sigma_w^2 - \sigma^2(t)$ during adversarial training, measured (band: interval at level "
+            r"$1-\delta$) and predicted by the ODE (dashed), per architecture and regime, for "
+            f"{len(data['trajectories'])} runs ({grid}; {caption_network(first['spec'], omit=('arch', 'N'))}, "
+            f"$\\epsilon={first['eps']:g}$, {first['steps']} steps). These are the runs the ODE verdicts judge.")
+
+
+def _map_caption(data: dict) -> str:
+    return (r"Where the ODE held: each configuration of the ODE verdicts at its $(\eta\epsilon, N)$, coloured by "
+            r"its verdict and labelled with the last step $T^*$ inside the band over the horizon, and the "
+            f"measured/predicted ratio there ({len(data['regime_map'])} configurations, both regimes).")
+
+
+def _gradient_caption(data: dict) -> str:
+    spec = data["depths"][0]["spec"]
+    variances = ", ".join(f"{e['arch']}: $\\sigma_w^2={e['spec']['sigma_w2']:g}$" for e in data["depths"])
+    return (r"$\|\nabla_{W_1}\ell_{\mathrm{clean}}\|_F$ against depth, at initialisation and after adversarial "
+            f"training (interval at level $1-\\delta$), from the runs the trainability verdicts judge "
+            f"({variances}; {caption_network(spec, omit=('arch', 'L', 'sigma_w2'))}).")
+
+
+def _when(key: str, draw):
+    """``draw`` when the probe's data has ``key`` (a run of only some dynamics claims has only some of it)."""
+    return lambda data: draw(data) if data.get(key) else None
+
+
+KUMANO = Reference("kumano2023", ("Soichiro Kumano", "Hiroshi Kera", "Toshihiko Yamasaki"),
+                   "Adversarial Training from Mean Field Perspective", 2023,
+                   "Advances in Neural Information Processing Systems (NeurIPS)", eprint="2505.14021")
+CHEVET = Reference("chevet1978", ("Simone Chevet",), "S\\'eries de variables al\\'eatoires gaussiennes "
+                   "\\`a valeurs dans $E \\hat\\otimes_\\varepsilon F$. Application aux produits "
+                   "d'espaces de Wiener abstraits", 1978,
+                   "S\\'eminaire sur la g\\'eom\\'etrie des espaces de Banach")
+HANIN_NICA = Reference("hanin2019", ("Boris Hanin", "Mihai Nica"),
+                       "Products of Many Large Random Matrices and Gradients in Deep Neural Networks", 2019,
+                       eprint="1812.05994", note="Communications in Mathematical Physics 376 (2020)")
+
+SOURCE = (r"The full text is not available to the project: the claims rest on its abstract, the first paragraphs of "
+          r"its introduction and summaries of it (marked \emph{stated} or \emph{seed}); the training-dynamics "
+          r"ODEs, Chevet's bound~\cite{chevet1978} and the concentration tails are \emph{derived} here. The "
+          r"finite-width tolerance $\sqrt{L/N}$ follows the log-normal fluctuations of products of random "
+          r"matrices~\cite{hanin2019}; it is not the paper's.")
+
+REPORT = PaperReport(
+    paper="meanfield", citation=KUMANO, source=SOURCE, derivations=derivations, references=(CHEVET, HANIN_NICA),
+    figures=(
+        Figure("hist_entries", "meanfield.theorem4_1", histogram_figure, _histogram_caption,
+               ("mf.thm4_1.jacobian_gaussian.*", "mf.thm4_1.bias_gaussian.*")),
+        Figure("depth_bound", "meanfield.theorem4_1", depth_figure, _depth_caption, ("mf.thm5_1.2_2.*",)),
+        Figure("width_convergence", "meanfield.theorem4_1", width_figure, _width_caption,
+               ("mf.thm4_1.jacobian_variance.*",)),
+        Figure("dynamics_trajectories", "meanfield.dynamics_map", _when("trajectories", trajectory_figure),
+               _trajectory_caption, ("mf.dyn.ode.*",)),
+        Figure("dynamics_regime_map", "meanfield.dynamics_map", _when("regime_map", regime_map_figure), _map_caption,
+               ("mf.dyn.ode.*",)),
+        Figure("dynamics_gradients", "meanfield.dynamics_depths", gradient_depth_figure, _gradient_caption,
+               ("mf.dyn.trainability.*",)),
+    ))

@@ -1,14 +1,15 @@
 """Gao et al.'s report: the seed-004 figures (from results.json) and the derivations block (SymPy-printed)."""
 from __future__ import annotations
 
-from pathlib import Path
 
 import jinja2
 import matplotlib.pyplot as plt
 import numpy as np
 
-from report.figures import save
+from report.bibliography import Reference
+from report.figures import Figure
 from report.latex import tex
+from report.papers import PaperReport
 from theory.papers.ntk_convergence import PAPER
 from theory.papers.ntk_convergence.bounds import (AVERAGE_REGRET_RATE, EXPONENTIAL_WIDTH, FORCING_RADIUS, G,
                                                   GRADIENT_BOUND, LINEARISATION_BOUND, PARAMETERS, REGRET_BOUND,
@@ -23,7 +24,7 @@ def _band(ax, x, band: dict, label: str, **style):
     return line
 
 
-def width_figure(data: dict, out_dir: Path) -> list[str]:
+def width_figure(data: dict) -> plt.Figure:
     """Left: the aligned linearisation error and D1's bound against m, with the m^{-1/2} reference line; right: the
     theorem's gap min_t L_A - L̂* and its accuracy eps(m) against m."""
     fig, (left, right) = plt.subplots(1, 2, figsize=(10.8, 4), layout="constrained")
@@ -44,22 +45,23 @@ def width_figure(data: dict, out_dir: Path) -> list[str]:
     right.legend(fontsize=7)
     fig.suptitle(f"Near-linearity and the theorem's gap (softplus, R={data['radius']:g}, delta={data['delta']:g}, "
                  f"T={data['steps']}; median and range over {data['seeds']} seeds)", fontsize=10)
-    return save(fig, out_dir, "seed004_width")
+    return fig
 
 
-def regret_figure(data: dict, out_dir: Path) -> list[str]:
+def regret_figure(data: dict) -> plt.Figure:
     """The linearised model's average regret against T, with the rate R G / sqrt(T)."""
     fig, ax = plt.subplots(figsize=(5.6, 4))
     horizons = np.asarray(data["horizons"], dtype=float)
     _band(ax, horizons, data["average"], "average regret")
     ax.plot(horizons, data["rate"], "k--", label=r"$RG/\sqrt{T}$")
     ax.set(xscale="log", yscale="log", xlabel="horizon T", ylabel="average regret")
-    ax.set_title(f"Linearised OGD (m={data['width']}, R={data['radius']:g}, {data['seeds']} seeds)", fontsize=9)
+    ax.set_title(f"Linearised OGD, softplus (m={data['width']}, R={data['radius']:g}, {data['seeds']} seeds)",
+                 fontsize=9)
     ax.legend(fontsize=8)
-    return save(fig, out_dir, "seed004_regret")
+    return fig
 
 
-def lazy_figure(data: dict, out_dir: Path) -> list[str]:
+def lazy_figure(data: dict) -> plt.Figure:
     """Distance moved from W_0 against m: Frobenius (flat) and relative (slope -1/2)."""
     fig, ax = plt.subplots(figsize=(5.6, 4))
     widths = np.asarray(data["widths"], dtype=float)
@@ -68,10 +70,10 @@ def lazy_figure(data: dict, out_dir: Path) -> list[str]:
     first = data["relative"]["median"][0]
     ax.plot(widths, first * (widths / widths[0]) ** -0.5, ":", color=line.get_color(), label=r"slope $-1/2$")
     ax.set(xscale="log", yscale="log", xlabel="width m", ylabel="distance from initialisation")
-    ax.set_title(rf"Unconstrained AT, $\alpha$={data['alpha']:g}, T={data['steps']} ({data['seeds']} seeds)",
+    ax.set_title(rf"Unconstrained AT, softplus, $\alpha$={data['alpha']:g}, T={data['steps']} ({data['seeds']} seeds)",
                  fontsize=9)
     ax.legend(fontsize=8)
-    return save(fig, out_dir, "seed004_lazy")
+    return fig
 
 
 def _context() -> dict:
@@ -95,5 +97,47 @@ def derivations(env: jinja2.Environment) -> str:
     return env.get_template("papers/ntk_convergence.tex.j2").render(paper=PAPER, derivations=_context())
 
 
-FIGURES = {"ntk_convergence.width": width_figure, "ntk_convergence.regret": regret_figure,
-           "ntk_convergence.lazy": lazy_figure}
+def _width_caption(data: dict) -> str:
+    widths = ", ".join(str(m) for m in data["widths"])
+    trained = ", ".join(str(m) for m in data["training_widths"])
+    return (r"Left: the linearisation error of softplus two-layer networks moved along the aligned direction, and "
+            rf"its bound, against the width $m \in \{{{widths}\}}$ for each radius $R$, with the slope $-1/2$. "
+            r"Right: the theorem's gap $\min_t L_{\mathcal A} - \hat L^*$ and its accuracy $\varepsilon(m)$ "
+            rf"against the trained widths $m \in \{{{trained}\}}$ ($R={data['radius']:g}$, "
+            rf"$\delta={data['delta']:g}$, $T={data['steps']}$; median and range over {data['seeds']} seeds). "
+            "Drawn from the runs the near-linearity and theorem verdicts judge.")
+
+
+def _regret_caption(data: dict) -> str:
+    horizons = ", ".join(str(t) for t in data["horizons"])
+    return (r"Average regret of online gradient descent on the linearised model against the horizon "
+            rf"$T \in \{{{horizons}\}}$, with the rate $RG/\sqrt{{T}}$ (softplus, width $m={data['width']}$, "
+            rf"$R={data['radius']:g}$; median and range over {data['seeds']} seeds). Drawn from the runs the "
+            "regret verdicts judge.")
+
+
+def _lazy_caption(data: dict) -> str:
+    widths = ", ".join(str(m) for m in data["widths"])
+    return (r"Distance moved from the initialisation by unconstrained adversarial training, absolute and relative "
+            rf"to $\|W_0\|_F$, against the width $m \in \{{{widths}\}}$ (step $\alpha={data['alpha']:g}$, "
+            rf"$T={data['steps']}$; median and range over {data['seeds']} seeds). Drawn from the runs the "
+            "lazy-training verdict judges.")
+
+
+GAO = Reference("gao2019", ("Ruiqi Gao", "Tianle Cai", "Haochuan Li", "Liwei Wang", "Cho-Jui Hsieh", "Jason D. Lee"),
+                "Convergence of Adversarial Training in Overparametrized Neural Networks", 2019,
+                "Advances in Neural Information Processing Systems (NeurIPS)", eprint="1906.07916")
+
+SOURCE = (r"Only the abstracts and the first paragraph of the introduction of this paper are available to the "
+          r"project. Its main theorem is checked in the two-layer form the project \emph{derives} with explicit "
+          r"constants: $f(W,x) = m^{-1/2}\sum_r a_r \sigma(w_r^\top x)$, $a_r = \pm 1$ fixed, $W$ trained in the "
+          r"ball $\|W - W_0\|_F \le R$ around an antisymmetric initialisation ($f(W_0,\cdot) = 0$), logistic "
+          r"loss, $\ell_2$ perturbations of radius $\delta$ on unit-norm inputs, $X = 1 + \delta$. The capacity "
+          r"statement is the abstract's sentence in its \emph{reconstructed} VC form.")
+
+REPORT = PaperReport(
+    paper="ntk_convergence", citation=GAO, source=SOURCE, derivations=derivations,
+    figures=(Figure("seed004_width", "ntk_convergence.width", width_figure, _width_caption,
+                    ("seed004.lin.*", "seed004.thm.*")),
+             Figure("seed004_regret", "ntk_convergence.regret", regret_figure, _regret_caption, ("seed004.ogd.*",)),
+             Figure("seed004_lazy", "ntk_convergence.lazy", lazy_figure, _lazy_caption, ("seed004.lazy.*",))))

@@ -37,11 +37,12 @@ def _theorem_points(profile) -> list:
     points = []
     for arch in ARCHITECTURES:
         spec = profile[JacobianExperiment.name].specs(arch)[-1]
-        small = {**spec.as_dict(), "d": fig.d, "K": fig.K, "N": fig.N}
-        depth = tuple(NetworkSpec(**{**small, "K": fig.depth_K, "L": depth}) for depth in fig.depths)
+        small = {**spec.as_dict(), "d": fig.d or spec.d, "K": fig.K or spec.K, "N": fig.N or spec.N}
+        depth_K = fig.depth_K or spec.K
+        depth = tuple(NetworkSpec(**{**small, "K": depth_K, "L": depth}) for depth in fig.depths)
         width = tuple(NetworkSpec(**{**small, "L": fig.width_L, "N": n}) for n in fig.widths)
         points += [(FigureExperiment.name, spec), (FigureExperiment.name, Sweep(depth)),
-                   (FigureExperiment.name, Sweep(width)), (GaussianExperiment.name, Shape(fig.depth_K, fig.d))]
+                   (FigureExperiment.name, Sweep(width)), (GaussianExperiment.name, Shape(depth_K, small["d"]))]
     return points
 
 
@@ -116,7 +117,8 @@ def summarize_map(samples: list, profile, verdicts: list) -> dict:
         drops = sigma2[:, :1] - sigma2
         out["trajectories"].append({
             "arch": setup.spec.arch, "N": setup.spec.N, "eta": setup.eta, "eps": setup.eps, "regime": setup.regime,
-            "sigma_w2": setup.spec.sigma_w2, "rows": _mean_rows(steps[1:], list(drops[:, 1:].T), profile.delta, "t"),
+            "sigma_w2": setup.spec.sigma_w2, "spec": setup.spec.as_dict(), "steps": len(steps) - 1,
+            "rows": _mean_rows(steps[1:], list(drops[:, 1:].T), profile.delta, "t"),
             "ode": curve(drop, setup.values())(np.array(steps[1:], dtype=np.float64)).tolist(),
             "loss_ratio": (run.loss.mean(axis=0) / run.loss[:, 0].mean()).tolist()})
     for verdict in verdicts:
@@ -141,7 +143,7 @@ def summarize_depths(samples: list, profile, verdicts: list) -> dict:
     rows = []
     for sweep in samples:
         depths = [run.setup.spec.L for run in sweep]
-        rows.append({"arch": sweep[0].setup.spec.arch, **{
+        rows.append({"arch": sweep[0].setup.spec.arch, "spec": sweep[0].setup.spec.as_dict(), **{
             when: _mean_rows(depths, [run.clean_grad[when][:, 0] for run in sweep], profile.delta, "L")
             for when in ("before", "after")}})
     return {"depths": rows}

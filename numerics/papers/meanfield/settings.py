@@ -147,10 +147,11 @@ class FigureSettings:
     chunk: int = 0
     dtype: str = "float64"
     input_scales: tuple[float, ...] = (1.0, 10.0)
-    d: int = 16  # the sweeps' sizes
-    K: int = 8
-    N: int = 256
-    depth_K: int = 4
+    # the sweeps' sizes; 0 (the default) takes the Theorem 4.1 verdicts' value, so the figures show what was judged
+    d: int = 0
+    K: int = 0
+    N: int = 0
+    depth_K: int = 0
     depths: tuple[int, ...] = (1, 2, 3, 4, 6, 8)
     width_L: int = 4
     widths: tuple[int, ...] = (32, 64, 128, 256, 512)
@@ -159,7 +160,11 @@ class FigureSettings:
         _at_least(self, 2, "an interval needs two networks", "networks")
         _chunk(self)
         _dtype(self)
-        _positive(self, "d", "K", "N", "depth_K", "depths", "width_L", "widths")
+        _positive(self, "depths", "width_L", "widths")
+        for name in ("d", "K", "N", "depth_K"):
+            if getattr(self, name) < 0:
+                raise ValueError(f"{name} must be positive, or 0 for the Theorem 4.1 configuration's, got "
+                                 f"{getattr(self, name)!r}")
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,7 @@ from theory.claims import Claim
 from theory.papers.implicit_bias.margins import MARGIN_DEFICIT_BOUND, e
 
 PAPER = "Lyu, Zhu (ICLR 2022)"
-ABSTRACT = "the abstract (seed 003)"
+ABSTRACT = "the abstract"
 RECONSTRUCTED = "reconstructed from Ji & Telgarsky (ICLR 2019) and Lyu & Li (ICLR 2020)"
 
 #: thresholds of the limit claims after the profile's steps (the digest's probes: floors 3e-6 to 5e-5)

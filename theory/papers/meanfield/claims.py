@@ -57,7 +57,8 @@ def theorem_4_1(arch: str) -> list[Claim]:
             id=f"mf.thm4_1.{name}.{arch}", paper=PAPER, place=PLACE, kind=kind, quantity=quantity, lhs=symbol,
             lhs_latex=latex, rhs=expand_definitions(rhs, defined), abstract=rhs if rhs.free_symbols else None,
             definitions=defined if rhs.free_symbols else (), tolerance=FINITE_WIDTH_TOLERANCE, regime=REGIME,
-            provenance="stated", source="seed 001; THEORY.md section 2", arch=arch, comparison=comparison,
+            provenance="stated", source="Theorem 4.1, as the summaries of the paper state it", arch=arch,
+            comparison=comparison,
         )
 
     return [
@@ -75,7 +76,7 @@ def theorem_4_1(arch: str) -> list[Claim]:
 
 #: failure probability of the high-probability bounds checked here
 TAIL_DELTA = sp.Rational(1, 10**6)
-SEED_SOURCE = "seed 001 (Results: derived upper bounds); THEORY.md section 3"
+SEED_SOURCE = "a summary of the paper (its list of derived upper bounds)"
 
 
 #: the Gaussian-matrix shapes of the profile that the Chevet and tail claims are checked at
@@ -93,18 +94,20 @@ def gaussian_level() -> list[Claim]:
         name = pair_name(p, q)
         norm = sp.Symbol(f"E||G||_{name}")
         claims.append(Claim(
-            id=f"mf.beta.{name}.chevet", paper="Chevet (1978); THEORY.md section 3", place="Chevet's inequality",
+            id=f"mf.beta.{name}.chevet", paper="Chevet (1978)", place="Chevet's inequality",
             kind="upper_bound", quantity="gaussian_opnorm_mean", lhs=norm,
             lhs_latex=rf"\mathbb{{E}}\|G\|_{{{sp.latex(p)}\to{sp.latex(q)}}}", rhs=chevet(p, q),
             tolerance=sp.Integer(0), regime="any K, d (G is K x d with i.i.d. N(0, 1) entries)", provenance="derived",
-            source="THEORY.md section 3", comparison="at_most", params=(*_pair_params(p, q), BETA_SHAPES)))
+            source="Chevet's inequality for a Gaussian matrix, in its p->q form", comparison="at_most",
+            params=(*_pair_params(p, q), BETA_SHAPES)))
         claims.append(Claim(
-            id=f"mf.beta.{name}.tail", paper="Gaussian concentration; THEORY.md section 3",
+            id=f"mf.beta.{name}.tail", paper="Gaussian concentration",
             place="Lipschitz concentration of ||G||", kind="upper_bound", quantity="gaussian_opnorm_exceedances",
             lhs=sp.Symbol(f"P(||G||_{name} > tail)"),
             lhs_latex=rf"P(\|G\|_{{{sp.latex(p)}\to{sp.latex(q)}}} > T_\delta)", rhs=TAIL_DELTA,
             tolerance=sp.Integer(0), regime="any K, d; tail T_delta = Chevet + s_p t_q sqrt(2 ln(1/delta))",
-            provenance="derived", source="THEORY.md section 3", comparison="rate_at_most",
+            provenance="derived", source="Gaussian concentration of a Lipschitz function of G (its norm)",
+            comparison="rate_at_most",
             params=(*_pair_params(p, q), BETA_SHAPES, ("threshold", tail(p, q).subs(delta, TAIL_DELTA)))))
     return claims
 
@@ -124,7 +127,7 @@ def theorem_5_1(arch: str) -> list[Claim]:
                       rf"\mathbb{{E}}\|G\|_{{{sp.latex(p)}\to{sp.latex(q)}}}",
             rhs=expand_definitions(prefactor, defined), abstract=prefactor, definitions=defined,
             tolerance=FINITE_WIDTH_TOLERANCE, regime=REGIME + "; one fixed input (sup over x reported apart)",
-            provenance="stated", source="seed 001; THEORY.md section 3", arch=arch,
+            provenance="stated", source="Theorem 5.1, as the summaries of the paper state it", arch=arch,
             params=(*_pair_params(p, q), ("prefactor", expand_definitions(prefactor, defined)))))
     return claims
 
@@ -132,10 +135,10 @@ def theorem_5_1(arch: str) -> list[Claim]:
 def seed_values() -> list[Claim]:
     """The four beta values seed 001 states, as upper bounds of E||G||_{p->q}/sqrt(d), registered as written."""
     return [Claim(
-        id=f"seed001.beta.{pair_name(p, q)}", paper=PAPER, place="Theorem 5.1 coefficients (seed 001)",
+        id=f"seed001.beta.{pair_name(p, q)}", paper=PAPER, place="Theorem 5.1 coefficients (as summarised)",
         kind="upper_bound", quantity="gaussian_beta", lhs=sp.Symbol(f"beta_{pair_name(p, q)}"),
         lhs_latex=rf"\beta_{{{sp.latex(p)},{sp.latex(q)}}}", rhs=value, tolerance=sp.Integer(0),
-        regime="as stated; its regime of validity is what the verdict measures", provenance="stated",
+        regime="as stated; its regime of validity is what the verdict measures", provenance="seed",
         source=SEED_SOURCE, comparison="at_most", params=(*_pair_params(p, q), ("design", "seed_shapes")))
         for (p, q), value in SEED_BETA.items()]
 
@@ -147,11 +150,11 @@ def dimension_trends() -> list[Claim]:
         name = pair_name(p, q)
         for axis, sign, words in (("d", -1, "lowers"), ("K", 1, "raises")):
             claims.append(Claim(
-                id=f"seed001.dims.{axis}.{name}", paper=PAPER, place="dimension effects (seed 001)", kind="trend",
+                id=f"seed001.dims.{axis}.{name}", paper=PAPER, place="dimension effects (as summarised)", kind="trend",
                 quantity="gaussian_beta_slope", lhs=sp.Symbol(f"sign(dlog beta_{name}/dlog {axis})"),
                 lhs_latex=rf"\operatorname{{sign}} \partial_{{\log {axis}}} \log \beta_{{{sp.latex(p)},{sp.latex(q)}}}",
                 rhs=sp.Integer(sign), tolerance=sp.Integer(0), regime=f"larger {axis} {words} the bound",
-                provenance="stated", source=SEED_SOURCE, comparison="sign",
+                provenance="seed", source=SEED_SOURCE, comparison="sign",
                 params=(*_pair_params(p, q), ("design", "trend"), ("axis", axis))))
     return claims
 

@@ -18,7 +18,8 @@ from functools import lru_cache
 
 import sympy as sp
 
-from theory.papers.meanfield.network import expand, omega_of
+from theory.claims import expand_definitions
+from theory.papers.meanfield.network import definitions, omega_of
 from theory.papers.meanfield.norms import dual, gaussian_norm_mean
 from theory.papers.meanfield.recursions import SKIP
 from theory.symbols import K, L, N, alpha, d, eps, eta, omega, r0, sigma_w2, t
@@ -36,6 +37,8 @@ FROBENIUS_RATE = -2 * eta * L_adv
 SIGMA_RATE = FROBENIUS_RATE / N
 #: c = 2 eta eps beta alpha / N: the rate constant of the ODEs
 RATE_CONSTANT = sp.Symbol("c", positive=True)
+#: r at time t, the ODE's solution, kept as a symbol where a formula uses it (defined by ``solution``)
+R_T = sp.Symbol("r(t)", positive=True)
 
 
 def euler_ratio(arch: str) -> sp.Expr:
@@ -156,22 +159,37 @@ def beta_max_entry() -> sp.Expr:
     return gaussian_norm_mean(K * d, sp.oo) / sp.sqrt(d)
 
 
+def configuration_definitions(arch: str, beta_value: sp.Expr, width_scaling: bool = True,
+                              power: sp.Expr = L / 2) -> tuple[tuple[sp.Symbol, sp.Expr], ...]:
+    """r(t), c, beta, r0 = alpha sigma_w2, omega and alpha, in the order they are substituted: what the
+    dynamics' formulas, written in the paper's symbols, mean in the configuration's."""
+    return ((R_T, solution(arch, power, width_scaling)), (RATE_CONSTANT, rate_constant(width_scaling)),
+            (beta, beta_value), (r0, alpha * sigma_w2), *definitions(arch))
+
+
 def in_configuration(expr: sp.Expr, arch: str, beta_value: sp.Expr, width_scaling: bool = True) -> sp.Expr:
-    """Substitute c, beta, r0 = alpha sigma_w2, omega and alpha: an expression in the configuration's symbols."""
-    expr = expr.subs(RATE_CONSTANT, rate_constant(width_scaling)).subs(beta, beta_value)
-    return expand(expr.subs(r0, alpha * sigma_w2), arch)
+    """Substitute ``configuration_definitions``: an expression in the configuration's symbols."""
+    definitions = configuration_definitions(arch, beta_value, width_scaling)
+    return expand_definitions(expr, definitions if expr.has(R_T) else definitions[1:])
 
 
 def variance_drop(arch: str, beta_value: sp.Expr, power: sp.Expr = L / 2, width_scaling: bool = True) -> sp.Expr:
     """sigma_w^2 - sigma^2(t) predicted by the ODE, in the configuration's symbols (t, eta, eps, N, L, ...)."""
-    drop = (r0 - solution(arch, power, width_scaling)) / alpha
-    return in_configuration(drop, arch, beta_value, width_scaling)
+    return expand_definitions(DROP, configuration_definitions(arch, beta_value, width_scaling, power))
+
+
+#: sigma_w^2 - sigma^2(t) in the paper's symbols: (r0 - r(t)) / alpha
+DROP = (r0 - R_T) / alpha
 
 
 def initial_rate(arch: str, beta_value: sp.Expr, power: sp.Expr = L / 2, width_scaling: bool = True) -> sp.Expr:
     """-d sigma^2/dt at t = 0: the rate at which the variance starts to fall."""
-    rate = -ode_rhs(arch, power, width_scaling).subs(rr, r0) / alpha
-    return in_configuration(rate, arch, beta_value, width_scaling)
+    return in_configuration(rate_abstract(arch, power, width_scaling), arch, beta_value, width_scaling)
+
+
+def rate_abstract(arch: str, power: sp.Expr = L / 2, width_scaling: bool = True) -> sp.Expr:
+    """-d sigma^2/dt at t = 0 in the paper's symbols (r0, c, alpha)."""
+    return -ode_rhs(arch, power, width_scaling).subs(rr, r0) / alpha
 
 
 def width_exponent(rate: sp.Expr) -> sp.Expr:
@@ -187,8 +205,7 @@ def trainability(arch: str) -> sp.Expr:
     omega_r = 1 + r > 1 for any r > 0, whatever the training did.
     """
     slope = sp.log(omega_of(arch, stated=True).subs(sigma_w2, rr / alpha)) / 2
-    sign = sp.sign(slope)
-    return sign.subs(rr, solution(arch)) if sign.has(rr) else sign
+    return sp.sign(slope).subs(rr, R_T)
 
 
 def capacity(arch: str) -> sp.Expr:
@@ -203,4 +220,4 @@ def capacity_reduction(arch: str) -> sp.Expr:
     """kappa before adversarial training minus kappa after it (positive: capacity was reduced)."""
     stated = omega_of(arch, stated=True)
     return capacity(arch).subs(omega, stated.subs(sigma_w2, r0 / alpha)) - capacity(arch).subs(
-        omega, stated.subs(sigma_w2, solution(arch) / alpha))
+        omega, stated.subs(sigma_w2, R_T / alpha))

@@ -10,14 +10,13 @@ from __future__ import annotations
 import sympy as sp
 
 from theory.papers.meanfield import dynamics as dyn
-from theory.claims import Claim
-from theory.papers.meanfield.network import expand
+from theory.claims import Claim, expand_definitions
 from theory.papers.meanfield.norms import pair_name
 from theory.symbols import L, N, t
 
 PAPER = "Kumano, Kera, Yamasaki (NeurIPS 2023)"
 PLACE = "Section 6 (training dynamics)"
-SOURCE = "seed 001; THEORY.md section 4"
+SOURCE = "Section 6; the ODEs and their solutions are derived here"
 FINITE_WIDTH = sp.sqrt(L / N)
 #: the Euler identity is exact: float64 rounding of ||W||_F^2 differences is far below this
 FLOAT_TOLERANCE = sp.Float(1e-9)
@@ -32,11 +31,17 @@ DESIGN = "design"
 
 def _claim(name: str, arch: str, quantity: str, lhs: str, latex: str, rhs: sp.Expr, tolerance: sp.Expr,
            regime: str, provenance: str, comparison: str = "ratio", kind: str = "trajectory",
-           **params) -> Claim:
+           defined: tuple[tuple[sp.Symbol, sp.Expr], ...] = (), **params) -> Claim:
+    """A Section 6 claim; ``rhs`` is written in the paper's symbols, ``defined`` says what they are."""
     return Claim(id=f"mf.dyn.{name}.{arch}", paper=PAPER, place=PLACE, kind=kind, quantity=quantity,
-                 lhs=sp.Symbol(lhs), lhs_latex=latex, rhs=sp.piecewise_fold(rhs), tolerance=tolerance, regime=regime,
+                 lhs=sp.Symbol(lhs), lhs_latex=latex, rhs=expand_definitions(rhs, defined),
+                 abstract=rhs if defined else None, definitions=defined, tolerance=tolerance, regime=regime,
                  provenance=provenance, source=SOURCE, arch=arch, comparison=comparison,
                  params=tuple(params.items()))
+
+
+def _defined(arch: str, beta_value: sp.Expr = BETA_22) -> tuple[tuple[sp.Symbol, sp.Expr], ...]:
+    return dyn.configuration_definitions(arch, beta_value)
 
 
 def euler(arch: str, exact: bool) -> Claim:
@@ -45,21 +50,24 @@ def euler(arch: str, exact: bool) -> Claim:
         return _claim("euler", arch, "euler_ratio_envelope",
                       "(|W_l'|^2 - |W_l|^2 - eta^2 |g_l|^2)/(-2 eta L_adv)",
                       r"\frac{\Delta\|W_l\|_F^2 - \eta^2\|\nabla_l\|_F^2}{-2\eta L_{adv}}",
-                      expand(dyn.euler_ratio(arch), arch), FLOAT_TOLERANCE,
+                      dyn.euler_ratio(arch), FLOAT_TOLERANCE,
                       "bias-free vanilla network, every step, layer and network (exact: Euler's theorem for a "
-                      "function of degree 1 in W_l)", "derived", kind="equality", **{DESIGN: "map"})
+                      "function of degree 1 in W_l)", "derived", kind="equality", defined=_defined(arch),
+                      **{DESIGN: "map"})
     return _claim("euler", arch, "euler_ratio_mean", "<W_l, grad_l L_adv>/L_adv",
-                  r"\langle W_l, \nabla_{W_l} L_{adv}\rangle / L_{adv}", expand(dyn.euler_ratio(arch), arch),
+                  r"\langle W_l, \nabla_{W_l} L_{adv}\rangle / L_{adv}", dyn.euler_ratio(arch),
                   FINITE_WIDTH, "residual network at initialisation (a heuristic: exact in expectation for a "
-                  "squared loss)", "derived", kind="equality", **{DESIGN: "map"})
+                  "squared loss)", "derived", kind="equality", defined=_defined(arch),
+                  **{DESIGN: "map"})
 
 
 def ode(arch: str, power: sp.Expr = L / 2, width_scaling: bool = True) -> Claim:
     """sigma_w^2 - sigma^2(T) against the ODE's solution at the horizon T (the regime map over N and eta eps)."""
-    drop = dyn.variance_drop(arch, BETA_22, power, width_scaling)
-    return _claim("ode", arch, "variance_drop", "sigma_w2 - sigma^2(t)", r"\sigma_w^2 - \sigma^2(t)", drop,
+    defined = dyn.configuration_definitions(arch, BETA_22, width_scaling, power)
+    return _claim("ode", arch, "variance_drop", "sigma_w2 - sigma^2(t)", r"\sigma_w^2 - \sigma^2(t)", dyn.DROP,
                   FINITE_WIDTH, EARLY + "; L in {2, 4} for residual networks (explicit dsolve solution)",
-                  "derived", curve=sp.Lambda(t, drop), band=FINITE_WIDTH, **{DESIGN: "map"})
+                  "derived", defined=defined, curve=sp.Lambda(t, expand_definitions(dyn.DROP, defined)),
+                  band=FINITE_WIDTH, **{DESIGN: "map"})
 
 
 def width(arch: str, width_scaling: bool = True) -> Claim:
@@ -79,27 +87,29 @@ def beta_dependence(arch: str, pair: str) -> Claim:
     """The initial rate -dsigma^2/dt = c r0^(L/2)/alpha (vanilla) with c carrying beta_{p,q}(d, K)
     (``pair`` as in claim ids: '2_2', 'oo_2', '1_oo')."""
     (p, q), = [key for key in BETA_PAIRS if pair_name(*key) == pair]
-    rate = dyn.initial_rate(arch, BETA_PAIRS[(p, q)])
     axis = "K" if (p, q) == (1, sp.oo) else "d"
     return _claim(f"beta.{pair_name(p, q)}", arch, "variance_rate", "-dsigma^2/dt (t = 0)", r"-\dot\sigma^2(0)",
-                  rate, FINITE_WIDTH, f"initial rate; {axis} varied, beta_{{p,q}} exact (K = 1, or p = 1, q = oo)",
-                  "stated", **{DESIGN: f"beta_{axis}"}, p=str(p), q=str(q))
+                  dyn.rate_abstract(arch), FINITE_WIDTH,
+                  f"initial rate; {axis} varied, beta_{{p,q}} exact (K = 1, or p = 1, q = oo)", "stated",
+                  defined=_defined(arch, BETA_PAIRS[(p, q)]), **{DESIGN: f"beta_{axis}"}, p=str(p), q=str(q))
 
 
 def trainability(arch: str) -> Claim:
     """After adversarial training clean gradients vanish with depth for vanilla nets, not for residual ones."""
     return _claim("trainability", arch, "clean_gradient_depth_slope", "sign(dlog|grad_W1 clean|/dL)",
-                  r"\operatorname{sign} \partial_L \log\|\nabla_{W_1} \ell_{clean}\|", dyn.in_configuration(dyn.trainability(arch), arch, BETA_22),
-                  sp.Integer(0), "after the profile's adversarial training from criticality (vanilla omega = 1)",
-                  "stated", comparison="sign", kind="trend", **{DESIGN: "depths"})
+                  r"\operatorname{sign} \partial_L \log\|\nabla_{W_1} \ell_{clean}\|",
+                  dyn.trainability(arch), sp.Integer(0),
+                  "after the profile's adversarial training from criticality (vanilla omega = 1)",
+                  "stated", comparison="sign", kind="trend", defined=_defined(arch), **{DESIGN: "depths"})
 
 
 def capacity(arch: str) -> Claim:
     """Adversarial training reduces capacity: the best clean-task loss is higher after it than without it."""
     return _claim("capacity", arch, "clean_loss_log_ratio", "sign(log(best clean loss after/without))",
                   r"\operatorname{sign} \log(\ell^{*}_{after} / \ell^{*}_{none})",
-                  sp.sign(dyn.in_configuration(dyn.capacity_reduction(arch), arch, BETA_22)), sp.Integer(0),
+                  sp.sign(dyn.capacity_reduction(arch)), sp.Integer(0),
                   "random two-layer teacher; the same clean training from the trained and the initial weights",
-                  "stated", comparison="sign", kind="trend", **{DESIGN: "capacity"})
+                  "stated", comparison="sign", kind="trend", defined=_defined(arch),
+                  **{DESIGN: "capacity"})
 
 

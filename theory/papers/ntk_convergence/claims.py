@@ -14,7 +14,7 @@ from theory.papers.ntk_convergence.bounds import (LINEARISATION_BOUND, RELATIVE_
                                                   width_exponent, x_norm)
 
 PAPER = "Gao, Cai, Li, Wang, Hsieh, Lee (NeurIPS 2019)"
-DIGEST = "derived in shared/papers/seed004.md, section 1.4"
+DIGEST = "derived here"
 MAIN = "the main theorem (most likely Thm 4.1; its exact constants are not available)"
 TWO_LAYER = ("two-layer softplus net in the NTK parametrisation, antisymmetric initialisation (f(W_0, .) = 0), "
              "first layer trained, logistic loss, l2 perturbations of radius delta on unit-norm inputs")
@@ -70,21 +70,21 @@ def claims() -> list[Claim]:
                TWO_LAYER + "; the linearised model at the theorem's step, every horizon T"),
         _claim("seed004.thm.surrogate", MAIN + " in the two-layer form (D2)", "upper_bound", "surrogate_ratio",
                "min_t L_A / bound", surrogate, sp.Integer(1), "derived",
-               "the abstract (seed 004): adversarial training finds a network whose surrogate loss is within eps "
-               "of the optimal robust loss; " + DIGEST + " (D2) gives the finite-width inequality",
+               "the abstract: adversarial training finds a network whose surrogate loss is within eps "
+               "of the optimal robust loss; the finite-width inequality (D2) is " + DIGEST,
                ball_regime + "; PGD and FGM training attacks; hat-L* the lowest strong-attack robust loss among W_0 "
                "and every run's final iterate (a lower estimate of L*, so HOLDS is conclusive)",
                design="theorem", attacks=("pgd", "fgm")),
         _claim("seed004.thm.any_attack", MAIN + " with weak attacks (D2)", "upper_bound", "surrogate_ratio",
                "min_t L_A / bound", surrogate, sp.Integer(1), "derived",
-               "the abstract (seed 004): the guarantee holds for a heuristic attack, on its surrogate loss; "
+               "the abstract: the guarantee holds for a heuristic attack, on its surrogate loss; "
                + DIGEST + " (D2 holds for any map into the perturbation set)",
                ball_regime + "; FGM, a random point of the ball and no attack (clean training), at a radius where "
                "clean training is not robust", design="weak"),
         _claim("seed004.ball.reach", "the ball's function-space radius does not depend on the width", "trend",
                "reach_exponent", "slope of log(L*(W_0) - hat-L*) in log m",
                r"\partial \log (L^*(W_0) - \hat L^*) / \partial \log m", width_exponent(R), "derived",
-               "shared/papers/seed004.md, section 1.3 (2): at fixed R the best robust loss in the ball tends to a "
+               "derived here: at fixed R the best robust loss in the ball tends to a "
                "positive limit, the RKHS ball's; only the gap to it vanishes",
                ball_regime + "; the best comparator's advantage over W_0, widths paired",
                comparison="difference", tolerance=REACH_TOLERANCE, design="theorem"),
@@ -100,7 +100,7 @@ def claims() -> list[Claim]:
                sp.Integer(1), "reconstructed",
                "the v2 abstract: 'robust interpolation requires more model capacity'; its VC form (Omega(N d) "
                "against N for plain interpolation) from Kim, Moon, Yun (NeurIPS 2025); the hard family D5 is "
-               "derived in shared/papers/seed004.md",
+               "derived here",
                "two-layer ReLU nets with biases on the D5 family (K pairs, k = d - 1, robust radius "
                "sqrt(1 - 1/k) + margin in units of half the class separation), Adam with l2 PGD training; memorised: "
                "no point misclassified by the strong PGD and every forced probe labelled by its sign (robust), every "
