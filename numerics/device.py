@@ -5,10 +5,13 @@ functions that need it, so ``check_spelling`` answers the CLI before torch loads
 """
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 import os
-from contextlib import contextmanager
 import platform
 import re
+from contextlib import contextmanager
+from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -103,6 +106,23 @@ def cpu_name() -> str:
     except OSError:
         pass
     return platform.processor() or platform.machine()
+
+
+#: glibc's mallopt parameters: the heap top kept when memory is freed, and the size from which a block is mmapped
+_M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD = -1, -3
+
+
+@lru_cache(maxsize=None)
+def keep_freed_memory() -> bool:
+    """Ask glibc to keep freed memory for reuse (trim threshold 1 GiB, mmap threshold 32 MiB, its maximum) instead
+    of returning it to the system after every tensor.  Jobs allocate and free the same few-MB tensors thousands of
+    times; on a machine whose memory the host reclaims, each return costs page faults on the next allocation (one
+    seed-002 job: 77 s wall with 49 s of system time, against 22 s).  True if set; a no-op without glibc."""
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+        return bool(libc.mallopt(_M_TRIM_THRESHOLD, 1 << 30)) and bool(libc.mallopt(_M_MMAP_THRESHOLD, 32 << 20))
+    except (OSError, AttributeError):
+        return False
 
 
 @contextmanager

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import platform
 
 import pytest
 import torch
@@ -120,3 +121,11 @@ def test_a_claim_is_checked_at_every_point_before_anything_is_drawn():
     width = REGISTRY["mf.dyn.width.vanilla"]  # a slope over widths, asked to read single setups instead
     with pytest.raises(ValueError, match="reads a sweep of configurations per point"):
         suite.check(dataclasses.replace(width, params=(("design", "map"),)))
+
+
+@pytest.mark.skipif(platform.libc_ver()[0] != "glibc", reason="mallopt is glibc's")
+def test_jobs_keep_freed_memory_for_reuse():
+    """A job's thousands of same-size tensors reuse freed heap instead of page-faulting it back (numerics.device)."""
+    from numerics.device import keep_freed_memory
+
+    assert keep_freed_memory()

@@ -23,4 +23,6 @@ TINY = {
     "training.weak_widths": "8,16", "training.lazy_widths": "8,16", "training.lazy_steps": 2,
     "training.eval_steps": 1, "training.eval_restarts": 1, "capacity.dims": "3,4", "capacity.patterns": 2,
     "capacity.widths": "1,2", "capacity.steps": 2, "capacity.eval_steps": 1, "capacity.eval_restarts": 1,
+    "patches.seeds": 2, "patches.n_train": 8, "patches.n_test": 6, "patches.steps": 3, "patches.pgd_steps": 2,
+    "patches.pgd_restarts": 1, "patches.m": 4, "patches.eps_scales": "1.0",
 }

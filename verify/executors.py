@@ -13,7 +13,7 @@ import time
 from dataclasses import dataclass, replace
 from typing import Any, Callable, Iterable, Iterator
 
-from numerics.device import resolve, synchronize
+from numerics.device import keep_freed_memory, resolve, synchronize
 from numerics.experiment import experiment_named
 from numerics.papers import load_all
 from numerics.random import Draws
@@ -38,6 +38,7 @@ class JobResult:
 def run_job(job: Job, progress: Callable[[int], None] | None = None) -> JobResult:
     """Draw one job's sample on the device this process resolves for it (also the body of a Ray task)."""
     load_all()
+    keep_freed_memory()
     experiment = experiment_named(job.experiment)  # a worker without the paper's column says which is missing
     device = resolve(job.device)
     start = time.perf_counter()
