@@ -57,8 +57,8 @@ def radius_figure(data: dict) -> plt.Figure:
     ax.axvline(data["robust_limit"], color="grey", lw=0.8, ls="-.", label=r"$\alpha/2$")
     ax.axvline(data["eps"], color="tab:red", lw=0.6, label=r"training $\varepsilon$")
     ax.set(xlabel=r"$\ell_\infty$ radius", ylabel="robust accuracy")
-    ax.set_title(f"PGD {data['pgd_steps']} steps x {data['pgd_restarts']} restarts + closed forms, "
-                 f"{data['n_test']} test points\n" + _configuration(data), fontsize=8)
+    ax.set_title(f"PGD {data['pgd_steps']} steps x {data['pgd_restarts']} restarts + closed forms + competitor "
+                 f"neurons, {data['n_test']} test points\n" + _configuration(data), fontsize=8)
     ax.legend(fontsize=7)
     return fig
 
@@ -99,9 +99,10 @@ def _coefficients_caption(data: dict) -> str:
 
 def _radius_caption(data: dict) -> str:
     return (r"Robust accuracy of the trained networks against the $\ell_\infty$ radius, under the strong evaluation "
-            rf"(closed-form feature and planting attacks and PGD with {data['pgd_steps']} steps and "
-            rf"{data['pgd_restarts']} restarts, each example's worst) and under AT's own one-step attack, on "
-            rf"{data['n_test']} test points per seed, with the predicted thresholds $\beta/\sqrt D$ and $\alpha/2$ "
+            rf"(closed-form feature and planting attacks, competitor-neuron sign attacks and PGD with "
+            rf"{data['pgd_steps']} steps and {data['pgd_restarts']} restarts, each example's worst) and under AT's "
+            rf"own one-step attack, on {data['n_test']} test points per seed, with the predicted thresholds "
+            r"$\beta/\sqrt D$ and $\alpha/2$ "
             "(R-inf, " + _sizes(data) + "). Drawn from the run the robustness verdicts judge.")
 
 
