@@ -200,8 +200,8 @@ def threshold_error(sample: PatchSample, threshold: str = "nonrobust") -> Estima
     """Per seed, max(robust error at 0.9 t, robust accuracy at 1.1 t) of ST (strong attacks), t a threshold of
     ``model.THRESHOLDS``; per-seed Clopper-Pearson intervals (each at delta / (2 seeds)), their range.  The
     spread of the thresholds that the trained, unequal class coefficients give (``model.UNEQUAL_THRESHOLD``) is
-    reported beside it.  The thresholds are derived for a network that uses only v: a seed whose ST network has
-    Gamma^u_j / Gamma^v_j above ``V_ONLY`` for some class is outside that premise and is not judged."""
+    reported beside it.  The thresholds are derived for a network that uses only v: the claim names the usage
+    regime, which gates the whole run."""
     radius = float(THRESHOLDS[threshold].subs(values(sample.config)))
     below, above = (sample.robust["strong"][0, _radius(sample, f * radius)] for f in THRESHOLD_FACTORS)
     n = sample.config.n_test
