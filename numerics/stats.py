@@ -165,6 +165,12 @@ def exceedance_pvalue(k: int, n: int, rate: float) -> float:
     return float(sst.binom.sf(k - 1, n, rate))
 
 
+def median_range(values: np.ndarray) -> dict:
+    """Median, minimum and maximum over the last axis (seeds), as lists: a figure's curve and its band."""
+    return {"median": np.median(values, -1).tolist(), "low": values.min(-1).tolist(),
+            "high": values.max(-1).tolist()}
+
+
 def range_interval(values) -> Interval:
     """[min, max] of n per-run values, around their median.
 

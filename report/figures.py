@@ -34,6 +34,13 @@ class Figure:
         return any(fnmatch.fnmatchcase(claim_id, pattern) for pattern in self.supports)
 
 
+def draw_band(ax, x, band: dict, label: str, **style):
+    """A probe's ``numerics.stats.median_range`` on ``ax``: the median as a line, the range shaded in its colour."""
+    line, = ax.plot(x, band["median"], label=label, **style)
+    ax.fill_between(x, band["low"], band["high"], color=line.get_color(), alpha=0.15)
+    return line
+
+
 def save(fig, out_dir: Path, stem: str) -> list[str]:
     """``stem``.png and ``stem``.pdf in ``out_dir``; the file names."""
     names = []

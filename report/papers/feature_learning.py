@@ -7,7 +7,7 @@ import numpy as np
 import sympy as sp
 
 from report.bibliography import Reference
-from report.figures import Figure
+from report.figures import Figure, draw_band
 from report.latex import tex
 from report.papers import PaperReport
 from theory.papers.feature_learning import PAPER
@@ -18,12 +18,6 @@ from theory.papers.feature_learning.model import (BLOWUP, COPIES, DIMENSION, GRO
                                                   strength)
 
 STYLE = {"u": "-", "v": "--"}
-
-
-def _band(ax, x, band: dict, label: str, **style):
-    line, = ax.plot(x, band["median"], label=label, **style)
-    ax.fill_between(x, band["low"], band["high"], color=line.get_color(), alpha=0.15)
-    return line
 
 
 def _configuration(data: dict) -> str:
@@ -37,7 +31,7 @@ def coefficients_figure(data: dict) -> plt.Figure:
     steps = np.asarray(data["step"])
     for ax, name, title in zip(axes, ("st", "at"), ("standard training", "one-step adversarial training")):
         for feature, label in (("u", r"$\Gamma^u$ (robust)"), ("v", r"$\Gamma^v$ (non-robust)")):
-            _band(ax, steps, data["curves"][name][feature], label, ls=STYLE[feature])
+            draw_band(ax, steps, data["curves"][name][feature], label, ls=STYLE[feature])
         ax.set(xlabel="GD step", yscale="log", title=title)
         ax.legend(fontsize=8)
     axes[0].set_ylabel("class mean of the best neuron's correlation")
@@ -50,8 +44,8 @@ def radius_figure(data: dict) -> plt.Figure:
     fig, ax = plt.subplots(figsize=(6.4, 4.2), layout="constrained")
     radii = np.asarray(data["radii"])
     for name, label in (("st", "ST"), ("at", "AT")):
-        line = _band(ax, radii, data["curves"][name]["strong"], f"{label}, strong attacks", marker="o", ms=3)
-        _band(ax, radii, data["curves"][name]["training"], f"{label}, one-step training attack", ls=":",
+        line = draw_band(ax, radii, data["curves"][name]["strong"], f"{label}, strong attacks", marker="o", ms=3)
+        draw_band(ax, radii, data["curves"][name]["training"], f"{label}, one-step training attack", ls=":",
               color=line.get_color())
     ax.axvline(data["threshold"], color="k", lw=0.8, ls="--", label=r"$\beta/\sqrt{D}$")
     ax.axvline(data["robust_limit"], color="grey", lw=0.8, ls="-.", label=r"$\alpha/2$")

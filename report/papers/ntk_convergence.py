@@ -7,7 +7,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from report.bibliography import Reference
-from report.figures import Figure
+from report.figures import Figure, draw_band
 from report.latex import tex
 from report.papers import PaperReport
 from theory.papers.ntk_convergence import PAPER
@@ -18,10 +18,8 @@ from theory.papers.ntk_convergence.bounds import (AVERAGE_REGRET_RATE, EXPONENTI
                                                   loss_lipschitz, width_exponent, x_norm)
 
 
-def _band(ax, x, band: dict, label: str, **style):
-    line, = ax.plot(x, band["median"], marker="o", ms=3, label=label, **style)
-    ax.fill_between(x, band["low"], band["high"], color=line.get_color(), alpha=0.15)
-    return line
+#: every seed-004 curve marks its points
+MARKED = {"marker": "o", "ms": 3}
 
 
 def width_figure(data: dict) -> plt.Figure:
@@ -30,7 +28,7 @@ def width_figure(data: dict) -> plt.Figure:
     fig, (left, right) = plt.subplots(1, 2, figsize=(10.8, 4), layout="constrained")
     widths = np.asarray(data["widths"], dtype=float)
     for curve in data["errors"]:
-        line = _band(left, widths, curve["error"], f"error, R={curve['R']:g}")
+        line = draw_band(left, widths, curve["error"], f"error, R={curve['R']:g}", **MARKED)
         left.plot(widths, curve["bound"], "--", color=line.get_color(), label=f"bound, R={curve['R']:g}")
     anchor = data["errors"][-1]["bound"][0]
     left.plot(widths, anchor * (widths / widths[0]) ** -0.5, "k:", lw=0.8, label=r"slope $-1/2$")
@@ -38,7 +36,8 @@ def width_figure(data: dict) -> plt.Figure:
     left.legend(fontsize=7)
     training = np.asarray(data["training_widths"], dtype=float)
     for curve in data["attacks"]:
-        line = _band(right, training, curve["accuracy"], rf"$\epsilon(m)$, {curve['attack']}", ls="--")
+        line = draw_band(right, training, curve["accuracy"], rf"$\epsilon(m)$, {curve['attack']}", ls="--",
+                         **MARKED)
         gap = np.maximum(np.asarray(curve["gap"]["median"]), 1e-6)
         right.plot(training, gap, "o-", ms=3, color=line.get_color(), label=f"gap, {curve['attack']} (floor 1e-6)")
     right.set(xscale="log", yscale="log", xlabel="width m", ylabel=r"$\min_t L_A - \hat L^*$ and its bound")
@@ -52,7 +51,7 @@ def regret_figure(data: dict) -> plt.Figure:
     """The linearised model's average regret against T, with the rate R G / sqrt(T)."""
     fig, ax = plt.subplots(figsize=(5.6, 4))
     horizons = np.asarray(data["horizons"], dtype=float)
-    _band(ax, horizons, data["average"], "average regret")
+    draw_band(ax, horizons, data["average"], "average regret", **MARKED)
     ax.plot(horizons, data["rate"], "k--", label=r"$RG/\sqrt{T}$")
     ax.set(xscale="log", yscale="log", xlabel="horizon T", ylabel="average regret")
     ax.set_title(f"Linearised OGD, softplus (m={data['width']}, R={data['radius']:g}, {data['seeds']} seeds)",
@@ -65,8 +64,8 @@ def lazy_figure(data: dict) -> plt.Figure:
     """Distance moved from W_0 against m: Frobenius (flat) and relative (slope -1/2)."""
     fig, ax = plt.subplots(figsize=(5.6, 4))
     widths = np.asarray(data["widths"], dtype=float)
-    _band(ax, widths, data["distance"], r"$\|W_T - W_0\|_F$")
-    line = _band(ax, widths, data["relative"], r"$\|W_T - W_0\|_F / \|W_0\|_F$")
+    draw_band(ax, widths, data["distance"], r"$\|W_T - W_0\|_F$", **MARKED)
+    line = draw_band(ax, widths, data["relative"], r"$\|W_T - W_0\|_F / \|W_0\|_F$", **MARKED)
     first = data["relative"]["median"][0]
     ax.plot(widths, first * (widths / widths[0]) ** -0.5, ":", color=line.get_color(), label=r"slope $-1/2$")
     ax.set(xscale="log", yscale="log", xlabel="width m", ylabel="distance from initialisation")

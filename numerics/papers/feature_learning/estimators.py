@@ -50,8 +50,7 @@ def values(config: PatchRun) -> dict:
 def planting_ratios(sample: PatchSample) -> np.ndarray:
     """Per seed, the planting ratio at AT's trained Gamma^u for the attacker's best pair (y, y'), (S,)."""
     gamma = coefficients(sample, "at", "u")  # (S, k)
-    expr = RATIOS["planting"].subs({s: v for s, v in values(sample.config).items() if s not in (gamma_own,
-                                                                                                gamma_other)})
+    expr = RATIOS["planting"].subs(values(sample.config))
     pairs = [evaluate(expr, {gamma_own: gamma[:, y], gamma_other: gamma[:, other]})
              for y, other in itertools.permutations(range(sample.config.k), 2)]
     return np.max(np.asarray(pairs, dtype=np.float64), axis=0)

@@ -86,6 +86,12 @@ def _margin(model: PatchCNN, W: torch.Tensor, data) -> torch.Tensor:
     return own - F.scatter(-1, data.y[..., None], -torch.inf).max(-1).values
 
 
+def _mean_where(values: torch.Tensor, hit: torch.Tensor) -> torch.Tensor:
+    """Per seed, the mean of ``values`` (S, n) over the examples where ``hit``; NaN where there is none, (S,)."""
+    count = hit.sum(-1)
+    return torch.where(count > 0, (values * hit).sum(-1) / count.clamp(min=1), torch.nan)
+
+
 def _blocks(model: PatchCNN, W: torch.Tensor, test, delta: torch.Tensor, hit: torch.Tensor, k: int) -> np.ndarray:
     """Mean over the examples where ``hit`` (PGD's successful perturbations) of the share of the margin drop that
     the perturbation's dense block (where v lives) makes, against its robust block (where u lives): each block
@@ -97,8 +103,7 @@ def _blocks(model: PatchCNN, W: torch.Tensor, test, delta: torch.Tensor, hit: to
         part[..., block] = delta[..., block]
         drops.append((clean - _margin(model, W, moved(test, part))).clamp(min=0))
     share = drops[0] / (drops[0] + drops[1]).clamp(min=1e-30)
-    count = hit.sum(-1)
-    return torch.where(count > 0, (share * hit).sum(-1) / count.clamp(min=1), torch.nan).cpu().numpy()
+    return _mean_where(share, hit).cpu().numpy()
 
 
 def _cosines(delta: torch.Tensor, direction: torch.Tensor, counts: torch.Tensor, hit: torch.Tensor
@@ -108,9 +113,7 @@ def _cosines(delta: torch.Tensor, direction: torch.Tensor, counts: torch.Tensor,
     inner = torch.einsum("snqd,snd,q->sn", delta, direction, counts)
     norms = torch.einsum("snqd,q->sn", delta ** 2, counts).sqrt() * direction.norm(dim=-1) * counts.sum().sqrt()
     cos = inner / norms.clamp(min=1e-30)
-    count = hit.sum(-1)
-    mean = torch.where(count > 0, (cos * hit).sum(-1) / count.clamp(min=1), torch.nan)
-    return mean.cpu().numpy(), count.cpu().numpy()
+    return _mean_where(cos, hit).cpu().numpy(), hit.sum(-1).cpu().numpy()
 
 
 class PatchExperiment(RunExperiment):
@@ -140,6 +143,7 @@ class PatchExperiment(RunExperiment):
         model = PatchCNN(config.k, config.m, config.q, config.rho)
         # drawn in float64 and then rounded, so that a float32 run starts where the float64 run does
         W0 = draws.child("init").normal(config.sigma0, (config.seeds, config.k * config.m, config.d)).to(dtype)
+        evaluated = radii(config)
         A, B, losses, clean, cosines = [], [], [], [], []
         robust = {attack: [] for attack in ATTACKS}
         with one_thread():
@@ -149,24 +153,23 @@ class PatchExperiment(RunExperiment):
                 A.append(trace.A), B.append(trace.B), losses.append(trace.loss)
                 ok = correct(model, W, test)
                 clean.append(ok.double().mean(-1))
-                per_radius, cosines_at_eps = _evaluate(model, W, test, ok, U, V, config, draws.child(f"pgd-{name}"),
-                                                       progress)
+                per_radius, cosines_at_eps = _evaluate(model, W, test, ok, U, V, config, evaluated,
+                                                       draws.child(f"pgd-{name}"), progress)
                 cosines.append(cosines_at_eps)
                 for attack in ATTACKS:
                     robust[attack].append(torch.stack(per_radius[attack]))
         shares = torch.nn.functional.one_hot(train_set.y, config.k).double().mean(1)
         cpu = lambda tensors: torch.stack(tensors).double().cpu().numpy()  # noqa: E731
         cos_v, hits, dense_share = (np.stack(values) for values in zip(*cosines))
-        return PatchSample(config, radii(config), cpu(A), cpu(B), cpu(losses), cpu(clean),
+        return PatchSample(config, evaluated, cpu(A), cpu(B), cpu(losses), cpu(clean),
                            {attack: cpu(values) for attack, values in robust.items()}, cos_v, hits, dense_share,
                            shares.cpu().numpy())
 
 
 def _evaluate(model: PatchCNN, W: torch.Tensor, test, ok: torch.Tensor, U: torch.Tensor, V: torch.Tensor,
-              config: PatchRun, draws, progress) -> tuple[dict[str, list], tuple]:
-    """Per radius, the accuracy (S,) under each attack of ``ATTACKS``; and at eps, PGD's cosine with v_{y'} - v_y,
-    its successes and their blocks' effect (``_cosines``, ``_blocks``)."""
-    evaluated = radii(config)
+              config: PatchRun, evaluated: np.ndarray, draws, progress) -> tuple[dict[str, list], tuple]:
+    """Per radius of ``evaluated``, the accuracy (S,) under each attack of ``ATTACKS``; and at eps, PGD's cosine
+    with v_{y'} - v_y, its successes and their blocks' effect (``_cosines``, ``_blocks``)."""
     at_eps = int(np.argmin(np.abs(evaluated - config.eps)))
     per_radius = {attack: [] for attack in ATTACKS}
     for r, radius in enumerate(evaluated):

@@ -7,18 +7,11 @@
 """
 from __future__ import annotations
 
-import numpy as np
-
 from numerics.experiment import Probe, register_probe
 from numerics.papers.feature_learning.experiments import TRAININGS
 from numerics.papers.feature_learning.settings import PATCHES
+from numerics.stats import median_range
 from theory.papers.feature_learning.model import ROBUST_LIMIT, THRESHOLDS, D, alpha, beta
-
-
-def _band(values: np.ndarray) -> dict:
-    """Median and range over seeds (last axis)."""
-    return {"median": np.median(values, -1).tolist(), "low": values.min(-1).tolist(),
-            "high": values.max(-1).tolist()}
 
 
 def _points(profile) -> list:
@@ -33,7 +26,7 @@ def _setting(config) -> dict:
 
 def coefficient_curves(samples: list, profile, verdicts: list) -> dict:
     (sample,) = samples
-    curves = {name: {feature: _band(trace[i].max(-1).mean(-1)) for feature, trace in (("u", sample.A),
+    curves = {name: {feature: median_range(trace[i].max(-1).mean(-1)) for feature, trace in (("u", sample.A),
                                                                                     ("v", sample.B))}
               for i, name in enumerate(TRAININGS)}
     return {"step": list(range(sample.A.shape[1])), "curves": curves, **_setting(sample.config)}
@@ -42,7 +35,7 @@ def coefficient_curves(samples: list, profile, verdicts: list) -> dict:
 def radius_curves(samples: list, profile, verdicts: list) -> dict:
     (sample,) = samples
     config = sample.config
-    curves = {name: {attack: _band(sample.robust[attack][i]) for attack in ("strong", "training")}
+    curves = {name: {attack: median_range(sample.robust[attack][i]) for attack in ("strong", "training")}
               for i, name in enumerate(TRAININGS)}
     return {"radii": sample.radii.tolist(), "curves": curves,
             "threshold": float(THRESHOLDS["nonrobust"].subs({beta: config.beta, D: config.D})),

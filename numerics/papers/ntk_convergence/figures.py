@@ -12,15 +12,10 @@ import numpy as np
 
 from numerics.backends import evaluate
 from numerics.experiment import Probe, register_probe
+from numerics.stats import median_range
 from numerics.papers.ntk_convergence.estimators import _linearisation_bound, comparators, surrogate_bounds
 from numerics.papers.ntk_convergence.settings import LINEARISATION, REGRET, TRAINING
 from theory.papers.ntk_convergence.bounds import AVERAGE_REGRET_RATE, R, T, X, constants
-
-
-def _band(values: np.ndarray) -> dict:
-    """Median and range over seeds (last axis)."""
-    return {"median": np.median(values, -1).tolist(), "low": values.min(-1).tolist(),
-            "high": values.max(-1).tolist()}
 
 
 def _width_points(profile) -> list:
@@ -32,11 +27,11 @@ def width_curves(samples: list, profile, verdicts: list) -> dict:
     lin, training = samples
     unit = np.isclose(lin.norms, 1.0)
     bound = _linearisation_bound(lin, "theorem")[..., unit].mean(-1)  # (W, R): equal over unit inputs
-    errors = [{"R": radius, "error": _band(lin.aligned[:, :, r][..., unit].mean(-1).T),
+    errors = [{"R": radius, "error": median_range(lin.aligned[:, :, r][..., unit].mean(-1).T),
                "bound": bound[:, r].tolist()} for r, radius in enumerate(lin.config.radii)]
     gap = training.loss.min(2) - comparators(training)[:, None, :]  # (W, A, S)
     accuracy = surrogate_bounds(training) - comparators(training)[:, None, :]
-    attacks = [{"attack": attack, "gap": _band(gap[:, a]), "accuracy": _band(accuracy[:, a])}
+    attacks = [{"attack": attack, "gap": median_range(gap[:, a]), "accuracy": median_range(accuracy[:, a])}
                for a, attack in enumerate(training.config.attacks)]
     return {"widths": list(lin.config.widths), "errors": errors, "training_widths": list(training.config.widths),
             "attacks": attacks, "radius": training.config.radius, "delta": training.config.delta,
@@ -50,15 +45,15 @@ def regret_curves(samples: list, profile, verdicts: list) -> dict:
     average = (sample.played - sample.hindsight) / horizons[:, None]
     rate = evaluate(AVERAGE_REGRET_RATE.subs(constants("softplus")), {R: config.radius, T: horizons,
                                                                       X: 1 + config.delta})
-    return {"horizons": list(config.horizons), "average": _band(average), "rate": np.asarray(rate).tolist(),
+    return {"horizons": list(config.horizons), "average": median_range(average), "rate": np.asarray(rate).tolist(),
             "width": config.width, "radius": config.radius, "seeds": config.seeds}
 
 
 def lazy_curves(samples: list, profile, verdicts: list) -> dict:
     (sample,) = samples
     distance = sample.distance[:, 0]
-    return {"widths": list(sample.config.widths), "distance": _band(distance),
-            "relative": _band(distance / sample.init_norm), "alpha": sample.alpha, "steps": sample.config.steps,
+    return {"widths": list(sample.config.widths), "distance": median_range(distance),
+            "relative": median_range(distance / sample.init_norm), "alpha": sample.alpha, "steps": sample.config.steps,
             "seeds": sample.config.seeds}
 
 
