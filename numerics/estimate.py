@@ -2,11 +2,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 import numpy as np
 
 from numerics import stats
+
+if TYPE_CHECKING:
+    from numerics.gof import HypothesisTest
 
 
 @dataclass(frozen=True)
@@ -34,12 +37,21 @@ class Estimate:
     #: why the sample cannot support HOLDS (e.g. a twin too close to the reference to be told apart): a HOLDS
     #: becomes INCONCLUSIVE, a VIOLATED stays (a run far off the reference is off whatever its twins)
     weak: str = ""
+    #: a hypothesis test's outcome, for claims judged by a test (its p-value, acceptance region and power)
+    test: "HypothesisTest | None" = None
 
     @classmethod
     def from_moments(cls, moments: np.ndarray, combine: Callable[[np.ndarray], np.ndarray], n_samples: int,
                      **kwargs) -> "Estimate":
         """statistic = combine(mean over networks of per-network moments (B, m))."""
         return cls(lambda delta: stats.cluster_interval(moments, combine, delta), n_samples, **kwargs)
+
+    @classmethod
+    def from_test(cls, test: "HypothesisTest", **kwargs) -> "Estimate":
+        """A test's outcome: the statistic, and as its "interval" at level delta the acceptance region [0, the
+        critical value], which holds the statistic exactly when p >= delta."""
+        return cls(lambda delta: stats.Interval(test.statistic, 0.0, test.critical_at(delta), np.nan, delta), test.n,
+                   p_value=test.p_value, test=test, **kwargs)
 
     def interval(self, delta: float) -> stats.Interval:
         return self.interval_at(delta)

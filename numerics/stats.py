@@ -129,10 +129,26 @@ def log_mean_slope(x: np.ndarray, samples: list[np.ndarray], delta: float) -> In
     if np.any(means <= 0):
         raise ValueError("log_mean_slope needs positive means")
     variances = np.array([np.var(s, ddof=1) / np.size(s) for s in samples]) / means**2
+    return _weighted_slope(x, np.log(means), variances, delta)
+
+
+def mean_slope(x: np.ndarray, samples: list[np.ndarray], delta: float) -> Interval:
+    """Slope of the mean of sample i against x_i, weighted least squares, with a normal interval (independent
+    i.i.d. samples, one value per network)."""
+    x = np.asarray(x, dtype=np.float64)
+    if len(samples) != x.size or x.size < 2:
+        raise ValueError("mean_slope needs one sample per x and two or more x")
+    means = np.array([np.mean(s) for s in samples])
+    variances = np.array([np.var(s, ddof=1) / np.size(s) for s in samples])
+    return _weighted_slope(x, means, variances, delta)
+
+
+def _weighted_slope(x: np.ndarray, y: np.ndarray, variances: np.ndarray, delta: float) -> Interval:
+    """The weighted least-squares slope of y on x (weights 1/variance): its variance is 1 / sum w_i (x_i - xbar_w)^2."""
     weights = 1.0 / variances
     centred = x - np.sum(weights * x) / weights.sum()
     spread = np.sum(weights * centred**2)
-    slope = float(np.sum(weights * centred * np.log(means)) / spread)
+    slope = float(np.sum(weights * centred * y) / spread)
     return normal_interval(slope, float(np.sqrt(1.0 / spread)), delta)
 
 

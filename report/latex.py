@@ -28,11 +28,19 @@ TEMPLATES = Path(__file__).parent / "templates"
 
 #: what each provenance means, for the legend that opens every paper's section (``theory.claims.PROVENANCES``)
 PROVENANCE_LEGEND = {
-    "stated": "in the paper's own words (its abstract or a quoted passage)",
-    "seed": "a summary of the paper, not its words",
+    "stated": "the paper states it (in its own words, or as a theorem that summaries of the paper relay)",
+    "seed": "a summary of the paper states it, not the paper: a verdict is on that summary",
     "reconstructed": "the theorem's exact form, inferred from the abstract and the results it extends",
     "derived": "worked out here from the paper's setting",
     "proxy": "our measurable reading of a qualitative sentence; the claim says what it measures",
+}
+#: the heading of each provenance's claims in a paper's section, in the legend's order
+PROVENANCE_HEADING = {
+    "stated": "Claims the paper states",
+    "seed": "Claims a summary of the paper states",
+    "reconstructed": "Claims reconstructed from the paper",
+    "derived": "Claims derived by the project",
+    "proxy": "Proxies: the project's measures of qualitative sentences",
 }
 #: a display longer than this (in characters of LaTeX, a rough width measure) is typeset breakable (breqn)
 BREAKABLE = 110
@@ -163,6 +171,12 @@ def band_text(record: dict, claim: Claim, delta: float) -> str:
     if comparison == "sign":
         side = "above" if record["theory"] > 0 else "below"
         return f"sign test: the interval must lie wholly {side} 0"
+    if comparison == "test":
+        found = record["extras"]
+        return (rf"{escape(found['test'])} test at level {number(found['level'])}: accepted when the statistic is "
+                rf"$\le {number(found['critical_value']).strip('$')}$, i.e.\ $p \ge$ the level "
+                rf"($p = {number(record['p_value']).strip('$')}$); power {number(found['power'], 2)} against "
+                rf"{escape(found['alternative'])}")
     low, high = band(comparison, tau, record["theory"])
     value = number(tau).strip("$")
     tau_is = rf"$\tau = {value}$" if formula == value else rf"$\tau = {formula} = {value}$"
@@ -210,7 +224,8 @@ def claim_context(claim: Claim, verdict: dict | None, covered: set, figures: lis
     relation, *definitions = claim.relations()
     names = {claim.lhs: claim.lhs_latex} if claim.lhs_latex else {}
     inline = [tex(d) for d in definitions if (d.lhs, d.rhs) not in covered]
-    return {"id": claim.id, "kind": claim.kind.replace("_", " "), "provenance": claim.provenance,
+    return {"id": claim.id, "kind": claim.kind.replace("_", " "), "provenance": claim.provenance, "place": claim.place,
+            "comparison": claim.comparison,
             "source": claim.source, "regime": claim.regime, "cite": citation(claim, key),
             "display": display([latex(relation, names), *inline]),
             "verdict": verdict_context(verdict, claim) if verdict else None, "figures": figures}
@@ -236,26 +251,38 @@ def paper_sections(registry: Registry, results: dict | None, figures: list[str],
         claims = [claim for claim in registry if owner.get(claim.id) == key]
         shown = [f for f in report.figures if f.stem in present and data.get(f.probe)]
         table, covered = definitions_table(claims)
-        groups: dict[str, list] = {}
-        for claim in claims:
-            groups.setdefault(claim.place, []).append(claim_context(
+        parts = []  # one part per provenance (the paper's claims apart from a summary's, the project's, proxies)
+        for provenance, heading in PROVENANCE_HEADING.items():
+            groups = place_groups([claim_context(
                 claim, verdicts.get(claim.id), covered, [f.stem for f in shown if f.illustrates(claim.id)],
-                report.citation.key))
-        for place, entries in groups.items():  # a regime shared by a whole group is stated once, at its head
-            common = {entry["regime"] for entry in entries}
-            groups[place] = {"regime": common.pop() if len(common) == 1 and len(entries) > 1 else None,
-                             "claims": entries}
-            for entry in entries if groups[place]["regime"] else ():
-                entry["regime"] = None
+                report.citation.key) for claim in claims if claim.provenance == provenance])
+            if groups:
+                parts.append({"provenance": provenance, "heading": heading, "groups": groups})
         sections.append({
             "key": key, "paper": paper, "report": report, "derivations": report.derivations(env),
             "legend": [(name, PROVENANCE_LEGEND[name], sum(c.provenance == name for c in claims))
                        for name in PROVENANCE_LEGEND if any(c.provenance == name for c in claims)],
-            "definitions": table, "groups": groups,
-            "verdicts": [c["verdict"] for g in groups.values() for c in g["claims"] if c["verdict"]],
+            "definitions": table, "parts": parts,
+            "verdicts": [{**c["verdict"], "provenance": part["provenance"]} for part in parts
+                         for g in part["groups"].values() for c in g["claims"] if c["verdict"]],
             "figures": [{"stem": f.stem, "caption": f.caption(data[f.probe]),
                          "claims": f.supports} for f in shown]})
     return sections
+
+
+def place_groups(entries: list[dict]) -> dict[str, dict]:
+    """Claim contexts grouped by the place they come from; a regime shared by a whole group is stated once, at its
+    head."""
+    groups: dict[str, list] = {}
+    for entry in entries:
+        groups.setdefault(entry["place"], []).append(entry)
+    out = {}
+    for place, members in groups.items():
+        common = {entry["regime"] for entry in members}
+        shared = common.pop() if len(common) == 1 and len(members) > 1 else None
+        out[place] = {"regime": shared, "claims": [{**entry, "regime": None} if shared else entry
+                                                   for entry in members]}
+    return out
 
 
 def references() -> str:

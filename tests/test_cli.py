@@ -85,6 +85,7 @@ def test_run_writes_valid_results_and_is_reproducible(tmp_path):
     assert first.exit_code == 0, first.output
     assert "Verdicts" in first.output
     second = atv(*args, "--out", str(tmp_path / "b"))
+    assert second.exit_code == 0, second.output
     stats_a, data = _statistics(tmp_path / "a" / "results.json")
     stats_b, _ = _statistics(tmp_path / "b" / "results.json")
     assert stats_a == stats_b
@@ -170,7 +171,8 @@ def test_an_interrupted_run_resumes_to_the_verdicts_of_an_uninterrupted_one(tmp_
     after, metadata = _without_timings(tmp_path / "cut" / "results.json")
     whole, _ = _without_timings(tmp_path / "whole" / "results.json")
     assert metadata["state"] == "complete" and len(metadata["resumed"]) == 1
-    assert after[:3] == cut and after == whole and len(whole) == 14
+    # the kept verdicts stand unchanged (an interrupted run lists them in the order they finished)
+    assert all(verdict in after for verdict in cut) and after == whole and len(whole) == 23
     assert atv("run", "--resume", str(tmp_path / "cut")).exit_code == 2  # complete: nothing to resume
 
 
@@ -189,7 +191,7 @@ def test_piped_output_prints_one_line_per_claim_with_an_estimate(tmp_path):
     done = run_module("run", "--only", "mf.thm4_1.*.vanilla", *TINY, "--out", str(tmp_path), "--no-figures")
     assert done.returncode == 0, done.stderr
     lines = [line for line in done.stdout.splitlines() if line.startswith("[")]
-    assert len(lines) == 7 and lines[0].startswith("[1/7] mf.thm4_1.jacobian_variance.vanilla ")
+    assert len(lines) == 16 and lines[0].startswith("[ 1/16] mf.thm4_1.jacobian_variance.vanilla ")
     assert all(" s (elapsed " in line and "jobs " in line for line in lines)
     metadata = json.loads((tmp_path / "results.json").read_text())["metadata"]
     assert metadata["threads"] >= 1 and metadata["request"]["only"] == ["mf.thm4_1.*.vanilla"]

@@ -26,6 +26,18 @@ def suite():
     return Suite(get_profile("quick").with_overrides(small), seed=0, device="cpu", keep_samples=True)
 
 
+#: The fixture's 8 PGD networks (6 steps, 2 restarts) resolve the mean PGD loss to about +-25% at level 1 - 1e-3,
+#: so a bound planted too low must be well below the truth for its whole interval to clear 1 + tau: half of it.
+#: (A plant at 0.8 needs about 48 networks with the quick profile's PGD: 24x this fixture's attack.)
+BOUND_PLANT = 0.5
+#: at K = 1 the loss per radius varies less across networks (one output, chi_d of the input side): 0.7 is enough
+SEED_PLANT = 0.7
+#: a certificate is exceeded by one network: weak PGD still reaches 0.74-0.96 of eps max_k ||J_k|| on its best
+#: network per pair (not ~1: the largest piece on a segment sits above ||J(x_0)||), so 0.6 of the local bound is
+#: exceeded
+STEP_ONE_PLANT = 0.6
+
+
 def planted(claim, factor):
     return dataclasses.replace(claim, rhs=factor * claim.rhs, abstract=None, definitions=())
 
@@ -72,3 +84,36 @@ def test_trend_with_the_wrong_sign_is_violated(suite, pair):
         verdict = suite.check(claim)
         flipped = suite.check(dataclasses.replace(claim, rhs=-claim.rhs))
         assert {verdict.status, flipped.status} == {Status.HOLDS, Status.VIOLATED}
+
+
+@pytest.mark.parametrize("arch", ["vanilla", "residual"])
+@pytest.mark.parametrize("p, q", PAIRS)
+def test_theorem_5_1_bound_holds_or_is_undecided_and_a_lower_bound_is_violated(suite, arch, p, q):
+    claim = REGISTRY[f"mf.thm5_1.bound.{pair_name(p, q)}.{arch}"]
+    assert suite.check(claim).status is not Status.VIOLATED
+    assert suite.check(planted(claim, BOUND_PLANT)).status is Status.VIOLATED
+
+
+@pytest.mark.parametrize("arch", ["vanilla", "residual"])
+@pytest.mark.parametrize("pair, smaller", [("oo_oo", "1_oo"), ("2_2", "1_oo"), ("oo_2", "1_2")])
+def test_theorem_5_1_bound_with_another_pairs_smaller_beta_is_violated(suite, arch, pair, smaller):
+    claim = REGISTRY[f"mf.thm5_1.bound.{pair}.{arch}"]
+    wrong = dataclasses.replace(claim, params=(*claim.params, ("beta_pair", smaller)))
+    assert suite.check(claim).status is not Status.VIOLATED
+    assert suite.check(wrong).status is Status.VIOLATED
+
+
+@pytest.mark.parametrize("arch", ["vanilla", "residual"])
+@pytest.mark.parametrize("p, q", PAIRS)
+def test_step_one_certificate_holds_and_a_tighter_local_bound_is_violated(suite, arch, p, q):
+    claim = REGISTRY[f"mf.thm5_1.step1.{pair_name(p, q)}.{arch}"]
+    verdict = suite.check(claim)
+    assert verdict.status is Status.HOLDS and verdict.ci_low == verdict.ci_high  # a certificate: no interval
+    assert suite.check(planted(claim, STEP_ONE_PLANT)).status is Status.VIOLATED
+
+
+@pytest.mark.parametrize("arch", ["vanilla", "residual"])
+def test_seed_bound_at_k1_is_not_violated_and_a_lower_one_is(suite, arch):
+    claim = REGISTRY[f"seed001.thm5_1.2_2.{arch}"]
+    assert suite.check(claim).status is not Status.VIOLATED
+    assert suite.check(planted(claim, SEED_PLANT)).status is Status.VIOLATED

@@ -3,14 +3,15 @@ executors, determinism, the paper's K = 1 shape), not of the mathematics."""
 from __future__ import annotations
 
 TINY = {
-    "networks": 6, "N": 16, "d": 4, "K": 3, "L": 2,
+    "networks": 6, "N": 16, "d": 4, "K": 3, "L": 2, "jacobian.bias_sigma_b2": "0.1",
     "norms.networks": 4, "norms.inputs": 3, "norms.pgd_networks": 2, "norms.pgd_steps": 2, "norms.pgd_restarts": 2,
-    "norms.reference_matrices": 20, "norms.d": 4, "norms.K": 2,
-    "gaussian.matrices": 20, "gaussian.seed_shapes": "[[2, 2], [2, 3]]",
+    "norms.reference_matrices": 20, "norms.d": 4, "norms.K": 2, "norms.certificate_networks": 2,
+    "gaussian.matrices": 20, "gaussian.seed_shapes": "[[2, 2], [2, 3]]", "gaussian.k1_dims": "2,3",
+    "gaussian.k_map": "[[1, 3], [2, 3]]", "gaussian.limit_outputs": "2,4",
     "dynamics.networks": 3, "dynamics.N": 16, "dynamics.d": 4, "dynamics.inputs": 3, "dynamics.horizon": 2,
     "dynamics.map_widths": "16", "dynamics.map_etas": "0.01", "dynamics.regimes": "population",
     "dynamics.widths": "8,16", "dynamics.beta_dims": "4,6", "dynamics.depths": "2,4", "dynamics.train_steps": 2,
-    "dynamics.clean_steps": 2, "dynamics.rate_steps": 1,
+    "dynamics.clean_steps": 2, "dynamics.rate_steps": 1, "dynamics.narrow_N": 8,
     "figures.networks": 3, "figures.N": 16, "figures.d": 4, "figures.K": 3, "figures.depth_K": 2,
     "figures.depths": "1,2", "figures.widths": "8,16",
     "deep_linear.seeds": 2, "deep_linear.n": 6, "deep_linear.d": 3, "deep_linear.sparse_n": 6,
@@ -25,4 +26,6 @@ TINY = {
     "capacity.widths": "1,2", "capacity.steps": 2, "capacity.eval_steps": 1, "capacity.eval_restarts": 1,
     "patches.seeds": 2, "patches.n_train": 8, "patches.n_test": 6, "patches.steps": 3, "patches.pgd_steps": 2,
     "patches.pgd_restarts": 1, "patches.m": 4, "patches.eps_scales": "1.0",
+    "exact.networks": 2, "exact.d": 3, "exact.K": 2, "exact.N": 6, "exact.L": 2, "exact.pgd_steps": 2,
+    "exact.pgd_restarts": 2, "exact.matrices": 20,
 }

@@ -15,7 +15,7 @@ import sympy as sp
 from theory.printing import latex, pretty
 
 Kind = Literal["equality", "distribution", "upper_bound", "trend", "trajectory"]
-Comparison = Literal["ratio", "difference", "at_most", "sign", "rate_at_most"]
+Comparison = Literal["ratio", "difference", "at_most", "sign", "rate_at_most", "test"]
 #: where a statement comes from (DESIGN.md, "The claim"): the paper's own words, a seed document's summary of
 #: it, its exact form inferred from the abstract and the results it extends, derived by the project, or the
 #: project's operationalisation of a qualitative sentence
@@ -30,7 +30,9 @@ class Claim:
     ``comparison`` says how the measured statistic S meets the right-hand side R: ``ratio`` judges S/R against
     [1 - tau, 1 + tau], ``difference`` judges S - R against [-tau, tau] (for claims whose R is 0), ``at_most``
     judges S/R <= 1 + tau (upper bounds), ``sign`` says S has the sign of R (trends), ``rate_at_most`` says S, an
-    exceedance rate, is not significantly above R (high-probability bounds).
+    exceedance rate, is not significantly above R (high-probability bounds), ``test`` says the sample's law is the
+    null law R states (a goodness-of-fit or two-sample test: HOLDS when p >= the level and the test's power against
+    its stated alternative is adequate, VIOLATED when p < the level; R is never evaluated).
     ``params`` are passed to the estimator, SymPy expressions evaluated at each configuration first.
     ``tolerance`` is tau as an expression in the configuration symbols (e.g. sqrt(L/N) for finite width).
     ``rhs`` is fully substituted (what gets evaluated); ``abstract`` is the same right-hand side written with
@@ -42,7 +44,7 @@ class Claim:
     place: str
     kind: Kind
     quantity: str
-    lhs: sp.Symbol
+    lhs: sp.Expr  # a symbol named by ``lhs_latex``, or an expression in defined symbols (their definitions print)
     rhs: sp.Expr
     tolerance: sp.Expr
     regime: str
@@ -67,10 +69,10 @@ class Claim:
 
     def relations(self) -> list[sp.Basic]:
         """The claim as SymPy relations: lhs <= rhs for a bound (on a value or on a failure rate), lhs = rhs
-        otherwise, in the paper's symbols; then each definition those symbols use."""
+        otherwise, in the paper's symbols; then each definition those symbols (of either side) use."""
         shown = self.rhs if self.abstract is None else self.abstract
         bound = sp.Le if self.comparison in ("at_most", "rate_at_most") else sp.Eq
-        used = set(shown.free_symbols)
+        used = set(shown.free_symbols) | set(self.lhs.free_symbols)
         for symbol, value in self.definitions:  # in substitution order, so a definition's own symbols come later
             if symbol in used:
                 used |= value.free_symbols

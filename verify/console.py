@@ -12,22 +12,24 @@ from rich.table import Table
 from rich.text import Text
 
 from theory.claims import Claim
-from verify.verdict import Status, Verdict
+from verify.verdict import ADEQUATE_POWER, Status, Verdict
 
 STYLE = {Status.HOLDS: "bold green", Status.VIOLATED: "bold red", Status.INCONCLUSIVE: "bold yellow",
          Status.OUT_OF_REGIME: "bold cyan"}
 
 LEGEND = (
-    "stat: x measured/theory, + measured - theory, a slope (trends) or an exceedance rate (high-probability "
-    "bounds), at the configuration closest to violating the claim; interval: family-wise 1 - delta over the "
-    "claim's configurations (for claims that must hold on every run: the range over the runs); band: what the "
-    "interval is judged against (target +- tau, a bound, a sign).  HOLDS: the interval lies inside the band; "
+    "stat: x measured/theory, + measured - theory, a slope (trends), an exceedance rate (high-probability "
+    "bounds) or a test statistic (laws), at the configuration closest to violating the claim; interval: "
+    "family-wise 1 - delta over the claim's configurations (for claims that must hold on every run: the range over "
+    "the runs; for a test: the statistic's acceptance region at the test's level); band: what the interval is "
+    "judged against (target +- tau, a bound, a sign; a test: p >= its level, and HOLDS needs power >= "
+    f"{ADEQUATE_POWER:g} against its stated alternative, see results.json).  HOLDS: the interval lies inside the band; "
     "VIOLATED: wholly outside; INCONCLUSIVE: it straddles an edge, or the sample cannot decide (e.g. a reference "
     "failed); OUT_OF_REGIME: the sample lies outside the claim's stated regime, so no verdict on the source.  "
-    "prov: where the statement comes from (stated: the paper's words; seed: a seed document's summary; recon: "
-    "reconstructed from the abstract and the results it extends; derived here; proxy: our measure of a qualitative "
-    "sentence).  n: independent units (networks, matrices or runs)/scalar values over all "
-    "configurations.  Details per configuration: results.json."
+    "prov: where the statement comes from (paper: the paper states it; seed: a seed document's summary states it, "
+    "so a verdict is on that summary, not on the paper; recon: reconstructed from the abstract and the results it "
+    "extends; derived: by the project; proxy: our measure of a qualitative sentence).  n: independent units "
+    "(networks, matrices or runs)/scalar values over all configurations.  Details per configuration: results.json."
 )
 
 
@@ -54,13 +56,16 @@ def band(v: Verdict) -> str:
         return f"\u2264{1 + v.tolerance:.3f}"
     if v.comparison == "sign":
         return "<0" if theory < 0 else ">0"
+    if v.comparison == "test":  # the speaking configuration's level (Bonferroni over the claim's configurations)
+        level = next((c["extras"]["level"] for c in v.configs if "level" in c["extras"]), v.delta)
+        return f"p\u2265{level:.0e} (test)"
     return f"\u2264{theory:.0e} (test)"
 
 
 #: provenance as the verdict table prints it (short, so the table fits a 140-column log)
-SHORT = {"reconstructed": "recon"}
+SHORT = {"stated": "paper", "reconstructed": "recon"}
 
-PREFIX = {"ratio": "x", "at_most": "x", "difference": "+", "sign": "", "rate_at_most": ""}
+PREFIX = {"ratio": "x", "at_most": "x", "difference": "+", "sign": "", "rate_at_most": "", "test": ""}
 
 
 def verdict_table(verdicts: Iterable[Verdict]) -> Table:
@@ -127,18 +132,22 @@ def claims_table(claims: Iterable[Claim]) -> Group:
 
 
 def tolerance_summary(claims: Iterable[Claim]) -> str:
-    """One line per distinct tolerance formula, so every verdict's band is stated, not only its width."""
+    """One line per distinct tolerance formula, so every verdict's band is stated, not only its width (what each
+    tolerance stands for, e.g. finite width or a limit approached, is in the claim's notes and regime)."""
     claims = list(claims)
     groups: dict[str, list[str]] = {}
     for claim in claims:
         if claim.tolerance != 0:
             groups.setdefault(sp.sstr(claim.tolerance), []).append(claim.id)
-    lines = [f"tau = {formula} (finite-width tolerance) for "
+    lines = [f"tau = {formula} for "
              + (f"all {len(ids)} claims" if len(ids) == len(claims) else ", ".join(ids))
              for formula, ids in groups.items()]
-    exact = len(claims) - sum(len(ids) for ids in groups.values())
+    tests = sum(claim.comparison == "test" for claim in claims)
+    exact = len(claims) - sum(len(ids) for ids in groups.values()) - tests
     if exact:
         lines.append(f"tau = 0 for the other {exact} claim(s): exact statements, judged by their intervals alone")
+    if tests:
+        lines.append(f"no tau for {tests} test(s) of a law: judged by their p-values at the level, with their power")
     return "\n".join(lines)
 
 

@@ -7,6 +7,7 @@ functions).
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 
 import numpy as np
 import sympy as sp
@@ -16,7 +17,7 @@ from numerics.estimate import Estimate
 from numerics.experiment import Estimator, Experiment, Sweep
 from numerics.stats import exceedance_pvalue
 from theory.claims import Claim
-from verify.verdict import ConfigResult, Status, Verdict, band, combined_status, judge, worst
+from verify.verdict import ADEQUATE_POWER, ConfigResult, Status, Verdict, band, combined_status, judge, worst
 
 
 def point_values(experiment: Experiment, point) -> dict:
@@ -50,6 +51,10 @@ def theory_value(claim: Claim, experiment: Experiment, point) -> float:
     the claim at that configuration, not a verdict.
     """
     values = point_values(experiment, point)
+    if claim.comparison == "test":  # the rhs states the null law; the test's p-value decides, no number is needed
+        if not value(claim.tolerance, values) == 0:
+            raise ValueError(f"{claim.id}: a test has no tolerance (its level is its error budget)")
+        return 0.0
     theory = value(claim.rhs, values)
     where = point_description(experiment, point)
     if not np.isfinite(theory):
@@ -76,6 +81,9 @@ def check_config(claim: Claim, experiment: Experiment, point, estimate: Estimate
         k, n = estimate.exceedances
         p_value = exceedance_pvalue(k, n, theory)
     extras = dict(estimate.extras)
+    if claim.comparison == "test":
+        estimate, test_extras = powered(claim, estimate, delta)
+        extras.update(test_extras)
     iid = estimate.iid_interval(delta)
     if iid is not None and iid.se > 0:
         extras["iid_ci_low"], extras["iid_ci_high"] = iid.low / theory, iid.high / theory
@@ -93,6 +101,21 @@ def check_config(claim: Claim, experiment: Experiment, point, estimate: Estimate
         extras=extras, figures=dict(estimate.figures),
         reason=reason,
     )
+
+
+def powered(claim: Claim, estimate: Estimate, delta: float) -> tuple[Estimate, dict]:
+    """A test's estimate made weak where its power against the stated alternative is below ``ADEQUATE_POWER`` at
+    the level ``delta``, and the test's description for the verdict (name, level, acceptance region, power)."""
+    test = estimate.test
+    if test is None:
+        raise ValueError(f"{claim.id}: a test claim needs an estimator that returns a test (Estimate.from_test)")
+    power = test.power_at(delta)
+    extras = {"test": test.name, "level": delta, "critical_value": test.critical_at(delta), "power": power,
+              "alternative": test.alternative, "power_replicates": test.replicates}
+    if power < ADEQUATE_POWER and not estimate.weak:
+        estimate = replace(estimate, weak=f"the test's power against {test.alternative} is {power:.2f} < "
+                                          f"{ADEQUATE_POWER:g} at n = {test.n} and level {delta:.2g}")
+    return estimate, extras
 
 
 def overridden(estimate: Estimate, status: Status) -> tuple[Status, str]:
@@ -117,6 +140,12 @@ def notes(claim: Claim, results: list[ConfigResult], family_delta: float, test_d
     if claim.comparison == "rate_at_most":
         parts.append(f"exact binomial test of the exceedance rate against {speaker.theory:.3g} at level "
                      f"{test_delta:g}")
+    elif claim.comparison == "test" and "test" in speaker.extras:
+        found = speaker.extras
+        parts.append(f"{found['test']} test at level {found['level']:.2g}: statistic {speaker.statistic:.4g}, "
+                     f"accepted up to {found['critical_value']:.4g} (the interval is that acceptance region); power "
+                     f"{found['power']:.2f} against {found['alternative']} ({found['power_replicates']} simulated "
+                     f"samples of the same size)")
     elif "runs" in speaker.extras:
         runs = speaker.extras["runs"]
         parts.append(f"interval: the range over {runs} runs (seeds x settings), HOLDS when every run lies in the "

@@ -8,7 +8,7 @@ from pathlib import Path
 import jsonschema
 
 STATUSES = ["HOLDS", "VIOLATED", "INCONCLUSIVE", "OUT_OF_REGIME"]
-COMPARISONS = ["ratio", "difference", "at_most", "sign", "rate_at_most"]
+COMPARISONS = ["ratio", "difference", "at_most", "sign", "rate_at_most", "test"]
 _number_or_null = {"type": ["number", "null"]}
 
 CONFIG_SCHEMA = {

@@ -8,6 +8,11 @@ The (1 - delta) interval of the compared quantity is judged by the claim's compa
   the other -> VIOLATED.
 - ``rate_at_most`` (high-probability bound failing with probability r): VIOLATED when the exceedance count is
   significantly above r (exact binomial test at level delta), HOLDS otherwise; the interval is Clopper-Pearson.
+- ``test`` (a law: goodness of fit, or one law at two inputs): VIOLATED when the test's p-value is below delta, HOLDS
+  otherwise, unless the test's power against its stated alternative is below ``ADEQUATE_POWER`` (then a HOLDS is
+  INCONCLUSIVE: a test that could not have rejected supports nothing).  Its "interval" is the acceptance region
+  [0, critical value] of the statistic at level delta, which holds the statistic exactly when p >= delta; it has
+  no band and no tolerance (the level is its error budget).
 A claim checked at several configurations is VIOLATED when any configuration is, HOLDS when all do.
 A configuration whose sample lies outside the regime the claim states (measured by the estimator, e.g. eps >= gamma)
 is OUT_OF_REGIME: it is reported, never judged, and decides the claim only when every configuration is out of regime.
@@ -35,11 +40,17 @@ class Status(str, Enum):
 _SEVERITY = {Status.OUT_OF_REGIME: -1, Status.HOLDS: 0, Status.INCONCLUSIVE: 1, Status.VIOLATED: 2}
 
 TARGET = {"ratio": 1.0, "difference": 0.0, "at_most": 1.0, "sign": 0.0, "rate_at_most": 0.0}
+#: comparisons decided by a p-value at the test's level rather than by an interval against a band
+TESTS = ("rate_at_most", "test")
+#: the least power (against the stated alternative, at the test's level) with which a test may support HOLDS
+ADEQUATE_POWER = 0.8
 
 
 def band(comparison: str, tolerance: float, expected_sign: float = 1.0) -> tuple[float, float]:
     """The band an interval is judged against: HOLDS inside it, VIOLATED wholly outside (not for rate_at_most,
-    which is a test)."""
+    which is a test; a ``test`` has none at all: its p-value decides)."""
+    if comparison == "test":
+        raise ValueError("a test has no band: its p-value at the test's level decides it")
     if comparison == "sign":
         return (0.0, math.inf) if expected_sign > 0 else (-math.inf, 0.0)
     if comparison == "at_most":
@@ -52,9 +63,9 @@ def judge(interval: Interval, tolerance: float, comparison: str, expected_sign: 
     """Decision of one interval against the claim's comparison (see the module docstring)."""
     if tolerance < 0:
         raise ValueError(f"tolerance must be >= 0, got {tolerance}")
-    if comparison == "rate_at_most":
+    if comparison in TESTS:
         if p_value is None or delta is None:
-            raise ValueError("rate_at_most needs the exceedance p-value and delta")
+            raise ValueError(f"{comparison} needs the test's p-value and delta")
         return Status.VIOLATED if p_value < delta else Status.HOLDS
     if comparison == "sign":
         low, high = (interval.low, interval.high) if expected_sign > 0 else (-interval.high, -interval.low)
@@ -78,8 +89,8 @@ class ConfigResult:
 
     config: dict
     status: Status
-    comparison: str  # one of TARGET's keys
-    statistic: float  # compared quantity: measured/theory or measured - theory
+    comparison: str  # one of TARGET's keys, or "test"
+    statistic: float  # compared quantity: measured/theory or measured - theory (a test: its statistic)
     ci_low: float
     ci_high: float
     tolerance: float
@@ -94,6 +105,8 @@ class ConfigResult:
 
     def severity(self) -> float:
         """How close this configuration comes to violating the claim (larger is closer)."""
+        if self.comparison == "test":
+            return 1.0 - self.p_value
         if self.comparison in ("at_most", "rate_at_most"):
             return self.statistic
         if self.comparison == "sign":

@@ -11,11 +11,12 @@ The flat keys of ``atv run --set`` (``N``, ``networks``, ...) and the short sect
 """
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 
 import torch
 
 from numerics.experiment import Experiment, Sweep, register_experiment
+from numerics.orders import PAIRS, norm_order
 from numerics.papers.meanfield.samples import (network_bytes, sample_gaussian_norms, sample_jacobians,
                                                sample_network_norms)
 from numerics.papers.meanfield.settings import (DYNAMICS, FIGURES, GAUSSIAN, JACOBIAN, NORMS, DynamicsSettings,
@@ -31,13 +32,22 @@ from theory.symbols import d as d_symbol
 
 @dataclass(frozen=True)
 class Shape:
-    """A K x d Gaussian matrix shape: the configuration of ``meanfield.gaussian``."""
+    """A K x d Gaussian matrix shape: the configuration of ``meanfield.gaussian``; ``pair`` ("2_2") when only
+    that norm is computed (empty: all nine)."""
 
     K: int
     d: int
+    pair: str = ""
 
     def values(self) -> dict:
         return {K_symbol: self.K, d_symbol: self.d}
+
+    def pairs(self) -> tuple:
+        """The (p, q) orders to compute."""
+        if not self.pair:
+            return PAIRS
+        p, q = self.pair.split("_")
+        return ((norm_order(p), norm_order(q)),)
 
 
 def _spec_label(spec: NetworkSpec) -> str:
@@ -59,13 +69,25 @@ class NetworkExperiment(Experiment):
 
 
 class JacobianExperiment(NetworkExperiment):
-    """J(x) and a(x) of ``networks`` networks at the fixed inputs."""
+    """J(x) and a(x) of ``networks`` networks at the fixed inputs.
+
+    Claim params choose other configurations: ``K`` the first configuration at that output dimension (the paper's
+    K = 1), ``low_width`` each configuration beside a narrower twin (a Sweep, for a trend in N), ``design`` =
+    "bias_variances" the configurations plus the first one at each of the settings' ``bias_sigma_b2``."""
 
     name = JACOBIAN
     Settings = JacobianSettings
+    config_params = ("K", "low_width", "design")
 
     def points(self, claim, profile) -> list:
-        return profile[self.name].specs(claim.arch)
+        settings, params = profile[self.name], dict(claim.params)
+        if "K" in params:
+            return [replace(settings.specs(claim.arch)[0], K=int(params["K"]))]
+        if "low_width" in params:
+            return settings.width_sweeps(claim.arch, int(params["low_width"]))
+        if params.get("design", "bias_variances") != "bias_variances":
+            raise ValueError(f"{claim.id}: {self.name} knows the design bias_variances only, got {params['design']!r}")
+        return settings.bias_specs(claim.arch) if "design" in params else settings.specs(claim.arch)
 
     def draw(self, config, settings, draws, progress=None):
         return sample_jacobians(config, settings.networks, settings.input_scales, draws, chunk=settings.chunk,
@@ -107,53 +129,93 @@ class GaussianExperiment(Experiment):
             return [Sweep((Shape(K, lo), Shape(K, hi))) for K, lo, hi in settings.d_trends]
         if design == "trend" and params.get("axis") == "K":
             return [Sweep((Shape(lo, d), Shape(hi, d))) for d, lo, hi in settings.K_trends]
-        raise ValueError(f"{claim.id}: {self.name} needs design beta_shapes, seed_shapes or trend (with axis d or "
-                         f"K), got design={design!r}")
+        pair = f"{params.get('p')}_{params.get('q')}"
+        if design == "k1_dims":
+            return [Shape(1, d, pair) for d in settings.k1_dims]
+        if design == "k_map":
+            return [Shape(K, d, pair) for K, d in settings.k_map]
+        if design == "limit":  # judged at the largest K; the smaller ones give the regime boundary
+            return [Sweep(tuple(Shape(K, d, pair) for K in settings.limit_outputs), at=len(settings.limit_outputs) - 1)
+                    for d in settings.limit_dims]
+        raise ValueError(f"{claim.id}: {self.name} needs design beta_shapes, seed_shapes, k1_dims, k_map, limit or "
+                         f"trend (with axis d or K), got design={design!r}")
 
     def values(self, config: Shape) -> dict:
         return config.values()
 
     def describe(self, config: Shape) -> dict:
-        return asdict(config)
+        """The shape (and its one pair, if only one is computed: all-pair jobs keep their earlier identity)."""
+        return {key: value for key, value in asdict(config).items() if value != ""}
 
     def magnitude(self, config: Shape) -> tuple:
         return (config.K * config.d, config.K)
 
     def draw(self, config, settings, draws, progress=None):
-        sample = sample_gaussian_norms(config.K, config.d, settings.matrices, draws)
+        sample = sample_gaussian_norms(config.K, config.d, settings.matrices, draws, pairs=config.pairs())
         if progress is not None:
             progress(settings.matrices)
         return sample
 
     def label(self, config, settings) -> str:
-        return f"norms of {settings.matrices} Gaussian {config.K}x{config.d} matrices"
+        which = f"{config.pair} norms" if config.pair else "norms"
+        return f"{which} of {settings.matrices} Gaussian {config.K}x{config.d} matrices"
 
     def size(self, config, settings) -> int:
         return settings.matrices
 
 
+@dataclass(frozen=True)
+class NormPoint:
+    """A configuration of ``meanfield.network_norms``: the networks' spec, and ``pair`` ("2_2") when only that
+    pair is computed (empty: all nine)."""
+
+    spec: NetworkSpec
+    pair: str = ""
+
+    def pairs(self) -> tuple:
+        return Shape(self.spec.K, self.spec.d, self.pair).pairs()
+
+
 class NormExperiment(NetworkExperiment):
-    """Jacobian operator norms of networks over inputs, with PGD values and a Gaussian reference."""
+    """Jacobian operator norms of networks over inputs, with PGD values, the step-1 certificates of Theorem 5.1
+    and a Gaussian reference.  A claim param ``K`` moves the networks to that output dimension (a seed value's
+    regime) and computes the claim's own pair only."""
 
     name = NORMS
     Settings = NormSettings
+    config_params = ("K",)
 
     def points(self, claim, profile) -> list:
-        return [norm_spec(claim.arch, profile)]
+        spec, params = norm_spec(claim.arch, profile), dict(claim.params)
+        if "K" not in params:
+            return [NormPoint(spec)]
+        return [NormPoint(replace(spec, K=int(params["K"])), f"{params['p']}_{params['q']}")]
+
+    def values(self, config: NormPoint) -> dict:
+        return config.spec.values()
+
+    def describe(self, config: NormPoint) -> dict:
+        """The spec (and its one pair, if only one is computed: all-pair jobs keep their earlier identity)."""
+        return {**config.spec.as_dict(), **({"pair": config.pair} if config.pair else {})}
+
+    def magnitude(self, config: NormPoint) -> tuple:
+        return super().magnitude(config.spec)
 
     def draw(self, config, settings, draws, progress=None):
-        return sample_network_norms(config, settings.networks, settings.inputs, settings.pgd_networks,
+        return sample_network_norms(config.spec, settings.networks, settings.inputs, settings.pgd_networks,
                                     settings.pgd_steps, settings.pgd_restarts, settings.eps_fraction,
-                                    settings.reference_matrices, draws, chunk=settings.chunk, progress=progress)
+                                    settings.reference_matrices, draws, chunk=settings.chunk, progress=progress,
+                                    pairs=config.pairs(), certificate_networks=settings.certificate_networks)
 
     def label(self, config, settings) -> str:
-        return f"operator norms and PGD of {settings.networks} networks ({_spec_label(config)})"
+        which = f"{config.pair} norms" if config.pair else "operator norms"
+        return f"{which} and PGD of {settings.networks} networks ({_spec_label(config.spec)})"
 
     def size(self, config, settings) -> int:
         return settings.networks
 
     def memory(self, config, settings) -> int:
-        return network_bytes(config, settings.inputs, torch.float64, copies=1.5)
+        return network_bytes(config.spec, settings.inputs, torch.float64, copies=1.5)
 
 
 class DynamicsExperiment(Experiment):

@@ -149,6 +149,38 @@ def summarize_depths(samples: list, profile, verdicts: list) -> dict:
     return {"depths": rows}
 
 
-register_probe(Probe("meanfield.theorem4_1", ("mf.thm4_1.*", "mf.thm5_1.*"), _theorem_points, summarize_theorem))
+# the Theorem 5.1 norm claims mf.thm5_1.<p>_<q>.<arch> only: the exact-L_adv claims (mf.thm5_1.exact.*) draw
+# nothing these figures show
+register_probe(Probe("meanfield.theorem4_1", ("mf.thm4_1.*", "mf.thm5_1.[12o]*"), _theorem_points,
+                     summarize_theorem))
 register_probe(Probe("meanfield.dynamics_map", ("mf.dyn.ode.*",), _map_points, summarize_map))
 register_probe(Probe("meanfield.dynamics_depths", ("mf.dyn.trainability.*",), _depth_points, summarize_depths))
+
+
+def summarize_tightness(samples: list, profile, verdicts: list) -> dict:
+    """Theorem 5.1's tightness from the run's verdicts: PGD / (eps beta sqrt(omega^L)) with its interval per pair
+    and architecture, and the step-1 certificate ratios (largest, median and smallest over the networks)."""
+    out: dict = {"bound": [], "certificate": []}
+    for verdict in verdicts:
+        parts = verdict.claim_id.split(".")
+        if parts[:2] != ["mf", "thm5_1"] or len(parts) != 5 or parts[2] not in ("bound", "step1"):
+            continue
+        part, pair, arch = parts[2:]
+        config = verdict.configs[0]
+        row = {"pair": pair, "arch": arch, "status": str(getattr(verdict.status, "value", verdict.status)),
+               "spec": config["config"]}
+        if part == "bound":
+            out["bound"].append({**row, "ratio": verdict.statistic, "ci_low": verdict.ci_low,
+                                 "ci_high": verdict.ci_high, "tolerance": verdict.tolerance,
+                                 "networks": config["figures"]["pgd_networks"]})
+        else:
+            figures = config["figures"]
+            out["certificate"].append({**row, "max": verdict.statistic, "median": figures["median_ratio"],
+                                       "min": figures["min_ratio"], "networks": figures["networks"],
+                                       "mean_pieces": figures["mean_pieces"]})
+    return out if out["bound"] or out["certificate"] else {}
+
+
+# reads the verdicts only: no experiment of its own
+register_probe(Probe("meanfield.tightness", ("mf.thm5_1.bound.*", "mf.thm5_1.step1.*"), lambda profile: [],
+                     summarize_tightness))

@@ -17,7 +17,12 @@ def jacobian_and_bias(net: NetworkBatch, x: torch.Tensor) -> tuple[torch.Tensor,
     vanilla:  J = P_out D_L W_L ... D_1 W_1 P_in,   a = P_out sum_l D_L W_L ... D_{l+1} W_{l+1} D_l b_l
     residual: J = P_out prod_l (I + D_l W_l) P_in,  a = P_out sum_l prod_{k>l} (I + D_k W_k) D_l b_l
     """
-    _, slopes = net.forward_with_slopes(x)
+    return jacobian_and_bias_from_slopes(net, net.forward_with_slopes(x)[1])
+
+
+def jacobian_and_bias_from_slopes(net: NetworkBatch, slopes: list[torch.Tensor]) -> tuple[torch.Tensor, torch.Tensor]:
+    """J (B, n, K, d) and a (B, n, K) of the affine map that given slope patterns D_l ((B, n, N) each, layer 1
+    first) fix: the map of one linear piece, whichever way its pattern was found (forward pass, segment walk)."""
     B, n = slopes[0].shape[:2]
     K, N = net.P_out.shape[1:]
     # G holds P_out times the layers above, one (K, N) block per input, stacked as (B, n*K, N) for bmm

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Callable, Sequence
 
 import numpy as np
@@ -18,6 +18,7 @@ from numerics.device import memory_budget
 from numerics.opnorms import ORDERS, PAIRS, opnorm, vector_norm
 from numerics.papers.meanfield.jacobian import jacobian_and_bias
 from numerics.papers.meanfield.networks import NetworkBatch, sample_networks
+from numerics.papers.meanfield.segments import local_bound, segment_pieces
 from numerics.random import Draws
 from theory.papers.meanfield.network import NetworkSpec
 
@@ -110,6 +111,7 @@ class GaussianSample:
     values: dict  # (p, q) -> np.ndarray (draws,): exact, or the certified lower end where exact[(p, q)] is False
     exact: dict  # (p, q) -> bool
     seconds: float
+    frobenius: np.ndarray | None = None  # (draws,) ||G||_F^2 / (K d): mean exactly 1, a control variate
 
     @property
     def units(self) -> int:
@@ -118,20 +120,22 @@ class GaussianSample:
 
 
 def sample_gaussian_norms(K: int, d: int, matrices: int, draws: Draws, chunk: int = 500,
-                          max_vertices: int = 2**16) -> GaussianSample:
-    """Operator norms of ``matrices`` Gaussian K x d matrices (float64, drawn portably), all pairs, in chunks of a
-    fixed size (the streams are named by chunk, so ``chunk`` is part of the sample's definition)."""
+                          max_vertices: int = 2**16, pairs: Sequence[tuple] = PAIRS) -> GaussianSample:
+    """Operator norms of ``matrices`` Gaussian K x d matrices (float64, drawn portably), for ``pairs`` (all nine
+    by default; one pair where a shape is too wide to enumerate the others, e.g. d = 1000), in chunks of a fixed
+    size (the streams are named by chunk, so ``chunk`` is part of the sample's definition)."""
     start = time.perf_counter()
-    values = {pq: [] for pq in PAIRS}
-    exact = {}
+    values = {pq: [] for pq in pairs}
+    exact, frobenius = {}, []
     for first, size in _chunks(matrices, chunk):
         G = draws.child(f"matrices/{first}").standard_normal((size, K, d), portable=True)
-        for pq in PAIRS:
+        frobenius.append((G**2).mean(dim=(-2, -1)).cpu().numpy())
+        for pq in pairs:
             norm = opnorm(G, *pq, max_vertices=max_vertices, draws=draws.child(f"search/{first}"))
             values[pq].append(norm.low.cpu().numpy())
             exact[pq] = exact.get(pq, True) and norm.exact
     return GaussianSample(K, d, {pq: np.concatenate(v) for pq, v in values.items()}, exact,
-                          time.perf_counter() - start)
+                          time.perf_counter() - start, np.concatenate(frobenius))
 
 
 @dataclass(frozen=True)
@@ -147,6 +151,10 @@ class NetworkNormSample:
     gaussian: GaussianSample
     inputs: int
     seconds: float
+    #: (p, q) -> (B_cert,) ||f(x_0 + eta*) - f(x_0)||_q / (eps_p max_k ||J_k||_{p->q}) for PGD's eta* and the
+    #: linear pieces k of the segment x_0 -> x_0 + eta*, on the first B_cert attacked networks (at most 1 exactly)
+    certificate: dict = field(default_factory=dict)
+    pieces: dict = field(default_factory=dict)  # (p, q) -> (B_cert,) number of linear pieces of that segment
 
     @property
     def units(self) -> int:
@@ -154,57 +162,105 @@ class NetworkNormSample:
         return next(iter(self.at_x0.values())).size
 
 
+#: networks whose segments are walked at once at most (the pieces of all their segments share one product per
+#: layer); fewer where a network's pieces would not fit the memory budget (``walk_bytes``)
+SEGMENT_GROUP = 8
+
+
+def walk_bytes(spec: NetworkSpec, segments: int) -> int:
+    """Bytes one network's segment walk holds at once, about: some float64 (pieces x N) tensors per segment, with
+    a generous guess of L N / 16 pieces a segment (60 to 170 are measured at N = 512, L = 4)."""
+    return 8 * 8 * segments * spec.N * max(1, spec.L * spec.N // 16)
+
+
+def _certify(net: NetworkBatch, origin: torch.Tensor, etas: torch.Tensor, eps: dict, pairs: Sequence[tuple],
+             found: dict) -> tuple[dict, dict]:
+    """Theorem 5.1's first step per network and pair: PGD's ||f(x_0 + eta*) - f(x_0)||_q over eps_p times the
+    largest ||J||_{p->q} on the linear pieces of the segment x_0 -> x_0 + eta* (``segments``), and the pieces'
+    number.  ``etas`` is (B, pairs, d): every pair's segment of a network is walked in one pass."""
+    ratios = {pq: [] for pq in pairs}
+    counts = {pq: [] for pq in pairs}
+    size = int(max(1, min(SEGMENT_GROUP, memory_budget(net.W.device) // walk_bytes(net.spec, len(pairs)))))
+    for first in range(0, net.B, size):
+        part = slice(first, min(first + size, net.B))
+        group = NetworkBatch(net.spec, *(t[part] for t in (net.P_in, net.W, net.b, net.P_out)))
+        walk = segment_pieces(group, origin[part, None].expand(-1, len(pairs), -1), etas[part])
+        for i, (p, q) in enumerate(pairs):
+            one = walk.segment(i)
+            ratios[(p, q)].append(found[(p, q)][part] / local_bound(one, p, q, eps[p]).cpu().numpy())
+            counts[(p, q)].append(one.counts.cpu().numpy())
+    return ({pq: np.concatenate(v) for pq, v in ratios.items()}, {pq: np.concatenate(v) for pq, v in counts.items()})
+
+
 def _norm_chunk(spec: NetworkSpec, x: torch.Tensor, eps: dict, first: int, size: int, attacked: int,
-                pgd_steps: int, pgd_restarts: int, draws: Draws) -> tuple[dict, dict]:
-    """Networks ``first`` .. ``first + size - 1``: ||J(x_m)||_{p->q} at every input (host arrays (size, inputs))
-    and PGD's value on the first ``attacked`` of them.  Only host arrays leave this function, so a GPU holds
-    one chunk at a time."""
+                pgd_steps: int, pgd_restarts: int, draws: Draws, pairs: Sequence[tuple] = PAIRS,
+                certified: int = 0) -> tuple[dict, dict, dict, dict]:
+    """Networks ``first`` .. ``first + size - 1``: ||J(x_m)||_{p->q} at every input (host arrays (size, inputs)),
+    PGD's value on the first ``attacked`` of them and the step-1 certificate on the first ``certified`` of those
+    (``_certify``).  Only host arrays leave this function, so a GPU holds one chunk at a time."""
     from numerics.attacks import pgd
 
     net = sample_networks(spec, size, draws, first=first)
     J, _ = jacobian_and_bias(net, x)  # (size, inputs, K, d)
-    norms = {pq: opnorm(J, *pq).value.cpu().numpy() for pq in PAIRS}  # exact at NormSettings' sizes (enumeration)
-    found = {}
+    norms = {pq: opnorm(J, *pq).value.cpu().numpy() for pq in pairs}  # exact at NormSettings' sizes (enumeration)
+    found, etas, certificates, pieces = {}, [], {}, {}
     if attacked:
         exact_net = NetworkBatch(spec, *(t[:attacked] for t in (net.P_in, net.W, net.b, net.P_out)))
         fast = NetworkBatch(spec, *(t.float() for t in (exact_net.P_in, exact_net.W, exact_net.b, exact_net.P_out)))
         origin = x[0].expand(attacked, -1)
         clean = exact_net(origin[:, None])[:, 0]
-        for p, q in PAIRS:
+        for p, q in pairs:
             best = pgd(fast, origin.float(), eps[p], p, q, steps=pgd_steps, restarts=pgd_restarts,
                        draws=[draws.child(f"pgd/{first + i}") for i in range(attacked)])
-            found[(p, q)] = vector_norm(exact_net((origin + best.eta.double())[:, None])[:, 0] - clean, q).cpu().numpy()
-    return norms, found
+            etas.append(best.eta.double())
+            found[(p, q)] = vector_norm(exact_net((origin + etas[-1])[:, None])[:, 0] - clean, q).cpu().numpy()
+    if certified:
+        chosen = NetworkBatch(spec, *(t[:certified] for t in (net.P_in, net.W, net.b, net.P_out)))
+        certificates, pieces = _certify(chosen, x[0].expand(certified, -1), torch.stack(etas, 1)[:certified], eps,
+                                        pairs, {pq: values[:certified] for pq, values in found.items()})
+    return norms, found, certificates, pieces
 
 
 def sample_network_norms(spec: NetworkSpec, networks: int, inputs: int, pgd_networks: int, pgd_steps: int,
                          pgd_restarts: int, eps_fraction: float, gaussian_matrices: int, draws: Draws,
-                         chunk: int = 0, progress: Callable[[int], None] | None = None) -> NetworkNormSample:
-    """||J(x)||_{p->q} for all nine pairs at ``inputs`` inputs of ``networks`` networks, and PGD on the first
-    ``pgd_networks`` (float32 search; the value it reports is recomputed in float64).
+                         chunk: int = 0, progress: Callable[[int], None] | None = None,
+                         pairs: Sequence[tuple] = PAIRS, certificate_networks: int = 0) -> NetworkNormSample:
+    """||J(x)||_{p->q} for ``pairs`` (all nine by default) at ``inputs`` inputs of ``networks`` networks, PGD on
+    the first ``pgd_networks`` (float32 search; the value it reports is recomputed in float64), and Theorem 5.1's
+    first step certified on the segments of the first ``certificate_networks`` of those (``_certify``).
 
-    PGD's random starts come from a stream per network (``pgd/<network>``), so chunking changes no number.
+    PGD's random starts come from a stream per network (``pgd/<network>``), and a certificate depends on its
+    network alone, so chunking changes no number.
     """
     start = time.perf_counter()
     x = fixed_inputs(spec.d, [1.0] * inputs, draws.child("inputs"))
-    at_x0 = {pq: [] for pq in PAIRS}
-    sup = {pq: [] for pq in PAIRS}
-    attacks = {pq: [] for pq in PAIRS}
+    at_x0 = {pq: [] for pq in pairs}
+    sup = {pq: [] for pq in pairs}
+    attacks = {pq: [] for pq in pairs}
+    certificates = {pq: [] for pq in pairs}
+    pieces = {pq: [] for pq in pairs}
     eps = {p: eps_fraction * float(vector_norm(x[0], p)) for p in ORDERS}
     # the float32 copy PGD attacks sits beside the float64 weights: 1.5 copies of each attacked network
     chunk = chunk or auto_chunk(spec, inputs, torch.float64, draws.device, networks, copies=1.5)
     for first, size in _chunks(networks, chunk):
-        norms, found = _norm_chunk(spec, x, eps, first, size, min(size, max(pgd_networks - first, 0)), pgd_steps,
-                                   pgd_restarts, draws)  # the chunk's tensors are freed before the next is drawn
-        for pq in PAIRS:
+        attacked = min(size, max(pgd_networks - first, 0))
+        certified = min(attacked, max(min(certificate_networks, pgd_networks) - first, 0))
+        norms, found, ratios, counts = _norm_chunk(spec, x, eps, first, size, attacked, pgd_steps, pgd_restarts,
+                                                   draws, pairs, certified)  # freed before the next chunk
+        for pq in pairs:
             at_x0[pq].append(norms[pq][:, 0])
             sup[pq].append(norms[pq].max(axis=1))
             if found:
                 attacks[pq].append(found[pq])
+            if ratios:
+                certificates[pq].append(ratios[pq])
+                pieces[pq].append(counts[pq])
         if progress is not None:
             progress(size)
-    gaussian = sample_gaussian_norms(spec.K, spec.d, gaussian_matrices, draws.child("gaussian"))
+    gaussian = sample_gaussian_norms(spec.K, spec.d, gaussian_matrices, draws.child("gaussian"), pairs=pairs)
     return NetworkNormSample(spec, {k: np.concatenate(v) for k, v in at_x0.items()},
                              {k: np.concatenate(v) for k, v in sup.items()},
                              {k: np.concatenate(v) for k, v in attacks.items()}, eps, gaussian, inputs,
-                             time.perf_counter() - start)
+                             time.perf_counter() - start,
+                             {k: np.concatenate(v) for k, v in certificates.items() if v},
+                             {k: np.concatenate(v) for k, v in pieces.items() if v})

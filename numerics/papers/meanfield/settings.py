@@ -7,7 +7,7 @@ and refuses a bad value in well under a second; ``experiments`` attaches each da
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from typing import Literal
 
 from numerics.experiment import Sweep, register_aliases, register_settings
@@ -111,6 +111,12 @@ class JacobianSettings:
     u: tuple[float, ...] = (1.0, 1.0)
     v: tuple[float, ...] = (0.0, 0.5)
     sigma_w2: tuple[float, ...] = (2.0, 1.5)
+    #: more bias variances at which the bias-variance claims are judged, at the first configuration (where a
+    #: residual network's cross term grows with sigma_b2; see ``theory.papers.meanfield.residual_bias``) ...
+    bias_sigma_b2: tuple[float, ...] = (0.1,)
+    #: ... with this weight variance sigma_w2 (0: the first configuration's): the cross term grows as sigma_w2 falls
+    #: (18% of Var a at sigma_w2 = 0.5, sigma_b2 = 0.1, L = 4; 7% at sigma_w2 = 2)
+    bias_weight_variance: float = 0.5
 
     def __post_init__(self) -> None:
         _at_least(self, 4, "the rank correlation and the two-input comparison split the networks", "networks")
@@ -118,6 +124,14 @@ class JacobianSettings:
         _dtype(self)
         if len(self.input_scales) < 2 or any(not (s > 0 and math.isfinite(s)) for s in self.input_scales):
             raise ValueError(f"input_scales needs two or more positive numbers, got {self.input_scales}")
+        if self.input_scales[0] != 1.0:  # the derived bias variance is evaluated at ||x_0||^2 / d = 1
+            raise ValueError(f"input_scales must start with 1.0 (x_0, the reference input, has norm sqrt(d)), got "
+                             f"{self.input_scales}")
+        if any(not (s >= 0 and math.isfinite(s)) for s in self.bias_sigma_b2):
+            raise ValueError(f"bias_sigma_b2 must hold variances >= 0, got {self.bias_sigma_b2}")
+        if not (self.bias_weight_variance >= 0 and math.isfinite(self.bias_weight_variance)):
+            raise ValueError(f"bias_weight_variance must be > 0, or 0 for the first configuration's, got "
+                             f"{self.bias_weight_variance}")
         _positive(self, "N", "L")
         for name in ("sigma_b2", "u", "v", "sigma_w2"):
             if not getattr(self, name):
@@ -137,6 +151,19 @@ class JacobianSettings:
         """The configurations for one architecture: activation outermost, then N, L, sigma_b2."""
         return [NetworkSpec(arch=arch, d=self.d, K=self.K, N=n, L=depth, sigma_b2=sb2, **act)
                 for act in self.activations() for n in self.N for depth in self.L for sb2 in self.sigma_b2]
+
+    def bias_specs(self, arch: str) -> list[NetworkSpec]:
+        """``specs``, then the first configuration at each of ``bias_sigma_b2`` (with ``bias_weight_variance`` as
+        sigma_w2) that is not among them."""
+        specs = self.specs(arch)
+        sigma_w2 = self.bias_weight_variance or specs[0].sigma_w2
+        extra = [replace(specs[0], sigma_b2=sb2, sigma_w2=sigma_w2) for sb2 in self.bias_sigma_b2]
+        return specs + [spec for i, spec in enumerate(extra) if spec not in specs and spec not in extra[:i]]
+
+    def width_sweeps(self, arch: str, low: int) -> list[Sweep]:
+        """Each configuration beside its twin at width min(low, N // 2): a Sweep judged at the configured N."""
+        return [Sweep((replace(spec, N=min(low, spec.N // 2)), spec), at=1) for spec in self.specs(arch)
+                if spec.N >= 2]
 
 
 @dataclass(frozen=True)
@@ -170,17 +197,30 @@ class FigureSettings:
 @dataclass(frozen=True)
 class GaussianSettings:
     """Operator norms of Gaussian matrices: shapes (K, d) for Chevet and the tails, for the seed values, and
-    (K, d_lo, d_hi) / (d, K_lo, K_hi) pairs for the dimension trends."""
+    (K, d_lo, d_hi) / (d, K_lo, K_hi) pairs for the dimension trends.
+
+    The seed values in their regimes: ``k1_dims`` are the d at which beta_{2,2} = 1 is judged at K = 1 (up to the
+    paper's d = 1000) and ``k_map`` the (K, d) where it stops holding as K grows; ``limit_dims`` x
+    ``limit_outputs`` the K grid over which the p = 1 values are judged as K -> oo limits (at its largest K).
+    Those designs compute only the claim's own pair, so a wide shape costs one norm.
+    """
 
     matrices: int = 2000  # Gaussian matrices per shape
     beta_shapes: tuple[tuple[int, int], ...] = ((3, 10), (1, 16), (8, 12))
     seed_shapes: tuple[tuple[int, int], ...] = tuple((K, d) for K in (2, 4, 8) for d in (2, 4, 8, 16))
     d_trends: tuple[tuple[int, int, int], ...] = ((4, 4, 16),)
     K_trends: tuple[tuple[int, int, int], ...] = ((8, 2, 8),)
+    k1_dims: tuple[int, ...] = (2, 16, 128, 1000)
+    k_map: tuple[tuple[int, int], ...] = tuple((K, 1000) for K in (1, 2, 4, 8))
+    limit_dims: tuple[int, ...] = (4,)
+    limit_outputs: tuple[int, ...] = (4, 64, 1024, 8192)
 
     def __post_init__(self) -> None:
         _at_least(self, 2, "an interval needs two matrices", "matrices")
-        for name in ("beta_shapes", "seed_shapes", "d_trends", "K_trends"):
+        _positive(self, "k1_dims", "limit_dims", "limit_outputs")
+        if len(self.limit_outputs) < 2 or list(self.limit_outputs) != sorted(self.limit_outputs):
+            raise ValueError(f"limit_outputs must list two or more increasing K, got {self.limit_outputs}")
+        for name in ("beta_shapes", "seed_shapes", "d_trends", "K_trends", "k_map"):
             if not getattr(self, name):
                 raise ValueError(f"{name} needs one or more shapes")
             if any(value < 1 for row in getattr(self, name) for value in row):
@@ -209,11 +249,13 @@ class NormSettings:
     eps_fraction: float = 0.1  # eps_p = eps_fraction * ||x_0||_p
     reference_matrices: int = 4000  # Gaussian reference sample for the network-level ratio
     chunk: int = 0
+    certificate_networks: int = 8  # PGD networks whose segments x_0 -> x_0 + eta* are walked (step-1 certificate)
 
     def __post_init__(self) -> None:
         _at_least(self, 2, "an interval needs two of them", "networks", "reference_matrices")
         _chunk(self)
         _positive(self, "d", "K", "inputs", "pgd_networks", "pgd_steps", "pgd_restarts", "eps_fraction")
+        _positive(self, "certificate_networks")
         for name in ("d", "K"):  # ||J||_{oo->2} enumerates 2^(d-1) sign vectors, ||J||_{2->1} 2^(K-1)
             if getattr(self, name) > EXACT_SIDE:
                 raise ValueError(f"norms.{name} must be <= {EXACT_SIDE} so that every operator norm is exact, got "
@@ -227,7 +269,9 @@ class DynamicsSettings:
     Each design is a list of ``TrainingSetup``s: ``map`` is the regime map (widths x learning rates x regimes)
     for the ODE and the Euler identity; ``width`` the initial rate over widths; ``beta_d`` / ``beta_K`` the
     initial rate over d (K = 1) or K (p = 1, q = oo); ``depths`` adversarial training then clean gradients over
-    depth, from criticality for vanilla nets; ``capacity`` adds clean training from both weights.
+    depth, from criticality for vanilla nets; ``capacity`` adds clean training from both weights;
+    ``depths_width`` / ``capacity_width`` are those at ``narrow_width`` and at N (same eta, eps, steps), whose N
+    setups are the ``depths`` / ``capacity`` ones (shared jobs): a narrow second width is the cheap one.
     """
 
     networks: int = 64
@@ -252,12 +296,16 @@ class DynamicsSettings:
     train_steps: int = 40
     clean_steps: int = 100
     clean_lr: float = 0.2  # a fraction of each network's initial Polyak step
+    narrow_N: int = 0  # the second, smaller width of the width-alleviation designs; 0: N // 4 (32 at N = 128)
 
     def __post_init__(self) -> None:
         _at_least(self, 2, "an interval needs two networks", "networks")
         _positive(self, "d", "L", "N", "eps", "inputs", "pgd_steps", "map_widths", "map_etas", "horizon",
                   "rate_eta", "rate_steps", "widths", "beta_dims", "beta_outputs", "depths", "train_eta",
                   "train_steps", "clean_steps", "clean_lr")
+        if not 1 <= self.narrow_width < self.N:
+            raise ValueError(f"dynamics.narrow_N must lie in [1, dynamics.N = {self.N}) (0: N // 4), got "
+                             f"{self.narrow_N}")
         for name in ("widths", "depths"):
             if len(getattr(self, name)) < 2:
                 raise ValueError(f"dynamics.{name} needs two or more values to fit a slope")
@@ -272,6 +320,11 @@ class DynamicsSettings:
         for arch in ARCHITECTURES:
             for design in DESIGNS:
                 self.design(design, arch)
+
+    @property
+    def narrow_width(self) -> int:
+        """The narrow width of the width-alleviation designs: ``narrow_N``, or N // 4 when it is 0."""
+        return self.narrow_N or self.N // 4
 
     def spec(self, arch: str, critical: bool = False, **changes) -> NetworkSpec:
         """A bias-free ReLU spec; ``critical`` starts vanilla nets at omega = 1 (sigma_w2 = 2)."""
@@ -304,13 +357,19 @@ class DynamicsSettings:
             return [self.setup(self.spec(arch, K=k), p=p, q=q, **rate) for k in self.beta_outputs]
         if name == "depths":
             return [sweep([self.setup(self.spec(arch, critical=True, L=depth), **train) for depth in self.depths])]
+        capacity = {"clean_steps": self.clean_steps, "clean_lr": self.clean_lr, **train}
         if name == "capacity":
-            return [self.setup(self.spec(arch, critical=True), clean_steps=self.clean_steps, clean_lr=self.clean_lr,
-                               **train)]
+            return [self.setup(self.spec(arch, critical=True), **capacity)]
+        widths = (self.narrow_width, self.N)
+        if name == "depths_width":  # the depths at each width; the theory side at N's middle depth
+            return [Sweep(tuple(self.setup(self.spec(arch, critical=True, N=n, L=depth), **train)
+                                for n in widths for depth in self.depths), at=len(self.depths) + len(self.depths) // 2)]
+        if name == "capacity_width":
+            return [Sweep(tuple(self.setup(self.spec(arch, critical=True, N=n), **capacity) for n in widths), at=1)]
         raise ValueError(f"unknown dynamics design {name!r}; designs: {', '.join(DESIGNS)}")
 
 
-DESIGNS = ("map", "width", "beta_d", "beta_K", "depths", "capacity")
+DESIGNS = ("map", "width", "beta_d", "beta_K", "depths", "capacity", "depths_width", "capacity_width")
 
 
 def norm_spec(arch: str, profile) -> NetworkSpec:
@@ -340,3 +399,51 @@ ALIASES = {
 SECTIONS = {"dynamics": DYNAMICS, "norms": NORMS, "gaussian": GAUSSIAN,
             "figures": FIGURES, "jacobian": JACOBIAN}
 register_aliases(ALIASES, SECTIONS)
+
+
+EXACT = "meanfield.exact"
+#: the largest sizes of the exact adversarial loss: one binary per unstable unit, and a MILP's time grows
+#: exponentially in its binaries; d <= 8 also keeps every ||J||_{oo->q} of the local bound exact (enumeration)
+EXACT_LIMITS = {"d": 8, "K": 3, "N": 16, "L": 3}
+
+
+@dataclass(frozen=True)
+class ExactSettings:
+    """Theorem 5.1's first step against the exact adversarial loss (a MILP per network, ``numerics.papers.
+    meanfield.milp``): ``networks`` networks of the first Theorem 4.1 activation at these small sizes, one input
+    x_0 (||x_0||_2 = sqrt(d)), eps_p = eps_fraction ||x_0||_p, PGD with ``pgd_steps`` x ``pgd_restarts``, and
+    ``matrices`` Gaussian K x d matrices for beta_{p,q} of the mean-field bound."""
+
+    networks: int = 8
+    d: int = 6
+    K: int = 2
+    N: int = 12
+    L: int = 2
+    eps_fraction: float = 0.1
+    pgd_steps: int = 20
+    pgd_restarts: int = 8
+    matrices: int = 2000
+
+    def __post_init__(self) -> None:
+        _positive(self, "networks", "d", "K", "N", "L", "eps_fraction", "pgd_steps", "pgd_restarts")
+        _at_least(self, 2, "beta_{p,q} is a mean over matrices", "matrices")
+        for name, limit in EXACT_LIMITS.items():
+            if getattr(self, name) > limit:
+                raise ValueError(f"exact.{name} must be <= {limit} (the MILP's time grows exponentially with the "
+                                 f"network), got {getattr(self, name)}")
+
+
+def exact_spec(arch: str, profile) -> NetworkSpec:
+    """The first Theorem 4.1 configuration (activation, sigma_w2, sigma_b2) at the exact experiment's sizes."""
+    first = profile[JACOBIAN].specs(arch)[0]
+    exact = profile[EXACT]
+    return NetworkSpec(**{**first.as_dict(), "d": exact.d, "K": exact.K, "N": exact.N, "L": exact.L})
+
+
+def _check_exact(settings: ExactSettings, profile) -> None:
+    for arch in ARCHITECTURES:
+        exact_spec(arch, profile)
+
+
+register_settings(EXACT, ExactSettings, _check_exact)
+register_aliases({}, {"exact": EXACT})

@@ -61,8 +61,8 @@ def variance_drop(run: TrainingRun, curve: Callable[[np.ndarray], np.ndarray], b
         "t_star": t_star, "eta_eps": setup.eta * setup.eps, "eta_eps_t_star": setup.eta * setup.eps * t_star,
         "relative_change_at_t_star": float(drops[:, t_star].mean() / sigma2[:, 0].mean()),
         "ratio_at_horizon": float(ratios[-1]),
-        "loss_ratio_at_horizon": float(run.loss[:, -1].mean() / run.loss[:, 0].mean()),
-        "jacobian_ratio_at_horizon": float(run.jacobian_norm[:, -1].mean() / run.jacobian_norm[:, 0].mean()),
+        "loss_ratio_at_horizon": _final_over_initial(run.loss),
+        "jacobian_ratio_at_horizon": _final_over_initial(run.jacobian_norm),
     }
     return Estimate.from_moments(drops[:, -1:], _first, run.B, figures=figures)
 
@@ -114,7 +114,83 @@ def clean_gradient_depth_slope(runs: tuple[TrainingRun, ...]) -> Estimate:
 @estimator(DYNAMICS)
 def clean_loss_log_ratio(run: TrainingRun) -> Estimate:
     """log(best clean test loss after adversarial training / best without it), paired per network."""
-    best = {when: run.clean_loss[when].min(axis=1) for when in ("before", "after")}
-    log_ratio = np.log(best["after"] / best["before"])
+    best = _best_clean_losses(run)
     figures = {"best_loss_without": float(best["before"].mean()), "best_loss_after": float(best["after"].mean())}
-    return Estimate(lambda delta: stats.mean_interval(log_ratio, delta), run.B, figures=figures)
+    return Estimate(lambda delta: stats.mean_interval(_capacity_effect(run), delta), run.B, figures=figures)
+
+
+def _best_clean_losses(run: TrainingRun) -> dict:
+    """"before" / "after" -> the best clean test loss of each network's clean training from those weights, (B,)."""
+    return {when: run.clean_loss[when].min(axis=1) for when in ("before", "after")}
+
+
+def _capacity_effect(run: TrainingRun) -> np.ndarray:
+    """Per network, log(best clean test loss after adversarial training / best from the initial weights), (B,)."""
+    best = _best_clean_losses(run)
+    return np.log(best["after"] / best["before"])
+
+
+def _gradient_effect(runs: list[TrainingRun]) -> stats.Interval:
+    """The change of the depth slope of log ||grad_{W_1} clean loss|| that adversarial training causes: the depth
+    slope of the mean per-network log(||grad after|| / ||grad before||) (paired, so the finite-width offset of the
+    initial slope cancels)."""
+    depths = np.array([run.setup.spec.L for run in runs], dtype=np.float64)
+    log_ratios = [np.log(run.clean_grad["after"][:, 0] / run.clean_grad["before"][:, 0]) for run in runs]
+    return stats.mean_slope(depths, log_ratios, 0.05)  # only its estimate and standard error are used
+
+
+def _final_over_initial(values: np.ndarray) -> float:
+    """Mean over networks at the last step over the mean at the first, for a (B, steps) record."""
+    return float(values[:, -1].mean() / values[:, 0].mean())
+
+
+def _by_width(runs: tuple[TrainingRun, ...]) -> list[tuple[int, list[TrainingRun]]]:
+    """The sweep's runs grouped by width, narrowest first (two widths)."""
+    groups: dict[int, list[TrainingRun]] = {}
+    for run in runs:
+        groups.setdefault(run.setup.spec.N, []).append(run)
+    if len(groups) != 2:
+        raise ValueError(f"a width comparison needs runs at two widths, got {sorted(groups)}")
+    return sorted(groups.items())
+
+
+def _width_alleviation(effects: list[tuple[int, float, float]], groups: list[tuple[int, list[TrainingRun]]]
+                       ) -> Estimate:
+    """|E(N')| - |E(N)| from the effects (width, estimate, standard error) at the narrow N' and the wide N, which
+    are independent samples: a normal interval with the standard errors added in quadrature.
+
+    |.| is smooth away from 0; an interval wholly above 0 already puts |E(N')| beyond its own noise (there was an
+    effect to alleviate), and one wholly below puts |E(N)| beyond its own.  Figures: each width's effect, and
+    what the training did there (mean over its runs): the relative fall of sigma^2, which the derived mechanism
+    runs on, and ||J(x_probe)|| after over before, which also falls through changes the variance does not see.
+    """
+    (narrow, e_n, s_n), (wide, e_w, s_w) = effects
+    figures = {f"effect_at_N={narrow}": e_n, f"se_at_N={narrow}": s_n, f"effect_at_N={wide}": e_w,
+               f"se_at_N={wide}": s_w}
+    for n, runs in groups:
+        figures[f"variance_fall_at_N={n}"] = float(np.mean([1 - _final_over_initial(_mean_sigma2(run))
+                                                            for run in runs]))
+        figures[f"jacobian_ratio_at_N={n}"] = float(np.mean([_final_over_initial(run.jacobian_norm) for run in runs]))
+    return Estimate(lambda delta: stats.normal_interval(abs(e_n) - abs(e_w), float(np.hypot(s_n, s_w)), delta),
+                    sum(run.B for _, runs in groups for run in runs), figures=figures)
+
+
+@estimator(DYNAMICS, sweep=True)
+def clean_gradient_width_alleviation(runs: tuple[TrainingRun, ...]) -> Estimate:
+    """|change of the clean-gradient depth slope caused by adversarial training| at the narrow width minus at the
+    wide one (``_gradient_effect``; depth sweeps at two widths, same eta, eps and steps)."""
+    groups = _by_width(runs)
+    effects = [(n, fit.estimate, fit.se) for n, fit in ((n, _gradient_effect(group)) for n, group in groups)]
+    return _width_alleviation(effects, groups)
+
+
+@estimator(DYNAMICS, sweep=True)
+def clean_loss_width_alleviation(runs: tuple[TrainingRun, ...]) -> Estimate:
+    """|log(best clean loss after adversarial training / from the initial weights)| at the narrow width minus at
+    the wide one (one run per width, same eta, eps and steps)."""
+    groups, effects = _by_width(runs), []
+    for n, group in groups:
+        (run,) = group
+        values = _capacity_effect(run)
+        effects.append((n, float(values.mean()), float(values.std(ddof=1) / np.sqrt(values.size))))
+    return _width_alleviation(effects, groups)

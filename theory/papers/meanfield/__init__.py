@@ -14,8 +14,14 @@ from theory.papers.meanfield.norms import PAIRS, SEED_BETA, pair_name
 
 THEOREM_4_1 = ("jacobian_variance", "bias_variance", "jacobian_gaussian", "bias_gaussian", "independence",
                "input_independence", "bias_input_independence")
+#: Theorem 4.1 beyond the variances (``theorem41_claims``): i.i.d. entries, laws, K = 1, the derived bias variance
+THEOREM_4_1_MORE = ("entry_independence.row", "entry_independence.column", "entry_independence.width",
+                    "jacobian_anderson_darling", "bias_anderson_darling", "jacobian_law_two_inputs",
+                    "bias_law_two_inputs", "independence_k1", "bias_variance_derived")
 #: (p, q) of the Section 6 claims on beta (``dynamics_claims.BETA_PAIRS``)
 DYNAMICS_PAIRS = ("2_2", "oo_2", "1_oo")
+#: (p, q) of the exact-L_adv sandwich claims (``exact_claims.MILP_ORDERS`` squared)
+EXACT_PAIRS = ("1_1", "1_oo", "oo_1", "oo_oo")
 
 
 def _build(module: str, function: str, *args) -> list:
@@ -32,15 +38,25 @@ def _claims() -> list[ClaimGroup]:
     """The claim groups, in the order the verdict table lists them; ids only, nothing is built here."""
     names = [pair_name(p, q) for p, q in PAIRS]
     return [
-        *[_group([f"mf.thm4_1.{name}.{arch}" for name in THEOREM_4_1], "claims", "theorem_4_1", arch)
-          for arch in ARCHITECTURES],
+        *[group for arch in ARCHITECTURES for group in (
+            _group([f"mf.thm4_1.{name}.{arch}" for name in THEOREM_4_1], "claims", "theorem_4_1", arch),
+            _group([f"mf.thm4_1.{name}.{arch}" for name in THEOREM_4_1_MORE], "theorem41_claims", "completion", arch))],
         _group([f"mf.beta.{name}.{kind}" for name in names for kind in ("chevet", "tail")], "claims",
                "gaussian_level"),
         *[_group([f"mf.thm5_1.{name}.{arch}" for name in names], "claims", "theorem_5_1", arch)
           for arch in ARCHITECTURES],
+        *[_group([f"mf.thm5_1.{part}.{name}.{arch}" for name in names], "bound_claims", function, arch)
+          for part, function in (("step1", "step_one"), ("bound", "bound")) for arch in ARCHITECTURES],
+        *[_group([f"seed001.thm5_1.2_2.{arch}"], "bound_claims", "seed_bound", arch) for arch in ARCHITECTURES],
+        *[_group([f"mf.thm5_1.exact.{pair}.{arch}" for pair in EXACT_PAIRS], "exact_claims", "sandwich", arch)
+          for arch in ARCHITECTURES],
+        _group(["seed001.beta.2_2.k1", "seed001.beta.2_2.k_map",
+                *(f"seed001.beta.{reading}.limit" for reading in ("1_2", "1_1", "oo_2.as_1_oo"))],
+               "beta_regimes", "seed_regimes"),
         _group([f"seed001.beta.{pair_name(p, q)}" for p, q in SEED_BETA], "claims", "seed_values"),
         _group([f"seed001.dims.{axis}.{name}" for name in names for axis in ("d", "K")], "claims",
                "dimension_trends"),
+        _group([f"mf.beta.trend.d.{name}" for name in names], "beta_regimes", "dimension_trends"),
         _group(["mf.dyn.euler.vanilla"], "dynamics_claims", "euler", "vanilla", True),
         _group(["mf.dyn.euler.residual"], "dynamics_claims", "euler", "residual", False),
         *[group for arch in ARCHITECTURES for group in (
@@ -49,7 +65,9 @@ def _claims() -> list[ClaimGroup]:
             *[_group([f"mf.dyn.beta.{pair}.{arch}"], "dynamics_claims", "beta_dependence", arch, pair)
               for pair in DYNAMICS_PAIRS],
             _group([f"mf.dyn.trainability.{arch}"], "dynamics_claims", "trainability", arch),
-            _group([f"mf.dyn.capacity.{arch}"], "dynamics_claims", "capacity", arch))],
+            _group([f"mf.dyn.capacity.{arch}"], "dynamics_claims", "capacity", arch),
+            _group([f"mf.dyn.trainability_width.{arch}"], "dynamics_claims", "trainability_width", arch),
+            _group([f"mf.dyn.capacity_width.{arch}"], "dynamics_claims", "capacity_width", arch))],
     ]
 
 

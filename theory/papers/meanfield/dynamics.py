@@ -197,15 +197,24 @@ def width_exponent(rate: sp.Expr) -> sp.Expr:
     return sp.simplify(N * sp.diff(rate, N) / rate)
 
 
+def depth_slope(arch: str) -> sp.Expr:
+    """d log ||grad_{W_1} clean loss|| / dL at r = alpha sigma^2: the backward signal gains sqrt(omega) per layer."""
+    return sp.log(omega_of(arch, stated=True).subs(sigma_w2, rr / alpha)) / 2
+
+
 def trainability(arch: str) -> sp.Expr:
     """sign of d log ||grad_{W_1} clean loss|| / dL after adversarial training.
 
-    The backward signal gains sqrt(omega) per layer, so the slope is log(omega)/2 at the trained variance:
-    omega_v = r(t) < 1 (vanilla trained from criticality) makes clean gradients vanish with depth, while
-    omega_r = 1 + r > 1 for any r > 0, whatever the training did.
+    The slope is log(omega)/2 at the trained variance: omega_v = r(t) < 1 (vanilla trained from criticality)
+    makes clean gradients vanish with depth, while omega_r = 1 + r > 1 for any r > 0, whatever the training did.
     """
-    slope = sp.log(omega_of(arch, stated=True).subs(sigma_w2, rr / alpha)) / 2
-    return sp.sign(slope).subs(rr, R_T)
+    return sp.sign(depth_slope(arch)).subs(rr, R_T)
+
+
+def trainability_effect(arch: str) -> sp.Expr:
+    """The change of the depth slope that adversarial training causes: log(omega(r(t)) / omega(r0)) / 2."""
+    slope = depth_slope(arch)
+    return slope.subs(rr, R_T) - slope.subs(rr, r0)
 
 
 def capacity(arch: str) -> sp.Expr:
@@ -221,3 +230,16 @@ def capacity_reduction(arch: str) -> sp.Expr:
     stated = omega_of(arch, stated=True)
     return capacity(arch).subs(omega, stated.subs(sigma_w2, r0 / alpha)) - capacity(arch).subs(
         omega, stated.subs(sigma_w2, R_T / alpha))
+
+
+def width_alleviation(effect: sp.Expr, arch: str, width_scaling: bool = True) -> sp.Expr:
+    """sign(-d|E|/dN) at fixed eta, eps and t, for an effect E(r(t)) of training (written with ``R_T``).
+
+    The ODE dr/dt = c g(r) is autonomous and r(0) = r0 does not depend on N, so r(t) depends on c t alone and
+    dr(t)/dN = (t/N) w dr/dt, with w = d log c / d log N the width exponent of the rate constant (-1: the 1/N of
+    sigma^2 = ||W||_F^2 / N). Hence -d|E|/dN = -(t/N) w sign(E) E'(r(t)) dr/dt: +1 says the effect is smaller at
+    a larger width (width alleviates it), as it is for any effect that grows in time when w = -1.
+    """
+    growth = sp.diff(effect.subs(R_T, rr), rr) * ode_rhs(arch, width_scaling=width_scaling)
+    w = width_exponent(rate_constant(width_scaling))
+    return sp.sign(-w * effect * growth.subs(rr, R_T))

@@ -1,6 +1,10 @@
 """Kumano, Kera, Yamasaki (NeurIPS 2023), Section 6: weight variance under adversarial training, trainability,
 capacity and width, as claims (the formulas live in ``theory.papers.meanfield.dynamics``).
 
+Section 6's statements, definitions and ODEs are not available, only the abstract's sentences: the ODE, Euler,
+width-exponent and beta claims are ``derived`` (the project's derivation), the trainability and capacity claims
+and their width dependence are ``proxy`` (each source names what is measured, on which task).
+
 The paper states that its predictions match experiments in early training; these claims measure where.
 Training here is bias-free (sigma_b2 = 0: the Euler identity needs it), with p = q = 2 and K = 1 unless the
 claim varies them, so beta_{p,q} is known exactly (``dynamics.beta_single_output``).
@@ -25,18 +29,43 @@ WIDTH_TOLERANCE = sp.Rational(1, 10)
 EARLY = "early training (t up to the horizon), large N, small steps: before low-rank changes lower L_adv"
 
 BETA_22 = dyn.beta_single_output(2)
+#: what the qualitative sentences of the abstract become here (the paper's definitions are not available)
+WIDTH_SOURCE = ("derived from the variance ODE: every rate carries the 1/N of sigma^2 = ||W||_F^2 / N, the project's "
+                "mechanism for the abstract's 'network width alleviates these issues'; the exponent -1 is derived, "
+                "not stated")
+BETA_SOURCE = ("derived from the variance ODE, whose rate constant carries beta_{p,q}(d, K): the project's form of the "
+               "abstract's 'various impacts of input and output dimensions' on the time evolution of the weight "
+               "variance")
+TASK = ("a random-teacher regression task (half the mean squared error to a random two-layer ReLU teacher, on inputs "
+        "drawn once per network)")
+GRADIENT_PROXY = "the depth slope of log ||grad_{W_1} l_clean||, the first layer's gradient norm of " + TASK
+CAPACITY_PROXY = ("the log ratio of the best clean test loss that the same clean training reaches from the "
+                  "adversarially trained weights and from the initial ones, by full-batch gradient descent on " + TASK)
+TRAINABILITY_SOURCE = ("proxy for the abstract's 'networks without shortcuts are generally not adversarially "
+                       "trainable': the sign of " + GRADIENT_PROXY + " after adversarial training; theory side: the "
+                       "mean-field slope log(omega)/2 at the ODE's trained variance (the paper's definition of "
+                       "trainability is not available)")
+CAPACITY_SOURCE = ("proxy for the abstract's 'adversarial training reduces network capacity': the sign of "
+                   + CAPACITY_PROXY + "; theory side: the fall of the mean-field kappa = omega^L - s^(2L) with the "
+                   "variance (the paper's definition of capacity is not available)")
+ALLEVIATION = ("proxy for the abstract's 'network width alleviates these issues': |E| is smaller at the larger of two "
+               "widths at the same eta, eps and number of steps, E being {proxy}; theory side (derived): the ODE's "
+               "rate constant carries 1/N, so r(t) depends on t/N alone and an effect that grows in time shrinks "
+               "with width")
+TRAINED_FROM_CRITICALITY = ("after the profile's l2 adversarial training (train_steps steps of size train_eta) from "
+                            "criticality for vanilla nets (omega = 1), bias-free ReLU, K = 1")
 #: the designs of ``verify.profiles.DynamicsSettings`` each claim is checked on
 DESIGN = "design"
 
 
 def _claim(name: str, arch: str, quantity: str, lhs: str, latex: str, rhs: sp.Expr, tolerance: sp.Expr,
            regime: str, provenance: str, comparison: str = "ratio", kind: str = "trajectory",
-           defined: tuple[tuple[sp.Symbol, sp.Expr], ...] = (), **params) -> Claim:
+           defined: tuple[tuple[sp.Symbol, sp.Expr], ...] = (), source: str = SOURCE, **params) -> Claim:
     """A Section 6 claim; ``rhs`` is written in the paper's symbols, ``defined`` says what they are."""
     return Claim(id=f"mf.dyn.{name}.{arch}", paper=PAPER, place=PLACE, kind=kind, quantity=quantity,
                  lhs=sp.Symbol(lhs), lhs_latex=latex, rhs=expand_definitions(rhs, defined),
                  abstract=rhs if defined else None, definitions=defined, tolerance=tolerance, regime=regime,
-                 provenance=provenance, source=SOURCE, arch=arch, comparison=comparison,
+                 provenance=provenance, source=source, arch=arch, comparison=comparison,
                  params=tuple(params.items()))
 
 
@@ -75,8 +104,8 @@ def width(arch: str, width_scaling: bool = True) -> Claim:
     exponent = dyn.width_exponent(dyn.initial_rate(arch, BETA_22, width_scaling=width_scaling))
     return _claim("width", arch, "variance_rate_width_slope", "dlog(-dsigma^2/dt)/dlog N",
                   r"\partial_{\log N} \log(-\dot\sigma^2)", exponent, WIDTH_TOLERANCE,
-                  "initial rate (first steps, small eta), widths of the profile", "stated", comparison="difference",
-                  kind="trend", **{DESIGN: "width"})
+                  "initial rate (first steps, small eta), widths of the profile", "derived", comparison="difference",
+                  kind="trend", source=WIDTH_SOURCE, **{DESIGN: "width"})
 
 
 #: (p, q) and the exact beta each varies: d through the dual norm of a single output row, K through the max entry
@@ -90,17 +119,18 @@ def beta_dependence(arch: str, pair: str) -> Claim:
     axis = "K" if (p, q) == (1, sp.oo) else "d"
     return _claim(f"beta.{pair_name(p, q)}", arch, "variance_rate", "-dsigma^2/dt (t = 0)", r"-\dot\sigma^2(0)",
                   dyn.rate_abstract(arch), FINITE_WIDTH,
-                  f"initial rate; {axis} varied, beta_{{p,q}} exact (K = 1, or p = 1, q = oo)", "stated",
-                  defined=_defined(arch, BETA_PAIRS[(p, q)]), **{DESIGN: f"beta_{axis}"}, p=str(p), q=str(q))
+                  f"initial rate; {axis} varied, beta_{{p,q}} exact (K = 1, or p = 1, q = oo)", "derived",
+                  defined=_defined(arch, BETA_PAIRS[(p, q)]), source=BETA_SOURCE, **{DESIGN: f"beta_{axis}"},
+                  p=str(p), q=str(q))
 
 
 def trainability(arch: str) -> Claim:
     """After adversarial training clean gradients vanish with depth for vanilla nets, not for residual ones."""
     return _claim("trainability", arch, "clean_gradient_depth_slope", "sign(dlog|grad_W1 clean|/dL)",
                   r"\operatorname{sign} \partial_L \log\|\nabla_{W_1} \ell_{clean}\|",
-                  dyn.trainability(arch), sp.Integer(0),
-                  "after the profile's adversarial training from criticality (vanilla omega = 1)",
-                  "stated", comparison="sign", kind="trend", defined=_defined(arch), **{DESIGN: "depths"})
+                  dyn.trainability(arch), sp.Integer(0), TRAINED_FROM_CRITICALITY + "; depths of the profile",
+                  "proxy", comparison="sign", kind="trend", defined=_defined(arch), source=TRAINABILITY_SOURCE,
+                  **{DESIGN: "depths"})
 
 
 def capacity(arch: str) -> Claim:
@@ -108,8 +138,35 @@ def capacity(arch: str) -> Claim:
     return _claim("capacity", arch, "clean_loss_log_ratio", "sign(log(best clean loss after/without))",
                   r"\operatorname{sign} \log(\ell^{*}_{after} / \ell^{*}_{none})",
                   sp.sign(dyn.capacity_reduction(arch)), sp.Integer(0),
-                  "random two-layer teacher; the same clean training from the trained and the initial weights",
-                  "stated", comparison="sign", kind="trend", defined=_defined(arch),
+                  TRAINED_FROM_CRITICALITY + "; the same clean training from the trained and the initial weights",
+                  "proxy", comparison="sign", kind="trend", defined=_defined(arch), source=CAPACITY_SOURCE,
                   **{DESIGN: "capacity"})
 
 
+def trainability_width(arch: str) -> Claim:
+    """Width alleviates the trainability effect: adversarial training changes the depth slope of the clean
+    gradient norm less at a larger width (same eta, eps, steps), because the variance moves as 1/N."""
+    return _claim("trainability_width", arch, "clean_gradient_width_alleviation",
+                  "sign(|D slope|(N') - |D slope|(N))",
+                  r"\operatorname{sign}\big(|\Delta_{AT}\, \partial_L \log\|\nabla_{W_1} \ell_{clean}\||_{N'}"
+                  r" - |\Delta_{AT}\, \partial_L \log\|\nabla_{W_1} \ell_{clean}\||_{N}\big)",
+                  dyn.width_alleviation(dyn.trainability_effect(arch), arch), sp.Integer(0),
+                  TRAINED_FROM_CRITICALITY + "; depths of the profile at widths N' < N (dynamics.narrow_N, by default "
+                  "N/4); Delta_AT: the change the training causes, per network the depth slope of log(||grad after|| / "
+                  "||grad before||)",
+                  "proxy", comparison="sign", kind="trend", defined=_defined(arch),
+                  source=ALLEVIATION.format(proxy="the change that adversarial training causes in " + GRADIENT_PROXY),
+                  **{DESIGN: "depths_width"})
+
+
+def capacity_width(arch: str) -> Claim:
+    """Width alleviates the capacity effect: adversarial training changes the best clean-task loss less at a
+    larger width (same eta, eps, steps), because the variance moves as 1/N."""
+    return _claim("capacity_width", arch, "clean_loss_width_alleviation",
+                  "sign(|log(l*_after/l*_none)|(N') - |log(l*_after/l*_none)|(N))",
+                  r"\operatorname{sign}\big(|\log(\ell^{*}_{after} / \ell^{*}_{none})|_{N'}"
+                  r" - |\log(\ell^{*}_{after} / \ell^{*}_{none})|_{N}\big)",
+                  dyn.width_alleviation(dyn.capacity_reduction(arch), arch), sp.Integer(0),
+                  TRAINED_FROM_CRITICALITY + "; widths N' < N (dynamics.narrow_N, by default N/4) at the profile's L",
+                  "proxy", comparison="sign", kind="trend", defined=_defined(arch),
+                  source=ALLEVIATION.format(proxy=CAPACITY_PROXY), **{DESIGN: "capacity_width"})
