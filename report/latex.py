@@ -18,7 +18,7 @@ import jinja2
 import sympy as sp
 
 from report.bibliography import bibliography
-from theory.claims import Claim, Registry
+from theory.claims import PROVENANCE_LABEL, Claim, Registry
 from theory.papers import discover
 from theory.printing import latex
 from theory.symbols import LATEX_NAMES
@@ -263,7 +263,8 @@ def paper_sections(registry: Registry, results: dict | None, figures: list[str],
             "legend": [(name, PROVENANCE_LEGEND[name], sum(c.provenance == name for c in claims))
                        for name in PROVENANCE_LEGEND if any(c.provenance == name for c in claims)],
             "definitions": table, "parts": parts,
-            "verdicts": [{**c["verdict"], "provenance": part["provenance"]} for part in parts
+            "verdicts": [{**c["verdict"], "provenance": PROVENANCE_LABEL.get(part["provenance"], part["provenance"])}
+                         for part in parts
                          for g in part["groups"].values() for c in g["claims"] if c["verdict"]],
             "figures": [{"stem": f.stem, "caption": f.caption(data[f.probe]),
                          "claims": f.supports} for f in shown]})

@@ -21,6 +21,8 @@ Comparison = Literal["ratio", "difference", "at_most", "sign", "rate_at_most", "
 #: project's operationalisation of a qualitative sentence
 Provenance = Literal["stated", "seed", "reconstructed", "derived", "proxy"]
 PROVENANCES: tuple[str, ...] = get_args(Provenance)
+#: how tables print a provenance (short, so a verdict table fits its width; "stated" reads as "paper")
+PROVENANCE_LABEL = {"stated": "paper", "reconstructed": "recon"}
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 from rich.text import Text
 
-from theory.claims import Claim
+from theory.claims import PROVENANCE_LABEL, Claim
 from verify.verdict import ADEQUATE_POWER, Status, Verdict
 
 STYLE = {Status.HOLDS: "bold green", Status.VIOLATED: "bold red", Status.INCONCLUSIVE: "bold yellow",
@@ -62,8 +62,6 @@ def band(v: Verdict) -> str:
     return f"\u2264{theory:.0e} (test)"
 
 
-#: provenance as the verdict table prints it (short, so the table fits a 140-column log)
-SHORT = {"stated": "paper", "reconstructed": "recon"}
 
 PREFIX = {"ratio": "x", "at_most": "x", "difference": "+", "sign": "", "rate_at_most": "", "test": ""}
 
@@ -79,7 +77,8 @@ def verdict_table(verdicts: Iterable[Verdict]) -> Table:
     table.add_column("verdict", no_wrap=True)
     for v in verdicts:
         units = sum(c["units"] for c in v.configs)
-        table.add_row(v.claim_id, SHORT.get(v.provenance, v.provenance), f"{PREFIX[v.comparison]}{_short(v.statistic)}",
+        table.add_row(v.claim_id, PROVENANCE_LABEL.get(v.provenance, v.provenance),
+                      f"{PREFIX[v.comparison]}{_short(v.statistic)}",
                       f"{_short(v.ci_low)}..{_short(v.ci_high)}", band(v), f"{_count(units)}/{_count(v.n_samples)}",
                       f"[{STYLE[v.status]}]{v.status.value}[/]")
     return table
