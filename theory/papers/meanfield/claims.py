@@ -14,6 +14,8 @@ every claim is judged against tau = sqrt(L/N) (a derived tolerance, stated with 
 """
 from __future__ import annotations
 
+from functools import partial
+
 import sympy as sp
 import sympy.stats as sps
 
@@ -21,7 +23,7 @@ from theory.claims import Claim, expand_definitions
 from theory.papers.meanfield.network import definitions
 from theory.papers.meanfield.norms import PAIRS, SEED_BETA, chevet, delta, oo, pair_name, tail
 from theory.papers.meanfield.recursions import BIAS, JACOBIAN
-from theory.symbols import L, N, d, omega
+from theory.symbols import L, N, alpha, d, omega
 
 PAPER = "Kumano, Kera, Yamasaki (NeurIPS 2023)"
 PLACE = "Theorem 4.1"
@@ -52,21 +54,27 @@ INPUT_RATIO = _lhs("Var(J_ij(x'))/Var(J_ij(x))", r"\operatorname{Var} J_{ij}(x')
 BIAS_INPUT_RATIO = _lhs("Var(a_i(x'))/Var(a_i(x))", r"\operatorname{Var} a_{i}(x') / \operatorname{Var} a_{i}(x)")
 
 
+STATED = "Theorem 4.1, as the summaries of the paper state it"
+
+
+def theorem_4_1_claim(arch: str, name: str, kind, quantity: str, lhs, rhs, comparison: str = "ratio", *,
+                      regime: str = REGIME, provenance: str = "stated", source: str = STATED,
+                      tolerance: sp.Expr = FINITE_WIDTH_TOLERANCE, params=()) -> Claim:
+    """One claim ``mf.thm4_1.<name>.<arch>``; a right-hand side in omega or alpha is also kept in those symbols,
+    with their definitions for the architecture."""
+    symbol, latex = lhs
+    defined = definitions(arch) if rhs.free_symbols & {omega, alpha} else ()
+    return Claim(
+        id=f"mf.thm4_1.{name}.{arch}", paper=PAPER, place=PLACE, kind=kind, quantity=quantity, lhs=symbol,
+        lhs_latex=latex, rhs=expand_definitions(rhs, defined) if defined else rhs,
+        abstract=rhs if defined else None, definitions=defined, tolerance=tolerance, regime=regime,
+        provenance=provenance, source=source, arch=arch, comparison=comparison, params=params,
+    )
+
+
 def theorem_4_1(arch: str) -> list[Claim]:
     """The Theorem 4.1 claims for one architecture (x-independence is checked for J and for a)."""
-
-    defined = definitions(arch)
-
-    def claim(name: str, kind, quantity: str, lhs, rhs, comparison="ratio", regime=REGIME, params=()) -> Claim:
-        symbol, latex = lhs
-        return Claim(
-            id=f"mf.thm4_1.{name}.{arch}", paper=PAPER, place=PLACE, kind=kind, quantity=quantity, lhs=symbol,
-            lhs_latex=latex, rhs=expand_definitions(rhs, defined), abstract=rhs if rhs.free_symbols else None,
-            definitions=defined if rhs.free_symbols else (), tolerance=FINITE_WIDTH_TOLERANCE, regime=regime,
-            provenance="stated", source="Theorem 4.1, as the summaries of the paper state it", arch=arch,
-            comparison=comparison, params=params,
-        )
-
+    claim = partial(theorem_4_1_claim, arch)
     return [
         claim("jacobian_variance", "equality", "jacobian_entry_variance", VAR_J, JACOBIAN.closed_form()),
         claim("bias_variance", "equality", "bias_entry_variance", VAR_A, BIAS.closed_form(), regime=BIAS_REGIME,

@@ -10,14 +10,15 @@ leave unchecked, and the bias variance the project derives where the stated one 
 """
 from __future__ import annotations
 
+from functools import partial
+
 import sympy as sp
 import sympy.stats as sps
 
 from theory.claims import Claim
-from theory.papers.meanfield.claims import BIAS_VARIANCES, FINITE_WIDTH_TOLERANCE, PAPER, PLACE, REGIME, VAR_A, _lhs
+from theory.papers.meanfield.claims import BIAS_VARIANCES, REGIME, VAR_A, _lhs, theorem_4_1_claim
 from theory.papers.meanfield.residual_bias import bias_variance
 
-STATED = "Theorem 4.1, as the summaries of the paper state it"
 #: the null law of the Gaussianity tests: the standard normal CDF at t, from its law
 t = sp.Symbol("t", real=True)
 STANDARD_NORMAL_CDF = sps.cdf(sps.Normal("Z", 0, 1))(t)
@@ -38,12 +39,7 @@ K1_CORR = _lhs("corr(J_1j^2, a_1^2) at K=1", r"\operatorname{corr}(J_{1j}^2, a_1
 def completion(arch: str) -> list[Claim]:
     """The claims for one architecture, in the order the verdict table lists them."""
 
-    def claim(name: str, kind, quantity: str, lhs, rhs, comparison: str, regime: str = REGIME,
-              provenance: str = "stated", source: str = STATED, tolerance=FINITE_WIDTH_TOLERANCE, params=()) -> Claim:
-        symbol, latex = lhs
-        return Claim(id=f"mf.thm4_1.{name}.{arch}", paper=PAPER, place=PLACE, kind=kind, quantity=quantity,
-                     lhs=symbol, lhs_latex=latex, rhs=rhs, tolerance=tolerance, regime=regime, provenance=provenance,
-                     source=source, arch=arch, comparison=comparison, params=params)
+    claim = partial(theorem_4_1_claim, arch)
 
     zero, test = sp.Integer(0), {"comparison": "test", "tolerance": sp.Integer(0)}
     law = ("; tested on one entry per row of every network (distinct rows and columns: i.i.d. under the theorem), "
