@@ -18,5 +18,11 @@ def norm_order(r) -> float:
     return value
 
 
+def pair_orders(name: str) -> tuple[float, float]:
+    """A claim id's pair suffix as orders: "1_oo" -> (1, inf) (the inverse of ``theory...norms.pair_name``)."""
+    p, q = name.split("_")
+    return norm_order(p), norm_order(q)
+
+
 def dual(r: float) -> float:
     return {1.0: INF, 2.0: 2.0, INF: 1.0}[r]

@@ -12,7 +12,7 @@ import numpy as np
 from numerics import stats
 from numerics.estimate import Estimate, _first
 from numerics.experiment import estimator
-from numerics.opnorms import norm_order
+from numerics.orders import norm_order, pair_orders
 from numerics.papers.meanfield.samples import GaussianSample, JacobianSample, NetworkNormSample
 
 JACOBIAN, GAUSSIAN, NORMS = "meanfield.jacobian", "meanfield.gaussian", "meanfield.network_norms"
@@ -259,7 +259,7 @@ def adversarial_loss_over_beta(sample: NetworkNormSample, p, q, beta_pair: str =
 
     Against sqrt(omega^L) this is PGD / (eps beta sqrt(omega^L)): the tightness of Theorem 5.1's bound."""
     pq = (norm_order(p), norm_order(q))
-    reference = tuple(norm_order(r) for r in beta_pair.split("_")) if beta_pair else pq
+    reference = pair_orders(beta_pair) if beta_pair else pq
     attack, eps = sample.pgd[pq], sample.eps[pq[0]]
     gaussian = _exact_norms(sample.gaussian, *reference)
     scale = eps / np.sqrt(sample.spec.d)

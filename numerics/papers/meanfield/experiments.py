@@ -16,7 +16,7 @@ from dataclasses import asdict, dataclass, replace
 import torch
 
 from numerics.experiment import Experiment, Sweep, register_experiment
-from numerics.orders import PAIRS, norm_order
+from numerics.orders import PAIRS, pair_orders
 from numerics.papers.meanfield.samples import (network_bytes, sample_gaussian_norms, sample_jacobians,
                                                sample_network_norms)
 from numerics.papers.meanfield.settings import (DYNAMICS, FIGURES, GAUSSIAN, JACOBIAN, NORMS, DynamicsSettings,
@@ -46,8 +46,7 @@ class Shape:
         """The (p, q) orders to compute."""
         if not self.pair:
             return PAIRS
-        p, q = self.pair.split("_")
-        return ((norm_order(p), norm_order(q)),)
+        return (pair_orders(self.pair),)
 
 
 def _spec_label(spec: NetworkSpec) -> str:
