@@ -14,8 +14,8 @@ An **experiment** turns one configuration into one Monte Carlo sample.  It decla
 
 An **estimator** (a function sample -> ``Estimate``) registers against an experiment by name; a claim names the
 estimator (``Claim.quantity``).  A **probe** runs experiments for a figure rather than for a verdict and
-summarises its samples (and the run's verdicts) into the figure's data.  A **bound quantity** is what
-``atv check-bound`` measures.  Papers register all of them from their column (``numerics/papers/<paper>/``);
+summarises its samples (and the run's verdicts) into the figure's data.  A **measurement** of a declared
+``theory.quantities.Quantity`` is what ``atv check-bound`` and ``verify.testing`` call.  Papers register all of them from their column (``numerics/papers/<paper>/``);
 ``numerics.papers.load_all`` imports every column.
 """
 from __future__ import annotations
@@ -24,6 +24,8 @@ import inspect
 import json
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Callable, ClassVar, Mapping
+
+from theory.quantities import Quantity
 
 if TYPE_CHECKING:  # importing it loads scipy: kept out of the settings' import path
     from numerics.estimate import Estimate
@@ -170,30 +172,41 @@ class Probe:
 
 
 @dataclass(frozen=True)
-class BoundQuantity:
-    """A quantity ``atv check-bound`` measures at one configuration, registered by a paper's column.
+class Measurement:
+    """One measurement of a quantity at one configuration.
 
-    ``measure(config)`` returns a lower estimate of the true quantity (so an exceedance is a real counterexample)
-    and the values of the bound's symbols there; ``strategy(domain, options)`` is a Hypothesis strategy of
-    configurations; ``describe``/``from_values`` print a configuration and read it back (``--at``).
+    ``values`` gives every symbol the quantity's bounds may name (SymPy symbol -> float) at that configuration;
+    ``interval`` is the confidence interval of a Monte Carlo mean (``Certainty.INTERVAL``), None otherwise.
     """
 
-    name: str
-    options: Mapping[str, tuple[str, ...]]  # the CLI options (--p, --q, --arch) and their allowed values
-    domain: Mapping[str, tuple[float, float]]  # the default sampling domain
-    integer_keys: frozenset[str]
-    positive_keys: frozenset[str]  # domain keys that must stay > 0 (others with a >= 0 floor: nonnegative_keys)
-    nonnegative_keys: frozenset[str]
-    strategy: Callable[[Mapping, Mapping], Any]
-    measure: Callable[[Any], tuple[float, dict]]
-    describe: Callable[[Any], dict]
-    from_values: Callable[[Mapping[str, str], Mapping[str, str]], Any]
+    value: float
+    values: Mapping[Any, float]
+    interval: tuple[float, float] | None = None
+
+
+@dataclass(frozen=True)
+class Measure:
+    """How a paper's column measures a declared ``theory.quantities.Quantity``.
+
+    ``measure(config, options)``: ``config`` holds a value per domain key and ``seed`` (every random draw of the
+    measurement comes from it); ``options`` every option's value.  ``strategy(domain, options)``, when given,
+    replaces the Hypothesis strategy derived from the domain (``verify.strategies.configs``): it must draw
+    configurations of the same keys.
+    """
+
+    quantity: Quantity
+    measure: Callable[[Mapping[str, Any], Mapping[str, str]], Measurement]
+    strategy: Callable[[Mapping, Mapping], Any] | None = None
+
+    def __call__(self, config: Mapping[str, Any], options: Mapping[str, str]) -> Measurement:
+        return self.measure(config, options)
 
 
 EXPERIMENTS: dict[str, Experiment] = {}
 ESTIMATORS: dict[str, Estimator] = {}
 PROBES: dict[str, Probe] = {}
-BOUND_QUANTITIES: dict[str, BoundQuantity] = {}
+#: quantity id -> its measurement (``register_measurement``)
+MEASURES: dict[str, Measure] = {}
 SETTINGS: dict[str, SettingsEntry] = {}
 #: flat override keys -> the settings they stand for ("N" -> ("meanfield.jacobian.N",)), and short section names
 KEY_ALIASES: dict[str, tuple[str, ...]] = {}
@@ -240,11 +253,13 @@ def register_probe(probe: Probe) -> Probe:
     return probe
 
 
-def register_bound_quantity(quantity: BoundQuantity) -> BoundQuantity:
-    if quantity.name in BOUND_QUANTITIES:
-        raise RegistrationError(f"check-bound quantity {quantity.name!r} is registered twice")
-    BOUND_QUANTITIES[quantity.name] = quantity
-    return quantity
+def register_measurement(quantity: Quantity, measure: Callable[[Mapping[str, Any], Mapping[str, str]], Measurement],
+                         strategy: Callable[[Mapping, Mapping], Any] | None = None) -> Measure:
+    """Register how ``quantity`` (the declared object, not its name) is measured; twice is an error."""
+    if quantity.id in MEASURES:
+        raise RegistrationError(f"quantity {quantity.id!r} has two measurements")
+    MEASURES[quantity.id] = Measure(quantity, measure, strategy)
+    return MEASURES[quantity.id]
 
 
 def register_aliases(keys: Mapping[str, tuple[str, ...]], sections: Mapping[str, str]) -> None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import fnmatch
 from dataclasses import dataclass
-from typing import Callable, Iterable, Literal, Mapping, get_args
+from typing import Callable, Iterable, Literal, get_args
 
 import sympy as sp
 
@@ -102,18 +102,6 @@ def expand_definitions(expr: sp.Expr, definitions: tuple[tuple[sp.Symbol, sp.Exp
 
 
 @dataclass(frozen=True)
-class BoundVocabulary:
-    """A paper's ``atv check-bound`` quantities and what a bound on them may name.
-
-    ``expand(expr, arch)`` writes the paper's abstract symbols (e.g. omega, alpha) in configuration symbols.
-    """
-
-    quantities: tuple[str, ...]
-    symbols: Mapping[str, sp.Symbol]
-    expand: Callable[[sp.Expr, str], sp.Expr]
-
-
-@dataclass(frozen=True)
 class ClaimGroup:
     """Claims built together (one SymPy derivation feeds them), known by id before they are built.
 
@@ -137,7 +125,8 @@ class Paper:
     authors: str
     venue: str
     claims: Callable[[], list[ClaimGroup]]
-    bounds: BoundVocabulary | None = None
+    #: the quantities its theorems bound (``theory.quantities.Quantity``), for check-bound and verify.testing
+    quantities: tuple = ()
     #: where the paper comes in listings, tables and the report (the central paper first), then by key
     order: int = 1
 

@@ -1,14 +1,19 @@
-"""Property-test a new bound: Hypothesis hunts for a configuration where a measured quantity exceeds it.
+"""Property-test a bound on a declared quantity: Hypothesis hunts for a configuration where a measurement refutes it.
 
-The quantities are registered by the papers' columns (``numerics.experiment.BoundQuantity``): each measures, at
-one configuration drawn from its domain, a lower estimate of the true quantity, so an exceedance is a real
-counterexample.  ``target()`` on measured/bound steers the search toward violations; a counterexample is shrunk
-to a minimal configuration.  The bound is parsed in the vocabulary of the quantity's paper (``verify.expr``).
+The quantities are declared in theory (``theory.quantities.Quantity``) and measured by the papers' columns
+(``numerics.experiment.register_measurement``).  A measurement refutes a bound only in the direction its
+certainty allows: a lower estimate (an attack's value of a maximum) above an upper bound, an upper estimate (the
+smallest radius an attack needs) below a lower bound, an exact value beyond either, or an unbiased Monte Carlo
+mean whose whole confidence interval lies beyond the bound.  A bound the quantity's measurements cannot refute
+is refused up front (CheckError), not searched in vain.  ``target()`` on how far each configuration goes toward
+refuting the bound steers the search; a counterexample is shrunk to a minimal configuration.
 
-The bound's value at a configuration (``bound_value``) is what it always was, a 50-digit mpmath evaluation
-rounded to a float, wherever it is a finite float.  Everything else is refused with a CheckError (exit 2 on the
-command line) that names the first configuration where it happens; the search stops there, unshrunk, because
-a bound that cannot be compared with a measurement somewhere in the domain is a bad input, not a counterexample:
+A bound is text (parsed in the quantity's symbols by ``verify.expr``, never evaluated as Python), a SymPy
+expression in those symbols, or a Python callable of them (called with the symbols it names as keyword
+arguments).  The bound's value at a configuration (``bound_value``) is a 50-digit mpmath evaluation rounded to a
+float, wherever it is a finite float.  Everything else is refused with a CheckError (exit 2 on the command line)
+that names the first configuration where it happens; the search stops there, unshrunk, because a bound that
+cannot be compared with a measurement somewhere in the domain is a bad input, not a counterexample:
 - not a finite real number: complex, +-oo, nan, a pole of gamma, a division by zero (log(d - 2) at d = 2);
 - too large: beyond the float range (|bound| > 1.8e308), where the measurements, finite floats, could only be
   compared with inf and a vacuous bound would read as "no counterexample" (eps*exp(exp(exp(d))) is about
@@ -22,10 +27,11 @@ backstop of EVALUATION_SECONDS (SIGALRM in the main thread; see ``verify.expr.ti
 """
 from __future__ import annotations
 
+import inspect
 import math
 import time
 from dataclasses import asdict, dataclass, field
-from typing import Mapping
+from typing import Any, Callable, Mapping
 
 import mpmath
 import sympy as sp
@@ -33,16 +39,19 @@ from hypothesis import HealthCheck, Phase, given, settings, target
 from hypothesis import seed as hypothesis_seed
 
 from numerics.backends import evaluate, lambdify
-from numerics.experiment import BOUND_QUANTITIES, BoundQuantity, RegistrationError
+from numerics.experiment import MEASURES, Measure, Measurement, RegistrationError
 from numerics.papers import load_all
-from theory.claims import BoundVocabulary
-from theory.papers import quantities, vocabulary
-from verify.expr import ExpressionError, NotFinite, enclose, parse_bound, quote, shorten, time_limit
+from theory.papers import quantity as lookup
+from theory.quantities import Quantity
+from verify.expr import ExpressionError, NotFinite, enclose, expand_bound, parse_bound, quote, shorten, time_limit
+from verify.strategies import configs
 
 FLOAT_TOLERANCE = 1e-9  # relative: exceedances smaller than this are rounding, not counterexamples
 BOUND_DIGITS = 50  # the exact evaluation's precision (numerics.backends.value's)
 EVALUATION_SECONDS = 5.0  # backstop per evaluation of a bound; the magnitude guard keeps it to milliseconds
 IMAGINARY_TOLERANCE = 1e-30  # relative: gamma(-1/2) = exp(loggamma(-1/2)) leaves a 1e-50 imaginary rounding
+
+BoundLike = str | sp.Expr | Callable[..., float]
 
 
 class CheckError(ValueError):
@@ -51,21 +60,25 @@ class CheckError(ValueError):
 
 @dataclass
 class CheckResult:
-    """What a bound check found: the counterexample (shrunk), or how hard it looked and how close it came."""
+    """What a bound check found: the counterexample (shrunk), or how hard it looked and how close it came.
+
+    ``closest_ratio`` is measured / bound at the configuration that came closest to refuting the bound (the
+    largest ratio for an upper bound, the smallest for a lower one), ``closest_config`` that configuration.
+    """
 
     status: str  # "counterexample" or "no counterexample"
     expression: str
     quantity: str
-    p: str
-    q: str
-    arch: str
+    options: dict
+    lower: bool
     examples: int  # configurations evaluated (search and shrinking)
-    largest_ratio: float  # max of measured / bound over every configuration evaluated
-    largest_config: dict | None
+    closest_ratio: float
+    closest_config: dict | None
     seconds: float
     domain: dict
     config: dict | None = None  # the shrunk counterexample
     observed: float | None = None
+    interval: tuple[float, float] | None = None  # the measurement's confidence interval, where it has one
     bound: float | None = None
     ratio: float | None = None
     seed: int = 0
@@ -74,6 +87,11 @@ class CheckResult:
     def found(self) -> bool:
         return self.status == "counterexample"
 
+    @property
+    def relation(self) -> str:
+        """How the measurement stands to the bound at the counterexample: '<' under a lower bound, '>' else."""
+        return "<" if self.lower else ">"
+
     def to_json(self) -> dict:
         return asdict(self)
 
@@ -81,7 +99,7 @@ class CheckResult:
 @dataclass
 class _Counterexample(Exception):
     config: dict
-    observed: float
+    measured: Measurement
     bound: float
     ratio: float = field(default=0.0)
 
@@ -95,82 +113,92 @@ class _Refused(BaseException):
         self.error = error
 
 
-def quantity_of(name: str) -> tuple[BoundQuantity, BoundVocabulary]:
-    """The registered quantity and its paper's vocabulary, or a CheckError listing the quantities."""
-    words = vocabulary(name)
-    if words is None:
-        raise CheckError(f"--quantity must be one of {', '.join(quantities())}, got {name!r}")
-    load_all()
-    if name not in BOUND_QUANTITIES:
-        raise RegistrationError(f"check-bound quantity {name!r} has a vocabulary but no paper column measures it")
-    return BOUND_QUANTITIES[name], words
-
-
-def parse_domain(pairs: list[str], quantity: str = "adv_loss") -> dict[str, tuple[float, float]]:
-    """``["N=64:512", "L=2:2"]`` narrows or widens the quantity's default sampling domain."""
-    found, _ = quantity_of(quantity)
-    domain = dict(found.domain)
-    for pair in pairs:
-        key, sep, span = pair.partition("=")
-        key = key.strip()
-        if not sep or key not in found.domain:
-            raise CheckError(f"--domain expects KEY=LO:HI with KEY one of {', '.join(found.domain)}, got {pair!r}")
-        lo, colon, hi = span.partition(":")
-        try:
-            low, high = float(lo), float(hi if colon else lo)
-        except ValueError:
-            raise CheckError(f"--domain {key} needs numbers LO:HI, got {span!r}") from None
-        if not (math.isfinite(low) and math.isfinite(high)) or low > high:
-            raise CheckError(f"--domain {key} needs finite LO <= HI, got {span!r}")
-        if key in found.integer_keys and (low != int(low) or high != int(high) or low < 1):
-            raise CheckError(f"--domain {key} needs positive integers, got {span!r}")
-        domain[key] = (int(low), int(high)) if key in found.integer_keys else (low, high)
-    for key in found.positive_keys:
-        if domain[key][0] <= 0:
-            raise CheckError(f"--domain {key} must stay above 0, got {domain[key][0]}")
-    for key in found.nonnegative_keys:
-        if domain[key][0] < 0:
-            raise CheckError(f"--domain {key} must stay >= 0, got {domain[key][0]}")
-    return domain
-
-
-def config_from(found: BoundQuantity, values: dict, options: dict):
-    """A configuration from the keys ``describe`` prints (the reproduction path of ``--at``)."""
+def measure_of(name: str | Quantity) -> Measure:
+    """The registered measurement of a declared quantity (an id, a bare name one paper declares, or the object);
+    a CheckError listing the quantities otherwise."""
     try:
-        return found.from_values(values, options)
-    except KeyError as err:
-        raise CheckError(f"--at is missing {err.args[0]}") from None
-    except (TypeError, ValueError) as err:
-        raise CheckError(f"--at has a bad value: {err}") from None
+        found = lookup(name) if isinstance(name, str) else name
+    except LookupError as err:
+        raise CheckError(str(err.args[0])) from None
+    load_all()
+    if found.id not in MEASURES:
+        raise RegistrationError(f"quantity {found.id!r} is declared but no paper column measures it")
+    return MEASURES[found.id]
 
 
-def validate(quantity: str, p, q, arch: str, examples: int) -> tuple[str, str]:
-    """Refuse bad options (CheckError); returns (p, q) as the strings claim ids use."""
-    found, _ = quantity_of(quantity)
-    p, q = str(p).replace("inf", "oo"), str(q).replace("inf", "oo")
-    for name, given_value in (("p", p), ("q", q), ("arch", arch)):
-        if given_value not in found.options[name]:
-            raise CheckError(f"--{name} must be one of {', '.join(found.options[name])}, got {given_value!r}")
-    if examples < 1:
-        raise CheckError(f"--examples must be >= 1, got {examples}")
-    return p, q
+@dataclass(frozen=True)
+class Bound:
+    """A user's bound on a quantity, ready to evaluate at a measurement: a SymPy expression in configuration
+    symbols (from text or SymPy), or a Python callable of the quantity's symbols."""
+
+    text: str
+    expr: sp.Expr | None = None
+    function: Callable[..., float] | None = None
+    names: tuple[str, ...] = ()  # the symbols the callable takes
+
+    def value(self, quantity: Quantity, options: Mapping[str, str], measured: Measurement, where: str) -> float:
+        if self.expr is not None:
+            return bound_value(self.expr, measured.values, self.text, where)
+        arguments = {name: _symbol_value(quantity, options, name, measured) for name in self.names}
+        try:
+            result = float(self.function(**arguments))
+        except (TypeError, ValueError, ArithmeticError) as err:
+            raise CheckError(f"the bound {quote(self.text)} failed at {where}: {type(err).__name__}: "
+                             f"{shorten(str(err))}") from None
+        if not math.isfinite(result):
+            raise CheckError(f"the bound {quote(self.text)} is not a finite real number at {where} (it is "
+                             f"{result})")
+        return result
 
 
-def evaluate_bound(bound: sp.Expr | str, config, quantity: str, arch: str | None = None,
-                   text: str | None = None) -> tuple[float, float, float]:
-    """(measured, bound, measured/bound) at one configuration; ``bound`` may be text for ``parse_bound``.
+def _symbol_value(quantity: Quantity, options: Mapping[str, str], name: str, measured: Measurement) -> float:
+    """A bound symbol's value at a measurement (abstract symbols such as omega expanded for the options)."""
+    return float(quantity.expanded(quantity.symbols[name], options).subs(measured.values))
 
-    ``text`` names the bound in a CheckError (the module docstring says when the bound is refused).
-    """
-    found, words = quantity_of(quantity)
+
+def make_bound(bound: BoundLike, quantity: Quantity, options: Mapping[str, str]) -> Bound:
+    """A Bound from text, a SymPy expression or a callable; ExpressionError/CheckError if it names anything
+    outside the quantity's symbols."""
     if isinstance(bound, str):
-        text = text or bound
-        bound = parse_bound(bound, words, arch or config.spec.arch)
-    observed, values = found.measure(config)
-    where = ", ".join(f"{k}={v!r}" for k, v in found.describe(config).items())
-    limit = bound_value(bound, values, text or str(bound), where)
-    ratio = observed / limit if limit > 0 else math.inf
-    return observed, limit, ratio
+        expr = parse_bound(bound, quantity, options)
+        prepare(expr, bound)
+        return Bound(bound, expr)
+    if isinstance(bound, sp.Basic):
+        known = set(quantity.symbols.values())
+        unknown = sorted(str(s) for s in bound.free_symbols if s not in known)
+        if unknown:
+            raise ExpressionError(f"the bound names {unknown[0]!r}, which is not one of {quantity.id}'s symbols "
+                                  f"({', '.join(quantity.symbols)})")
+        expr = expand_bound(sp.sympify(bound), quantity, options, str(bound))
+        prepare(expr, str(bound))
+        return Bound(str(bound), expr)
+    if callable(bound):
+        return Bound(getattr(bound, "__name__", repr(bound)), function=bound, names=_arguments(bound, quantity))
+    raise CheckError(f"a bound is text, a SymPy expression or a callable, got {type(bound).__name__}")
+
+
+def _arguments(function: Callable[..., float], quantity: Quantity) -> tuple[str, ...]:
+    """The symbols a callable bound takes: its named parameters, or every symbol where it takes **kwargs."""
+    try:
+        parameters = inspect.signature(function).parameters.values()
+    except (TypeError, ValueError):
+        return tuple(quantity.symbols)
+    if any(p.kind is p.VAR_KEYWORD for p in parameters):
+        return tuple(quantity.symbols)
+    names = tuple(p.name for p in parameters)
+    unknown = [name for name in names if name not in quantity.symbols]
+    if unknown:
+        raise CheckError(f"the bound takes {unknown[0]!r}, which is not one of {quantity.id}'s symbols "
+                         f"({', '.join(quantity.symbols)})")
+    return names
+
+
+def refutes(measured: Measurement, limit: float, lower: bool) -> bool:
+    """Whether a measurement certainly lies beyond the bound: its interval where it has one, else its value
+    (the certainty check in ``check_bound`` has already ruled out a measurement that errs the wrong way)."""
+    slack = FLOAT_TOLERANCE * abs(limit)
+    low, high = measured.interval if measured.interval is not None else (measured.value, measured.value)
+    return high < limit - slack if lower else low > limit + slack
 
 
 def bound_value(bound: sp.Expr, values: Mapping[sp.Symbol, float], text: str, where: str) -> float:
@@ -266,48 +294,71 @@ def _real(value) -> float:
     return float(value)
 
 
-def check_bound(expr: str, quantity: str, p, q, arch: str = "vanilla", examples: int = 200, seed: int = 0,
-                domain: dict | None = None, at: dict | None = None) -> CheckResult:
-    """Search for a configuration where ``quantity`` exceeds the bound ``expr`` (see the module docstring).
+def check_bound(bound: BoundLike, quantity: str | Quantity, p=None, q=None, arch: str | None = None, *,
+                options: Mapping[str, object] | None = None, lower: bool = False, examples: int | None = None,
+                seed: int = 0, domain: Mapping[str, tuple[float, float]] | None = None,
+                at: Mapping[str, object] | None = None) -> CheckResult:
+    """Search for a configuration of ``quantity`` where a measurement refutes ``bound`` (an upper bound, or a
+    lower one with ``lower``); see the module docstring.
 
-    With ``at`` (a configuration as printed in a result), evaluate that one configuration instead.
+    ``p``, ``q`` and ``arch`` are shorthands for those options; ``domain`` narrows the sampling domain
+    ({key: (lo, hi)}); ``examples`` defaults to the quantity's own count.  With ``at`` (a configuration as printed
+    with a counterexample) evaluate that one configuration instead of searching.
     """
-    p, q = validate(quantity, p, q, arch, examples)
-    found, words = quantity_of(quantity)
-    options = {"p": p, "q": q, "arch": arch}
-    bound = parse_bound(expr, words, arch)
-    prepare(bound, expr)
-    domain = {**found.domain, **(domain or {})}
+    measure = measure_of(quantity)
+    found = measure.quantity
+    given_options = {**{k: v for k, v in (("p", p), ("q", q), ("arch", arch)) if v is not None}, **(options or {})}
+    try:
+        chosen = found.resolve_options(given_options)
+        ranges = found.narrow(domain)
+        point = None if at is None else found.read_config(at)
+    except ValueError as err:
+        raise CheckError(str(err)) from None
+    if not found.certainty.refutes(lower):
+        kind, other = ("a lower", "an upper") if lower else ("an upper", "a lower")
+        raise CheckError(f"a measurement of {found.id} is {found.certainty.value}: it cannot refute {kind} bound, "
+                         f"only {other} one")
+    examples = found.examples if examples is None else examples
+    if examples < 1:
+        raise CheckError(f"--examples must be >= 1, got {examples}")
+    limit_of = make_bound(bound, found, chosen)
     start = time.perf_counter()
-    state = {"examples": 0, "largest": -math.inf, "largest_config": None}
+    state: dict[str, Any] = {"examples": 0, "closest": None, "closest_config": None}
 
-    def run(config) -> None:
+    def run(config: dict) -> None:
+        where = ", ".join(f"{k}={v!r}" for k, v in config.items())
+        measured = measure(config, chosen)
         try:
-            observed, limit, ratio = evaluate_bound(bound, config, quantity, text=expr)
+            limit = limit_of.value(found, chosen, measured, where)
         except CheckError as err:
             raise _Refused(err) from None
         state["examples"] += 1
-        if ratio > state["largest"]:
-            state["largest"], state["largest_config"] = ratio, found.describe(config)
-        if at is None:
-            target(min(ratio, 1e6), label="measured / bound")
-        if observed > limit * (1 + FLOAT_TOLERANCE):
-            raise _Counterexample(found.describe(config), observed, limit, ratio)
+        ratio = measured.value / limit if limit > 0 else math.inf
+        toward = 1 / ratio if lower and ratio > 0 else (math.inf if lower else ratio)
+        if state["closest"] is None or toward > state["closest"][0]:
+            state["closest"], state["closest_config"] = (toward, ratio), dict(config)
+        if point is None:
+            target(min(toward, 1e6), label="toward refuting the bound")
+        if refutes(measured, limit, lower):
+            raise _Counterexample(dict(config), measured, limit, ratio)
 
-    def result(found: _Counterexample | None) -> CheckResult:
-        common = dict(expression=expr, quantity=quantity, p=p, q=q, arch=arch, examples=state["examples"],
-                      largest_ratio=state["largest"], largest_config=state["largest_config"],
-                      seconds=time.perf_counter() - start, domain=domain, seed=seed)
-        if found is None:
+    def result(counterexample: _Counterexample | None) -> CheckResult:
+        common = dict(expression=limit_of.text, quantity=found.id, options=chosen, lower=lower,
+                      examples=state["examples"], closest_ratio=state["closest"][1] if state["closest"] else math.nan,
+                      closest_config=state["closest_config"], seconds=time.perf_counter() - start,
+                      domain={k: (v.low, v.high) for k, v in ranges.items()}, seed=seed)
+        if counterexample is None:
             return CheckResult(status="no counterexample", **common)
-        return CheckResult(status="counterexample", config=found.config, observed=found.observed,
-                           bound=found.bound, ratio=found.ratio, **common)
+        measured = counterexample.measured
+        return CheckResult(status="counterexample", config=counterexample.config, observed=measured.value,
+                           interval=measured.interval, bound=counterexample.bound, ratio=counterexample.ratio,
+                           **common)
 
     try:
-        if at is not None:
-            run(config_from(found, at, options))
+        if point is not None:
+            run(point)
         else:
-            strategy = found.strategy(domain, options)
+            strategy = configs(found, chosen, **{k: (v.low, v.high) for k, v in ranges.items()})
             search = settings(max_examples=examples, database=None, deadline=None, derandomize=False,
                               phases=[Phase.generate, Phase.target, Phase.shrink], print_blob=False,
                               suppress_health_check=list(HealthCheck))(hypothesis_seed(seed)(given(strategy)(run)))
@@ -319,5 +370,5 @@ def check_bound(expr: str, quantity: str, p, q, arch: str = "vanilla", examples:
     return result(None)
 
 
-__all__ = ["CheckError", "CheckResult", "ExpressionError", "bound_value", "check_bound", "evaluate_bound",
-           "parse_domain", "prepare"]
+__all__ = ["Bound", "CheckError", "CheckResult", "ExpressionError", "bound_value", "check_bound", "make_bound",
+           "measure_of", "prepare", "refutes"]

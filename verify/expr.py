@@ -1,8 +1,8 @@
 """Safe parsing of user-typed bound expressions: Python's ``ast`` walked against a whitelist, never ``eval``.
 
-Allowed: numbers, the symbols of the quantity's paper (its ``theory.claims.BoundVocabulary``), the functions
+Allowed: numbers, the symbols of the quantity (``theory.quantities.Quantity.symbols``), the functions
 sqrt log exp Min Max gamma, the constant pi, and + - * / ** (unary - and + too).  The SymPy expression is built
-node by node from the tree; the paper's abstract symbols (alpha, omega) expand to the architecture's formulas.
+node by node from the tree; the quantity's abstract symbols (alpha, omega) expand for its options (the architecture's formulas).
 Resource guards run before any arithmetic: length, node count, nesting depth, literal size, numeric exponents
 (9**9**9 is refused, not computed), and every numeric subexpression must be 0 or within 10^(+-300) in size
 (exp(1000) and gamma(3000) are refused before SymPy, which evaluates some such numbers eagerly, computes them).
@@ -28,7 +28,7 @@ from typing import Iterator, Mapping
 import mpmath
 import sympy as sp
 
-from theory.claims import BoundVocabulary
+from theory.quantities import Quantity
 
 
 MAX_LENGTH = 2000
@@ -79,14 +79,20 @@ def quote(text: str, size: int = 60) -> str:
     return repr(text) if len(text) <= size else repr(text[:size - 3]) + "..."
 
 
-def parse_bound(text: str, vocabulary: BoundVocabulary, arch: str = "vanilla") -> sp.Expr:
-    """The SymPy expression for ``text`` in the vocabulary's symbols, its abstract ones expanded for ``arch``
+def parse_bound(text: str, quantity: Quantity, options: Mapping[str, str]) -> sp.Expr:
+    """The SymPy expression for ``text`` in the quantity's symbols, its abstract ones expanded for ``options``
     (refused if the expansion makes it infinite: 1/(omega - alpha*sigma_w2) for vanilla networks)."""
-    expr = parse(text, vocabulary.symbols)
+    return expand_bound(parse(text, quantity.symbols), quantity, options, text)
+
+
+def expand_bound(expr: sp.Expr, quantity: Quantity, options: Mapping[str, str], text: str) -> sp.Expr:
+    """``expr`` (in the quantity's symbols) with its abstract symbols written out for ``options``; refused if
+    that makes it not a finite real number; ``text`` names it in messages."""
     try:
         with time_limit(PARSE_SECONDS):
-            expr = vocabulary.expand(expr, arch)
-            refuse_non_real(text, expr, f" for {arch} networks")
+            expr = quantity.expanded(expr, options)
+            where = ", ".join(f"{k}={v}" for k, v in options.items())
+            refuse_non_real(text, expr, f" for {where}" if where else "")
     except TimeoutError:
         raise ExpressionError(f"expanding {quote(text)} took more than {PARSE_SECONDS:g} s; simplify it") from None
     return expr

@@ -37,14 +37,18 @@ def discover() -> dict:
     return dict(sorted(papers.items(), key=lambda item: (item[1].order, item[0])))
 
 
-def vocabulary(quantity: str):
-    """The ``BoundVocabulary`` of the paper that registers ``quantity`` for check-bound, or None."""
-    for paper in discover().values():
-        if paper.bounds is not None and quantity in paper.bounds.quantities:
-            return paper.bounds
-    return None
+def quantities() -> dict:
+    """Every declared quantity of every paper, by id (``theory.quantities.Quantity``), in paper order."""
+    return {quantity.id: quantity for paper in discover().values() for quantity in paper.quantities}
 
 
-def quantities() -> list[str]:
-    """Every check-bound quantity of every paper."""
-    return [name for paper in discover().values() if paper.bounds for name in paper.bounds.quantities]
+def quantity(name: str):
+    """The quantity with id ``name`` (or a bare name that only one paper declares); a LookupError listing the
+    ids otherwise."""
+    known = quantities()
+    if name in known:
+        return known[name]
+    bare = [found for found in known.values() if found.name == name]
+    if len(bare) == 1:
+        return bare[0]
+    raise LookupError(f"--quantity must be one of {', '.join(known)}, got {name!r}")

@@ -14,10 +14,11 @@ from typing import Literal
 import sympy as sp
 import sympy.stats as sps
 
+from theory.papers.meanfield.bounds import NETWORK_OPTIONS
 from theory.symbols import K, L, N, alpha, d, omega, sigma_b2, sigma_w2, u, v, z
 
 Architecture = Literal["vanilla", "residual"]
-ARCHITECTURES: tuple[Architecture, ...] = ("vanilla", "residual")
+ARCHITECTURES: tuple[Architecture, ...] = NETWORK_OPTIONS["arch"]
 
 #: phi(z) and its slope D(z) = phi'(z): the diagonal of the D matrices in J = P_out D W ... D W P_in
 ACTIVATION = sp.Piecewise((u * z, z >= 0), (v * z, True))
