@@ -1,20 +1,22 @@
 """check_bound: finds and shrinks counterexamples to false bounds, survives true ones, reproducible by seed."""
 from __future__ import annotations
 
+import math
 import signal
 import subprocess
 import sys
 
 import mpmath
 import pytest
+import sympy as sp
 from typer.testing import CliRunner
 
 from verify import cli
 from numerics.backends import value
-from numerics.papers.meanfield.bounds import DOMAIN as DEFAULT_DOMAIN
-from theory.papers.meanfield.bounds import VOCABULARY
+from theory.papers.meanfield.bounds import ADV_LOSS
 from theory.symbols import K, L, N, d, eps, sigma_b2, sigma_w2, u, v
-from verify.checker import CheckError, bound_value, check_bound, parse_domain
+from verify.bound_options import RequestError, spans
+from verify.checker import CheckError, bound_value, check_bound
 from verify.expr import parse_bound
 
 TIGHT = "eps*(1 + sqrt(K/d))*sqrt(omega**L)"  # leading-order (2,2) bound eps beta_{2,2} sqrt(omega^L)
@@ -52,7 +54,7 @@ def test_a_tight_bound_scaled_by_0_7_is_caught_and_shrunk():
 @pytest.mark.slow
 def test_the_same_bound_with_tenfold_slack_survives_200_examples():
     result = check_bound(f"10*{TIGHT}", "adv_loss", 2, 2, examples=200, seed=0)
-    assert not result.found and result.examples >= 200 and 0 < result.largest_ratio < 1
+    assert not result.found and result.examples >= 200 and 0 < result.closest_ratio < 1
 
 
 def test_jacobian_opnorm_quantity_finds_a_false_bound_and_spares_a_true_one():
@@ -70,13 +72,17 @@ def test_same_seed_same_result():
 
 
 def test_domain_narrowing_and_bad_domains():
-    domain = parse_domain(["N=128:128", "L=2:3"])
-    assert domain["N"] == (128, 128) and domain["L"] == (2, 3) and domain["d"] == DEFAULT_DOMAIN["d"]
+    domain = spans(["N=128:128", "L=2:3"])
+    assert domain == {"N": (128, 128), "L": (2, 3)}
     result = check_bound(f"0.7*{TIGHT}", "adv_loss", 2, 2, examples=30, seed=0, domain=domain)
     assert result.found and result.config["N"] == 128 and 2 <= result.config["L"] <= 3
-    for bad in (["N=5:1"], ["N=1.5:2"], ["bogus=1:2"], ["sigma_w2=0:1"], ["N"]):
+    assert result.domain["d"] == (ADV_LOSS.domain["d"].low, ADV_LOSS.domain["d"].high)  # the others as declared
+    for bad in (["N=5:1"], ["N=1.5:2"], ["bogus=1:2"], ["sigma_w2=0:1"], ["N=1:100000"]):
         with pytest.raises(CheckError):
-            parse_domain(bad)
+            check_bound(TIGHT, "adv_loss", 2, 2, examples=1, domain=spans(bad))
+    for malformed in (["N"], ["N=a:b"]):
+        with pytest.raises(RequestError):
+            spans(malformed)
 
 
 @pytest.mark.parametrize("text, domain, what", [
@@ -90,7 +96,7 @@ def test_domain_narrowing_and_bad_domains():
 ])
 def test_a_bound_beyond_the_float_range_is_refused_at_the_first_such_configuration(text, domain, what, deadline):
     with pytest.raises(CheckError) as info:
-        check_bound(text, "adv_loss", 2, 2, examples=20, seed=0, domain=parse_domain(domain))
+        check_bound(text, "adv_loss", 2, 2, examples=20, seed=0, domain=spans(domain))
     message = str(info.value)
     assert message.startswith(f"the bound {text!r} is too large to evaluate at d=") and what in message
     assert "beyond the float range" in message and "seed=" in message and "\n" not in message
@@ -98,7 +104,7 @@ def test_a_bound_beyond_the_float_range_is_refused_at_the_first_such_configurati
 
 def test_an_astronomically_small_bound_is_zero_and_exceeded(deadline):
     result = check_bound("eps*exp(-exp(exp(exp(d))))", "adv_loss", 2, 2, examples=5, seed=0,
-                         domain=parse_domain(["d=10:16"]))
+                         domain=spans(["d=10:16"]))
     assert result.found and result.bound == 0.0 and result.observed > 0
 
 
@@ -111,7 +117,7 @@ def test_an_astronomically_small_bound_is_zero_and_exceeded(deadline):
 ])
 def test_a_bound_undefined_at_a_configuration_is_refused_naming_the_first_one(text, domain, what, deadline):
     with pytest.raises(CheckError) as info:
-        check_bound(text, "adv_loss", 2, 2, examples=20, seed=0, domain=parse_domain(domain))
+        check_bound(text, "adv_loss", 2, 2, examples=20, seed=0, domain=spans(domain))
     message = str(info.value)
     assert message.startswith(f"the bound {text!r} is not a finite real number at d=") and what in message
     assert "seed=" in message and "\n" not in message
@@ -124,11 +130,11 @@ def test_legitimate_bounds_keep_their_50_digit_values():
     for text in (TIGHT, "10*(sqrt(K) + sqrt(d))*sqrt(omega**L/d)", "gamma(d/2 + 1/2)/gamma(d/2)*eps",
                  "Max(d, K)*log(N)/alpha + exp(-L*N)", "exp(L*d/100)", "eps*omega**(L*N/100)"):
         for arch in ("vanilla", "residual"):
-            bound = parse_bound(text, VOCABULARY, arch)
+            bound = parse_bound(text, ADV_LOSS, {"arch": arch})
             for values in configs:
                 assert bound_value(bound, values, text, "") == value(bound, values)  # bit for bit
     # a real value that the log-space rewriting makes a complex number with a 1e-50 imaginary part
-    assert bound_value(parse_bound("gamma(1/2 - d)", VOCABULARY), {d: 3}, "", "") == \
+    assert bound_value(parse_bound("gamma(1/2 - d)", ADV_LOSS, {"arch": "vanilla"}), {d: 3}, "", "") == \
         pytest.approx(float(mpmath.gamma(-2.5)), rel=1e-15)
 
 
@@ -162,14 +168,50 @@ def test_cli_exit_codes(args, code, deadline):
         assert "reproduce: atv check-bound" in result.output and "--at" in result.output
 
 
-# the README's five-line example of a user's own property test, verbatim
+def test_a_bound_as_text_as_sympy_and_as_a_callable_gives_the_same_result():
+    omega_vanilla = (u**2 + v**2) / 2 * sigma_w2
+    as_sympy = 0.7 * eps * (1 + sp.sqrt(K / d)) * sp.sqrt(omega_vanilla**L)
+
+    def as_callable(eps, K, d, omega, L):
+        return 0.7 * eps * (1 + math.sqrt(K / d)) * math.sqrt(omega**L)
+
+    found = [check_bound(bound, "meanfield.adv_loss", examples=40, seed=3, domain={"L": (1, 2)}).to_json()
+             for bound in (f"0.7*{TIGHT}", as_sympy, as_callable)]
+    for result in found:
+        result.pop("seconds"), result.pop("expression")
+        assert result["status"] == "counterexample"
+    assert found[0]["config"] == found[1]["config"] == found[2]["config"]
+    assert found[0]["observed"] == found[1]["observed"] == found[2]["observed"]
+    assert found[0]["bound"] == pytest.approx(found[1]["bound"], rel=1e-12) == pytest.approx(found[2]["bound"])
+    assert found[0]["examples"] == found[1]["examples"] == found[2]["examples"]
+
+
+def test_a_bound_naming_something_else_or_refutable_only_the_other_way_is_refused():
+    with pytest.raises(ValueError, match="not one of meanfield.adv_loss's symbols"):
+        check_bound(sp.Symbol("Q") * eps, "meanfield.adv_loss", examples=1)
+    with pytest.raises(CheckError, match="takes 'Q'"):
+        check_bound(lambda Q: Q, "meanfield.adv_loss", examples=1)
+    with pytest.raises(CheckError, match="cannot refute a lower bound"):
+        check_bound(TIGHT, "meanfield.adv_loss", lower=True, examples=1)
+
+
+def test_a_lower_bound_is_refuted_by_a_measurement_below_it():
+    # ||G||_{1->2}/sqrt(d) is the largest column norm over sqrt(d): exactly measured, it refutes a lower bound
+    found = check_bound("1.25*(sqrt(K) + sqrt(2*log(d)))/sqrt(d)", "meanfield.gaussian_opnorm", p="1", q="2",
+                        lower=True, examples=100, seed=0)
+    assert found.found and found.observed < found.bound and found.relation == "<"
+
+
+# the README's example of a user's own property test, verbatim
 from hypothesis import given, settings  # noqa: E402
-from verify.checker import evaluate_bound  # noqa: E402
-from verify.strategies import attack_configs  # noqa: E402
+from verify.testing import assert_bound, configs, measure  # noqa: E402
+
+
+def test_my_bound():
+    assert_bound("10*eps*(1 + sqrt(K/d))*sqrt(omega**L)", "meanfield.adv_loss", p="2", q="2", examples=20)
 
 
 @settings(max_examples=20)
-@given(attack_configs(N=(128, 512), norms=[("2", "2")]))
-def test_my_bound(config):
-    observed, bound, _ = evaluate_bound("10*eps*(1 + sqrt(K/d))*sqrt(omega**L)", config, "adv_loss")
-    assert observed <= bound
+@given(configs("meanfield.gaussian_opnorm", d=(4, 64)))
+def test_beta_is_positive(config):
+    assert measure("meanfield.gaussian_opnorm", config).value > 0

@@ -88,7 +88,7 @@ def check_bound_arguments(draw):
     bad_expr = draw(st.booleans())
     expr = draw(st.sampled_from(HOSTILE_EXPR if bad_expr else VALID_EXPR))
     args, hostile = ["check-bound", expr], [expr] if bad_expr else []
-    for name, valid, bad in (("--quantity", ["adv_loss", "jacobian_opnorm"], ["nosuch", "", "é"]),
+    for name, valid, bad in (("--quantity", ["adv_loss", "meanfield.jacobian_opnorm"], ["nosuch", "", "é", "meanfield."]),
                              ("--p", ["2", "oo"], ["3", "0", "-1", "inf2", "é", ""]),
                              ("--q", ["1", "2"], ["7", "nan", ""]),
                              ("--arch", ["vanilla", "residual"], ["cnn", "é", ""]),

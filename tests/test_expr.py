@@ -13,7 +13,7 @@ import sympy as sp
 
 from theory.papers.meanfield.network import ALPHA, OMEGA
 from theory.symbols import K, L, N, d, eps, v
-from theory.papers.meanfield.bounds import SYMBOLS, VOCABULARY
+from theory.papers.meanfield.bounds import ADV_LOSS, SYMBOLS
 from verify.expr import MAX_LENGTH, ExpressionError, NotFinite, enclose, parse, parse_bound, time_limit
 
 ATTACKS = {
@@ -87,9 +87,9 @@ def test_bounds_that_are_not_finite_real_numbers_are_refused_at_parse_time(name)
 
 def test_a_bound_that_is_infinite_only_once_expanded_is_refused_by_parse_bound():
     text = "1/(omega - sigma_w2*alpha)"  # vanilla omega = alpha sigma_w2
-    with pytest.raises(ExpressionError, match="for vanilla networks: it contains zoo"):
-        parse_bound(text, VOCABULARY, "vanilla")
-    assert parse_bound(text, VOCABULARY, "residual") == 1
+    with pytest.raises(ExpressionError, match="for arch=vanilla: it contains zoo"):
+        parse_bound(text, ADV_LOSS, {"arch": "vanilla"})
+    assert parse_bound(text, ADV_LOSS, {"arch": "residual"}) == 1
 
 
 def test_numbers_within_the_size_limit_are_still_allowed():
@@ -104,25 +104,25 @@ def test_enclosure_decides_astronomical_bounds_in_microseconds():
 
 def _enclose_astronomical_bounds() -> None:
     start = time.perf_counter()
-    huge = enclose(parse_bound("eps*exp(exp(exp(d)))", VOCABULARY), {d: 10, eps: 0.1})
+    huge = enclose(parse_bound("eps*exp(exp(exp(d)))", ADV_LOSS, {"arch": "vanilla"}), {d: 10, eps: 0.1})
     assert huge.astronomical and huge.settle() == math.inf  # e^(e^(e^10)): never computed
-    assert enclose(parse_bound("-exp(exp(exp(exp(N))))", VOCABULARY), {N: 256}).settle() == -math.inf
-    assert enclose(parse_bound("N**N**N", VOCABULARY), {N: 64}).settle() == math.inf
-    assert enclose(parse_bound("gamma(exp(exp(d)))", VOCABULARY), {d: 16}).settle() == math.inf
-    tiny = parse_bound("eps + exp(-exp(exp(exp(d))))", VOCABULARY)
+    assert enclose(parse_bound("-exp(exp(exp(exp(N))))", ADV_LOSS, {"arch": "vanilla"}), {N: 256}).settle() == -math.inf
+    assert enclose(parse_bound("N**N**N", ADV_LOSS, {"arch": "vanilla"}), {N: 64}).settle() == math.inf
+    assert enclose(parse_bound("gamma(exp(exp(d)))", ADV_LOSS, {"arch": "vanilla"}), {d: 16}).settle() == math.inf
+    tiny = parse_bound("eps + exp(-exp(exp(exp(d))))", ADV_LOSS, {"arch": "vanilla"})
     assert enclose(tiny, {d: 10, eps: 0.1}).settle() == 0.1
-    cancelling = parse_bound("exp(exp(exp(d))) - exp(exp(exp(d)) + 1)", VOCABULARY)
+    cancelling = parse_bound("exp(exp(exp(d))) - exp(exp(exp(d)) + 1)", ADV_LOSS, {"arch": "vanilla"})
     assert enclose(cancelling, {d: 10}).settle() is None  # too wide to decide: refused by the checker
     assert time.perf_counter() - start < 0.5
 
 
 def test_enclosure_names_the_subexpression_that_is_not_finite():
     with pytest.raises(NotFinite, match=r"log\(d - 2\) is -oo"):
-        enclose(parse_bound("eps*log(d - 2)", VOCABULARY), {d: 2, eps: 0.1})
+        enclose(parse_bound("eps*log(d - 2)", ADV_LOSS, {"arch": "vanilla"}), {d: 2, eps: 0.1})
     with pytest.raises(NotFinite, match="is complex"):
-        enclose(parse_bound("sqrt(v)", VOCABULARY), {v: -0.5})
+        enclose(parse_bound("sqrt(v)", ADV_LOSS, {"arch": "vanilla"}), {v: -0.5})
     with pytest.raises(NotFinite, match="pole of gamma"):
-        enclose(parse_bound("gamma(1 - d)", VOCABULARY), {d: 3})
+        enclose(parse_bound("gamma(1 - d)", ADV_LOSS, {"arch": "vanilla"}), {d: 3})
 
 
 @pytest.mark.skipif(not hasattr(signal, "setitimer"), reason="SIGALRM timers are POSIX-only")
@@ -195,4 +195,4 @@ def test_allowed_expressions_build_the_right_sympy():
 def test_alpha_and_omega_expand_per_architecture():
     text = "sqrt(omega**L) * alpha"
     for arch in ("vanilla", "residual"):
-        assert sp.simplify(parse_bound(text, VOCABULARY, arch) - sp.sqrt(OMEGA[arch] ** L) * ALPHA) == 0
+        assert sp.simplify(parse_bound(text, ADV_LOSS, {"arch": arch}) - sp.sqrt(OMEGA[arch] ** L) * ALPHA) == 0

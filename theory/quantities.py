@@ -26,14 +26,14 @@ class Certainty(Enum):
     """Which way one measurement of a quantity can err, and so which bound it refutes by itself."""
 
     #: the measured value is at most the true one (an attack's value of a maximum): it refutes an upper bound
-    LOWER = "lower estimate"
+    LOWER = "a lower estimate"
     #: the measured value is at least the true one (the smallest radius an attack needs to fool a network is an
     #: upper estimate of the smallest radius that fools it): it refutes a lower bound
-    UPPER = "upper estimate"
+    UPPER = "an upper estimate"
     #: computed exactly (up to float rounding): it refutes either
     EXACT = "exact"
     #: an unbiased Monte Carlo mean: it refutes a bound only when its whole confidence interval lies beyond it
-    INTERVAL = "unbiased mean with interval"
+    INTERVAL = "an unbiased mean with its interval"
 
     def refutes(self, lower_bound: bool) -> bool:
         """Whether a measurement of this certainty can, by its value or its interval, refute such a bound."""
@@ -211,6 +211,13 @@ class Quantity:
             config[key] = int(number) if span.integer else number
         self.check_config(config)
         return config
+
+    def require_refutable(self, lower: bool) -> None:
+        """A ValueError when this quantity's measurements cannot refute such a bound (they err the wrong way)."""
+        if not self.certainty.refutes(lower):
+            kind = "a lower" if lower else "an upper"
+            raise ValueError(f"a measurement of {self.id} is {self.certainty.value}: it cannot refute {kind} bound"
+                             + ("" if lower else "; pass --lower for a lower bound"))
 
     def expanded(self, expr: sp.Expr, options: Mapping[str, str]) -> sp.Expr:
         return expr if self.expand is None else self.expand(expr, options)

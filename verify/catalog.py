@@ -40,3 +40,19 @@ def entry(claim: Claim) -> Entry:
 def catalog() -> dict[str, Entry]:
     """claim id -> Entry for every registered claim, in registration order."""
     return {claim.id: entry(claim) for claim in load()}
+
+
+def check_quantities() -> None:
+    """Every declared quantity has a measurement and every measurement is of a declared quantity (the same
+    object, not a namesake): a RegistrationError naming the first that is not."""
+    from numerics.experiment import MEASURES
+    from theory.papers import quantities
+
+    load_all()
+    declared = quantities()
+    for quantity_id, measure in MEASURES.items():
+        if declared.get(quantity_id) is not measure.quantity:
+            raise RegistrationError(f"quantity {quantity_id!r} is measured but no paper declares it")
+    unmeasured = [quantity_id for quantity_id in declared if quantity_id not in MEASURES]
+    if unmeasured:
+        raise RegistrationError(f"quantity {unmeasured[0]!r} is declared but no paper column measures it")

@@ -39,10 +39,10 @@ from hypothesis import HealthCheck, Phase, given, settings, target
 from hypothesis import seed as hypothesis_seed
 
 from numerics.backends import evaluate, lambdify
-from numerics.experiment import MEASURES, Measure, Measurement, RegistrationError
-from numerics.papers import load_all
+from numerics.experiment import MEASURES, Measure, Measurement
 from theory.papers import quantity as lookup
 from theory.quantities import Quantity
+from verify.catalog import check_quantities
 from verify.expr import ExpressionError, NotFinite, enclose, expand_bound, parse_bound, quote, shorten, time_limit
 from verify.strategies import configs
 
@@ -120,9 +120,7 @@ def measure_of(name: str | Quantity) -> Measure:
         found = lookup(name) if isinstance(name, str) else name
     except LookupError as err:
         raise CheckError(str(err.args[0])) from None
-    load_all()
-    if found.id not in MEASURES:
-        raise RegistrationError(f"quantity {found.id!r} is declared but no paper column measures it")
+    check_quantities()
     return MEASURES[found.id]
 
 
@@ -312,12 +310,9 @@ def check_bound(bound: BoundLike, quantity: str | Quantity, p=None, q=None, arch
         chosen = found.resolve_options(given_options)
         ranges = found.narrow(domain)
         point = None if at is None else found.read_config(at)
+        found.require_refutable(lower)
     except ValueError as err:
         raise CheckError(str(err)) from None
-    if not found.certainty.refutes(lower):
-        kind, other = ("a lower", "an upper") if lower else ("an upper", "a lower")
-        raise CheckError(f"a measurement of {found.id} is {found.certainty.value}: it cannot refute {kind} bound, "
-                         f"only {other} one")
     examples = found.examples if examples is None else examples
     if examples < 1:
         raise CheckError(f"--examples must be >= 1, got {examples}")

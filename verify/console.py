@@ -183,3 +183,28 @@ class ProgressBars:
                 self.progress.remove_task(task_id)
 
         return advance
+
+
+def quantity_listing(quantity) -> str:
+    """What ``atv check-bound --list`` prints of one ``theory.quantities.Quantity``: its meaning, certainty,
+    symbols, domain, constraints, options, default example count and the paper's own bound as a runnable example."""
+    bound = quantity.bound
+    options = " ".join(f"--option {k}={v}" for k, v in bound.options.items())
+    refutes = "refutes a lower bound" if quantity.certainty.refutes(True) and not quantity.certainty.refutes(False) \
+        else "refutes an upper bound" if not quantity.certainty.refutes(True) else "refutes either bound"
+    lines = [
+        f"{quantity.id}: {quantity.meaning}",
+        f"  measured as: {quantity.certainty.value} ({refutes})",
+        f"  symbols: {' '.join(quantity.symbols)}",
+        "  domain: " + "; ".join(f"{k} {v.text()}" for k, v in quantity.domain.items()),
+        *([f"  constraints: {', '.join(str(c) for c in quantity.constraints)}"] if quantity.constraints else []),
+        "  options: " + ("; ".join(f"{k} in {{{', '.join(v)}}} (default {v[0]})" for k, v in quantity.options.items())
+                         or "none"),
+        f"  examples: {quantity.examples} by default ({quantity.cost})",
+        f"  the paper's bound ({bound.place}; {bound.provenance}): {quantity.name} "
+        f"{'>=' if bound.lower else '<='} {bound.text}",
+        f"  example: atv check-bound '{bound.text}' --quantity {quantity.id}" + (f" {options}" if options else "")
+        + (" --lower" if bound.lower else ""),
+        "",
+    ]
+    return "\n".join(lines)
