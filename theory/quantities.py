@@ -206,6 +206,8 @@ class Quantity:
                 number = float(texts[key])
             except (TypeError, ValueError):
                 raise ValueError(f"{key} must be a number, got {texts[key]!r}") from None
+            if not math.isfinite(number):
+                raise ValueError(f"{key} must be a finite number, got {texts[key]!r}")
             if span.integer and number != int(number):
                 raise ValueError(f"{key} must be an integer, got {texts[key]!r}")
             config[key] = int(number) if span.integer else number
