@@ -40,6 +40,13 @@ def cases(scratch: Path) -> list[tuple[str, list[str], int]]:
         ("check-bound 'eps*exp(exp(exp(d)))'",
          ["check-bound", "eps*exp(exp(exp(d)))", "--quantity", "adv_loss", "--p", "2", "--q", "2"], 2),
         ("check-bound 'log(0)*eps'", ["check-bound", "log(0)*eps", "--quantity", "adv_loss", "--p", "2", "--q", "2"], 2),
+        ("check-bound --quantity nosuch.q", ["check-bound", "eps", "--quantity", "nosuch.q"], 2),
+        ("check-bound --option p=7", ["check-bound", "eps", "--quantity", "meanfield.adv_loss", "--option", "p=7"], 2),
+        ("check-bound --domain N=1:99999",
+         ["check-bound", "eps", "--quantity", "meanfield.adv_loss", "--domain", "N=1:99999"], 2),
+        ("check-bound 'eps**' (bad expression)", ["check-bound", "eps**", "--quantity", "meanfield.adv_loss"], 2),
+        ("check-bound --lower on a lower estimate",
+         ["check-bound", "eps", "--quantity", "meanfield.adv_loss", "--lower"], 2),
         ("atv --version", ["--version"], 0),
         ("atv claims", ["claims"], 0),
     ]
