@@ -124,3 +124,15 @@ def test_the_replay_line_names_every_option_and_the_direction():
     line = request.replay({"k": 2, "seed": 1})
     assert line.startswith("atv check-bound 'beta/sqrt(D)' --quantity feature_learning.fooling_radius --option ")
     assert line.endswith(" --lower --at k=2,seed=1")
+
+
+def test_a_request_is_read_and_refused_without_loading_torch():
+    import subprocess
+    import sys
+
+    code = ("import sys\nfrom verify.bound_options import BoundRequest, RequestError\n"
+            "BoundRequest.read('eps', 'meanfield.adv_loss', ['p=oo'], {}, False, ['N=64:64'], None)\n"
+            "try: BoundRequest.read('eps', 'meanfield.adv_loss', ['p=7'], {}, False, [], None)\n"
+            "except RequestError: pass\nprint('torch' in sys.modules)")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0 and done.stdout.strip() == "False", done.stderr
