@@ -1,11 +1,12 @@
 """Li & Li, "Adversarial Training Can Provably Improve Robustness: Theoretical Analysis of Feature Learning Process
-Under Structured Data" (ICLR 2025; seed 002): the reconstructed model R-inf's mathematics (``model``) and the
-claims (``claims``)."""
+Under Structured Data" (ICLR 2025; seed 002): the reconstructed model R-inf's mathematics (``model``), the
+claims (``claims``) and the quantities a bound can be checked on (``quantities``)."""
 from __future__ import annotations
 
 from importlib import import_module
 
 from theory.claims import ClaimGroup, Paper
+from theory.papers.feature_learning.quantities import QUANTITIES
 
 IDS = ("st.nonrobust_features", "st.clean", "st.not_robust", "st.feature_direction", "st.pgd_dense_block",
        "st.threshold", "at.paired_features", "at.robust_features", "at.clean",
@@ -20,4 +21,5 @@ PAPER = Paper(key="feature_learning",
               title="Adversarial Training Can Provably Improve Robustness: Theoretical Analysis of Feature Learning "
                     "Process Under Structured Data",
               authors="Li, Li", venue="ICLR 2025",
-              claims=lambda: [ClaimGroup(tuple(f"seed002.{name}" for name in IDS), _build)])
+              claims=lambda: [ClaimGroup(tuple(f"seed002.{name}" for name in IDS), _build)],
+              quantities=QUANTITIES)
