@@ -1,6 +1,7 @@
 """Orchestration and the user-facing surface: claims -> experiments -> verdicts.
 
-``verify.check_bound`` is the Python entry point of ``atv check-bound`` (imported lazily: it loads torch).
+``verify.run`` is the Python entry point of ``atv run`` and ``verify.Results`` what it returns;
+``verify.check_bound`` is the Python entry point of ``atv check-bound`` (imported lazily: they load torch).
 """
 
 
@@ -9,3 +10,18 @@ def check_bound(*args, **kwargs):
     from verify.checker import check_bound as run
 
     return run(*args, **kwargs)
+
+
+def run(*args, **kwargs):
+    """Verify the registered claims and return their verdicts; see ``verify.api.run``."""
+    from verify.api import run as verify_run
+
+    return verify_run(*args, **kwargs)
+
+
+def __getattr__(name: str):
+    if name == "Results":  # a class cannot be wrapped like the functions above
+        from verify.results import Results
+
+        return Results
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -7,19 +7,18 @@ Exit codes: 0 the run completed (check-bound: no counterexample); 1 with --stric
 from __future__ import annotations
 
 import json
-import platform
 import re
 import shlex
-import subprocess
 import sys
-from dataclasses import replace
-from datetime import datetime, timezone
 from importlib import metadata
 from pathlib import Path
 from typing import Optional
 
 import typer
 from rich.console import Console
+
+from verify.runs import split_globs
+from verify.verdict import Status
 
 try:  # typer >= 0.25 carries its own copy of click
     from typer._click.exceptions import UsageError
@@ -75,42 +74,49 @@ def fail(message: str) -> typer.Exit:
     return typer.Exit(code=2)
 
 
-def run_metadata(profile: dict, device: str, seed: int, executor: str) -> dict:
-    versions = {"python": platform.python_version()}
-    for package in ("adversarial-theory-verifier", "torch", "sympy", "mpmath", "numpy", "scipy", "hypothesis", "ray"):
-        try:
-            versions[package] = metadata.version(package)
-        except metadata.PackageNotFoundError:
-            versions[package] = None
-    return {"versions": versions, "device": device, "executor": executor, "seed": seed, "profile": profile,
-            "git_revision": git_revision(), "started": now(), "finished": None, "state": "running",
-            "argv": sys.argv[1:]}
+class Display:
+    """``atv run``'s view of a run, through the hooks of ``verify.api.Progress``: the header, then rich progress
+    bars on a terminal or one plain line per finished claim in a log."""
 
+    def __init__(self) -> None:
+        self.started = False  # an error after the start is a failure of the run, not a refused option
+        self.bars = self.plain = None
 
-def git_revision() -> str | None:
-    root = Path(__file__).resolve().parent.parent
-    try:
-        rev = subprocess.run(["git", "rev-parse", "HEAD"], cwd=root, capture_output=True, text=True, timeout=5)
-        dirty = subprocess.run(["git", "status", "--porcelain"], cwd=root, capture_output=True, text=True, timeout=5)
-    except (OSError, subprocess.SubprocessError):
-        return None
-    if rev.returncode != 0:
-        return None
-    return rev.stdout.strip() + ("-dirty" if dirty.stdout.strip() else "")
+    def start(self, started) -> None:
+        from verify.console import ProgressBars
+        from verify.runs import PlainProgress, TimeLeft
 
+        profile, kept = started.metadata["profile"], started.kept
+        console.print(f"[bold]atv run[/] profile={profile['name']} ({profile['description']}), "
+                      f"device={started.metadata['device']}, seed={started.metadata['seed']}, "
+                      f"threads={started.threads}, {len(started.claims)} claim(s)"
+                      + (f", {kept} kept from the interrupted run" if kept else "") + f" -> {started.path}")
+        self.started = True
+        self.plain = None if console.is_terminal else PlainProgress(console.file, len(started.claims) - kept,
+                                                                    len(started.jobs))
+        self.bars = ProgressBars(console, enabled=self.plain is None).__enter__()
+        self.claims_done = self.bars.task("claims", len(started.claims), keep=True)
+        self.claims_done(kept)
+        self.jobs_done = self.bars.task("jobs", len(started.jobs), keep=True)
+        self.time_left = TimeLeft(started.jobs)
 
-def now() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+    def task(self, label: str, total: int):
+        return (self.plain or self.bars).task(label, total)
 
+    def job(self, experiment: str, seconds: float) -> None:
+        left = self.time_left.done(experiment, seconds)
+        self.jobs_done(1, left)
+        if self.plain is not None:
+            self.plain.job_done(left)
 
-def split_globs(only: Optional[str]) -> list[str] | None:
-    """``--only a,b`` -> ['a', 'b']; None when the option is absent; a ValueError when it names nothing."""
-    if only is None:
-        return None
-    parts = [part.strip() for part in only.split(",") if part.strip()]
-    if not parts:
-        raise ValueError(f"--only needs one or more comma-separated names, got {only!r}")
-    return parts
+    def verdict(self, verdict) -> None:
+        self.claims_done(1)
+        if self.plain is not None:
+            self.plain.claim_done(verdict.claim_id, verdict.status.value, verdict.seconds)
+
+    def stop(self) -> None:
+        if self.bars is not None:
+            self.bars.__exit__(None, None, None)
 
 
 @app.command()
@@ -135,166 +141,68 @@ def run(
                                                      "options; finished claims are kept, not rerun"),
 ) -> None:
     """Run the verification suite and write OUT/results.json."""
-    from verify.runs import Request, RunError, check_out, check_threads, resume_record
+    from verify.api import Interrupted, run as verify_run
+    from verify.profiles import load_config, parse_set
+    from verify.runs import resume_conflict
 
-    # every option is checked before torch loads or a claim is built: a refusal takes well under a second
-    previous: dict = {"verdicts": []}  # a resumed run's results so far
-    try:
+    display = Display()
+    try:  # every option is checked before torch loads or a claim is built: a refusal takes well under a second
         if resume is not None:
             given = [name for name in ("profile", "only", "device", "seed", "out", "set_", "config", "figures",
                                        "executor", "address", "overwrite")
                      if ctx.get_parameter_source(name).name != "DEFAULT"]
             if given:
-                raise RunError(f"--resume reruns with the run's own options; --{given[0].rstrip('_')} cannot be "
-                               f"given with it")
-            request, previous = resume_record(resume)
-            out = resume
+                raise resume_conflict(given[0].rstrip("_"))
+            options: dict = {"resume": resume}
         else:
-            request = Request(profile, {}, split_globs(only), seed, device, figures, executor, address)
-            check_out(out, overwrite)  # a str, so that '' is refused rather than read as '.'
-            out = Path(out)
-        threads = check_threads(threads)
-        chosen, overrides, claim_ids = _check_request(request, config, set_)
-        unselected = [verdict["claim_id"] for verdict in previous["verdicts"] if verdict["claim_id"] not in claim_ids]
-        if unselected:
-            raise RunError(f"{resume}/results.json holds a verdict on {unselected[0]}, which the run's claims no "
-                           "longer include (were the claims renamed?); start a new run")
-    except (ValueError, LookupError) as err:  # RunError, ProfileError, DeviceError; UnknownClaimError
-        raise fail(str(err.args[0] if err.args else err)) from None
-    _run(replace(request, overrides=overrides), chosen, claim_ids, out, threads, strict, previous)
+            overrides = {**(load_config(config) if config else {}), **parse_set(set_)}
+            options = dict(only=only, profile=profile, seed=seed, device=device, executor=executor, address=address,
+                           out=out, overrides=overrides, figures=figures, overwrite=overwrite)
+        results = verify_run(threads=threads, progress=display, **options)
+    except Interrupted as stop:
+        from verify.console import verdict_table
 
-
-def _check_request(request, config: Optional[Path], pairs: list[str]):
-    """(the profile with its overrides, the overrides, the selected claim ids), or the first bad value."""
-    from numerics.device import check_spelling
-    from numerics.seeds import check_seed
-    from theory.registry import load
-    from verify.profiles import ProfileError, get_profile, load_config, parse_set
-
-    check_seed(request.seed)
-    if request.executor not in ("local", "ray"):
-        raise ProfileError(f"--executor must be local or ray, got {request.executor!r}")
-    chosen = get_profile(request.profile)
-    overrides = request.overrides or {**(load_config(config) if config else {}), **parse_set(pairs)}
-    chosen = chosen.with_overrides(overrides) if overrides else chosen
-    check_spelling(request.device or chosen.device)
-    return chosen, overrides, load().match(request.only)
-
-
-def _run(request, chosen, claim_ids: list[str], out: Path, threads: int, strict: bool, previous: dict) -> None:
-    """Build the claims, plan, execute and report (options already checked); ``previous``: a resumed run's
-    results so far."""
-    from fnmatch import fnmatchcase
-
-    import torch
-
-    from numerics.device import DeviceError, describe, resolve
-    from numerics.experiment import PROBES, RegistrationError
-    from report.figures import draw_all, registered
-    from theory.registry import load
-    from verify.catalog import entry
-    from verify.console import (LEGEND, ProgressBars, figures_tables, tolerance_summary, verdict_table,
-                                violations_table)
-    from verify.executors import ExecutorError, make_executor
-    from verify.runs import PlainProgress, RunError, TimeLeft, prepare_out
-    from verify.schema import ResultsWriter
-    from verify.suite import Suite
-    from verify.verdict import Status, Verdict
-
-    torch.set_num_threads(threads)
-    finished = previous["verdicts"]
-    done = [Verdict.from_json(v) for v in finished]
-    skip = {v.claim_id for v in done}
-    rank = {claim_id: i for i, claim_id in enumerate(claim_ids)}  # verdicts are shown in claim order
-    try:
-        claims = [load()[claim_id] for claim_id in claim_ids]
-        entries = [entry(claim) for claim in claims if claim.id not in skip]
-        requested = request.device or chosen.device
-        # a local run resolves its device here (and refuses an absent GPU now); Ray workers resolve their own
-        job_device = str(resolve(requested)) if request.executor == "local" else requested
-        runner = make_executor(request.executor, request.address)
-        probes = [probe for probe in PROBES.values() if request.figures and any(
-            fnmatchcase(claim.id, pattern) for claim in claims for pattern in probe.claims)]
-        drawn = {figure.probe for figure in registered().values()}
-        undrawn = [probe.name for probe in probes if probe.name not in drawn]
-        if undrawn:
-            raise RegistrationError(f"no report module draws the figure {undrawn[0]!r}")
-        suite = Suite(chosen, request.seed, job_device, runner)
-        plan = suite.plan(entries, probes)  # checks every claim at every point
-    except (RegistrationError, DeviceError, ExecutorError, ValueError) as err:
-        raise fail(str(err.args[0] if err.args else err)) from None
-    try:
-        lock = prepare_out(out)  # held until this process ends: a second run into OUT is refused meanwhile
-    except RunError as err:
-        raise fail(str(err)) from None
-    local = request.executor == "local"
-    where = describe(job_device) if local else f"ray ({request.address or 'local cluster'}), {requested}"
-    metadata = run_metadata(chosen.describe(), where, request.seed, request.executor)
-    metadata.update(request=request.to_json(), threads=threads if local else None)
-    if finished:
-        earlier = previous["metadata"]
-        metadata.update(started=earlier["started"], resumed=[*earlier.get("resumed", []), now()])
-    writer = ResultsWriter(out, metadata, [c.id for c in claims], finished)
-    console.print(f"[bold]atv run[/] profile={chosen.name} ({chosen.description}), device={where}, "
-                  f"seed={request.seed}, threads={threads}, {len(claims)} claim(s)"
-                  + (f", {len(done)} kept from the interrupted run" if done else "") + f" -> {writer.path}")
-    new: list = []  # the verdicts of this process (a resumed run's earlier ones are ``done``)
-    state = "failed"
-    plain = None if console.is_terminal else PlainProgress(console.file, len(claims) - len(done), len(plan.jobs))
-    try:
-        with ProgressBars(console, enabled=plain is None) as bars:
-            claims_done = bars.task("claims", len(claims), keep=True)
-            claims_done(len(done))
-            jobs_done = bars.task("jobs", len(plan.jobs), keep=True)
-            time_left = TimeLeft([job.experiment for job in plan.jobs])
-
-            def record(verdict) -> None:
-                new.append(verdict)
-                writer.add(verdict.to_json())
-                claims_done(1)
-                if plain is not None:
-                    plain.claim_done(verdict.claim_id, verdict.status.value, verdict.seconds)
-
-            def job(done, seconds: float) -> None:
-                left = time_left.done(done.experiment, seconds)
-                jobs_done(1, left)
-                if plain is not None:
-                    plain.job_done(left)
-
-            runner.progress = bars.task if plain is None else plain.task
-            suite.on_verdict, suite.on_job = record, job
-            verdicts, data = suite.execute(plan, done)
-        if data:
-            files = draw_all(data, out)
-            writer.add_figures(data, files)
-            console.print(f"figures: {', '.join(f for f in files if f.endswith('.png'))} in {out}")
-        state = "complete"
-    except KeyboardInterrupt:
-        state = "interrupted"
-        kept = sorted([*done, *new], key=lambda v: rank[v.claim_id])
-        if kept:
+        kept = stop.results
+        if len(kept):
             console.print(verdict_table(kept))
-        counts = {s: sum(v.status is s for v in kept) for s in Status}
-        err_console.print(f"atv: interrupted; {len(kept)} of {len(claims)} verdict(s) kept in {writer.path} ("
-                          + ", ".join(f"{n} {s.value}" for s, n in counts.items())
-                          + f"); `atv run --resume {out}` continues the run", soft_wrap=True)
+        err_console.print(f"atv: interrupted; {len(kept)} of {stop.selected} verdict(s) kept in {kept.path} ("
+                          f"{counted(kept)}); `atv run --resume {kept.path.parent}` continues the run", soft_wrap=True)
         raise typer.Exit(code=130) from None
-    except ExecutorError as err:
+    except (ValueError, LookupError) as err:  # RunError, ProfileError, DeviceError, UnknownClaimError, ...
+        if display.started:  # not a refused option but a fault in the run: its traceback
+            raise
+        raise fail(str(err.args[0] if err.args else err)) from None
+    except RuntimeError as err:
+        from verify.executors import ExecutorError  # torch is loaded by now
+
+        if not isinstance(err, ExecutorError):
+            raise
         raise fail(str(err)) from None
-    finally:
-        writer.finish(state, now())
-        lock.close()
-    verdicts = sorted(verdicts, key=lambda v: rank[v.claim_id])
-    console.print(verdict_table(verdicts))
-    for extra in (*figures_tables(verdicts), violations_table(verdicts)):
+    summary(results)
+    if strict and results.counts()[Status.VIOLATED]:
+        raise typer.Exit(code=1)
+
+
+def counted(results) -> str:
+    """'3 HOLDS, 1 VIOLATED, ...' for ``verify.results.Results``."""
+    return ", ".join(f"{n} {status.value}" for status, n in results.counts().items())
+
+
+def summary(results) -> None:
+    """The end of a run: its figures, the verdict table and what reads it, the counts."""
+    from theory.registry import load
+    from verify.console import LEGEND, figures_tables, tolerance_summary, verdict_table, violations_table
+
+    if results.metadata.get("figures"):
+        console.print(f"figures: {', '.join(f for f in results.metadata['figures'] if f.endswith('.png'))} in "
+                      f"{results.path.parent}")
+    console.print(verdict_table(results))
+    for extra in (*figures_tables(results), violations_table(results)):
         if extra is not None:
             console.print(extra)
     console.print(LEGEND, style="dim")
-    console.print(tolerance_summary(claims))
-    counts = {s: sum(v.status is s for v in verdicts) for s in Status}
-    console.print(", ".join(f"{n} {s.value}" for s, n in counts.items()) + f"; results in {writer.path}")
-    if strict and counts[Status.VIOLATED]:
-        raise typer.Exit(code=1)
+    console.print(tolerance_summary(load()[v.claim_id] for v in results))
+    console.print(f"{counted(results)}; results in {results.path}")
 
 
 @app.command()

@@ -5,7 +5,8 @@
 - The request: every option that decides the numbers (profile, overrides, claims, seed, device, figures,
   executor), recorded in results.json so that ``--resume DIR`` rebuilds exactly the same run.
 - The thread count for a shared machine, and plain progress lines when stdout is not a terminal.
-Nothing here imports torch or builds a claim: a refusal costs well under a second.
+Nothing here imports torch or builds a claim: a refusal costs well under a second.  The folder's lifecycle as a
+whole (checked, locked, written, resumed) is ``verify.results.ResultsSink``.
 """
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ import json
 import os
 import time
 from dataclasses import asdict, dataclass, field
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable, TextIO
 
@@ -44,6 +46,25 @@ class Request:
             return cls(**data)
         except TypeError:
             raise RunError(f"{where} records no usable request (made by an older atv?); start a new run") from None
+
+
+def split_globs(only: str | None) -> list[str] | None:
+    """``--only a,b`` -> ['a', 'b']; None when the option is absent; a ValueError when it names nothing."""
+    if only is None:
+        return None
+    parts = [part.strip() for part in only.split(",") if part.strip()]
+    if not parts:
+        raise ValueError(f"--only needs one or more comma-separated names, got {only!r}")
+    return parts
+
+
+def resume_conflict(option: str, prefix: str = "--") -> RunError:
+    """A resumed run takes every option that decides its numbers from its folder: ``option`` may not be given."""
+    return RunError(f"{prefix}resume reruns with the run's own options; {prefix}{option} cannot be given with it")
+
+
+def now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
 
 #: the file a running ``atv run`` holds locked in its output folder
@@ -98,6 +119,18 @@ def resume_record(folder: Path) -> tuple[Request, dict]:
     path = results_path(folder)
     if not path.is_file():
         raise RunError(f"--resume {str(folder)!r}: no results.json there")
+    try:
+        data = read_results(path)
+    except RunError as err:
+        raise RunError(f"{err}; start a new run") from None
+    metadata = data["metadata"]
+    if metadata["state"] == "complete":
+        raise RunError(f"--resume {str(folder)!r}: that run is complete; nothing to resume")
+    return Request.from_json(metadata["request"], path), data
+
+
+def read_results(path: Path) -> dict:
+    """A results.json, read and validated against the schema (a RunError in one sentence otherwise)."""
     import jsonschema
 
     from verify.schema import validate
@@ -106,11 +139,8 @@ def resume_record(folder: Path) -> tuple[Request, dict]:
     try:
         validate(data)
     except jsonschema.ValidationError as err:
-        raise RunError(f"{path} is not a valid results file ({err.message}); start a new run") from None
-    metadata = data["metadata"]
-    if metadata["state"] == "complete":
-        raise RunError(f"--resume {str(folder)!r}: that run is complete; nothing to resume")
-    return Request.from_json(metadata["request"], path), data
+        raise RunError(f"{path} is not a valid results file ({err.message})") from None
+    return data
 
 
 def _read(path: Path) -> dict:

@@ -80,13 +80,16 @@ def validate(results: dict) -> None:
 
 
 class ResultsWriter:
-    """Rewrites DIR/results.json atomically after every verdict, so an interrupted run keeps what it finished."""
+    """A run's results, validated on every change; given a folder, DIR/results.json is rewritten atomically after
+    every change, so an interrupted run keeps what it finished."""
 
-    def __init__(self, out_dir: Path, metadata: dict, order: list[str] | None = None,
+    def __init__(self, out_dir: Path | None, metadata: dict, order: list[str] | None = None,
                  verdicts: list[dict] = ()) -> None:
-        """``verdicts``: those a resumed run finished before (kept as they were)."""
-        self.path = Path(out_dir) / "results.json"
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        """``out_dir``: None keeps the results in memory only; ``verdicts``: those judged before (a resumed run's,
+        or a saved ``verify.results.Results``'), kept as they are."""
+        self.path = None if out_dir is None else Path(out_dir) / "results.json"
+        if self.path is not None:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
         self.results = {"metadata": metadata, "verdicts": list(verdicts)}
         self._rank = {claim_id: i for i, claim_id in enumerate(order or [])}
         self._write()
@@ -112,6 +115,8 @@ class ResultsWriter:
 
     def _write(self) -> None:
         validate(self.results)
+        if self.path is None:
+            return
         tmp = self.path.with_suffix(".json.tmp")
         tmp.write_text(json.dumps(self.results, indent=2, allow_nan=False) + "\n")
         os.replace(tmp, self.path)

@@ -1,0 +1,211 @@
+"""The library entry point: ``verify.run(...) -> Results``, what ``atv run`` calls (DESIGN.md, CLI and library
+contract).
+
+Every option is checked before torch loads or a claim is built; a bad one raises a ValueError or LookupError
+subclass (RunError, ProfileError, DeviceError, UnknownClaimError, RegistrationError) whose message is the one
+sentence ``atv`` prints.  The library prints nothing: a caller watches a run through ``on_verdict`` and a
+``Progress``.
+"""
+from __future__ import annotations
+
+import inspect
+import platform
+import subprocess
+import sys
+from dataclasses import dataclass
+from importlib import metadata as packages
+from pathlib import Path
+from typing import Callable, Mapping, Sequence
+
+from verify.results import Results, ResultsSink
+from verify.runs import Request, check_threads, now, resume_conflict, split_globs
+from verify.verdict import Verdict
+
+#: the options that decide a run's numbers or its folder: a resumed run takes them from its folder
+RUN_OPTIONS = ("only", "profile", "seed", "device", "executor", "address", "out", "overrides", "figures", "overwrite")
+
+
+@dataclass(frozen=True)
+class Started:
+    """What a run is about to do, told to ``Progress.start`` once every check has passed."""
+
+    metadata: dict  # as results.json holds it: profile, device, seed, ...
+    claims: list[str]  # the selected claim ids, in order
+    kept: int  # verdicts an interrupted run finished, not judged again
+    jobs: list[str]  # the experiment of each job to run
+    threads: int  # torch's CPU threads in this process
+    path: Path | None  # the results.json written as the run goes, if any
+
+
+class Progress:
+    """The hooks a run reports through; the defaults do nothing.  ``atv`` draws its progress bars (or its plain
+    lines in a log) by overriding them."""
+
+    def start(self, started: Started) -> None:
+        """Every check has passed and the folder is locked: the jobs are about to run."""
+
+    def task(self, label: str, total: int) -> Callable[[int], None]:
+        """A job of ``total`` steps begins: the function that advances it (the executor calls it)."""
+        return lambda n=1: None
+
+    def job(self, experiment: str, seconds: float) -> None:
+        """A job of ``experiment`` finished in ``seconds``."""
+
+    def verdict(self, verdict: Verdict) -> None:
+        """A claim was judged."""
+
+    def stop(self) -> None:
+        """The run ended (completed, interrupted or failed)."""
+
+
+class Interrupted(KeyboardInterrupt):
+    """Ctrl-C during a run: ``results`` holds the verdicts finished so far (also in results.json when the run has a
+    folder, where ``run(resume=folder)`` continues it), ``selected`` the number of claims the run selected."""
+
+    def __init__(self, results: Results, selected: int) -> None:
+        super().__init__(f"interrupted after {len(results)} of {selected} verdict(s)")
+        self.results, self.selected = results, selected
+
+
+def run(only: str | Sequence[str] | None = None, profile: str = "quick", seed: int = 0, device: str | None = None,
+        executor: str = "local", address: str | None = None, out: str | Path | None = None,
+        overrides: Mapping[str, object] | None = None, figures: bool = True, threads: int | None = None,
+        resume: str | Path | None = None, overwrite: bool = False,
+        on_verdict: Callable[[Verdict], None] | None = None, progress: Progress | None = None) -> Results:
+    """Verify the claims ``only`` selects (comma-separated globs or a list; None: every claim) and return their
+    verdicts.
+
+    ``profile``: quick | paper | paper-cpu | full; ``overrides``: settings over the profile (KEY -> value, as
+    ``atv run --set``); ``seed``: the same seed gives the same verdicts on any executor; ``device``: auto | cpu |
+    cuda[:i] (default: the profile's); ``executor``: local | ray (``address``: a Ray cluster); ``figures``: compute
+    the figures' data (drawn into ``out`` when given); ``threads``: torch's CPU threads (default: the idle cores).
+    ``out``: a folder for results.json, rewritten after every verdict (None: nothing is written; ``Results.save``
+    writes later); a folder holding a run is refused unless ``overwrite``.  ``resume``: continue the unfinished
+    run in that folder with its own options (then none of ``RUN_OPTIONS`` may be given).  Ctrl-C raises
+    ``Interrupted`` with the verdicts so far.
+    """
+    arguments = locals()
+    if resume is not None:
+        defaults = inspect.signature(run).parameters
+        changed = [name for name in RUN_OPTIONS if arguments[name] != defaults[name].default]
+        if changed:
+            raise resume_conflict(changed[0], prefix="")
+        sink = ResultsSink(resume, resume=True)
+        request = sink.request
+    else:
+        globs = split_globs(only) if only is None or isinstance(only, str) else list(only)
+        request = Request(profile, dict(overrides or {}), globs, seed, device, figures, executor, address)
+        sink = ResultsSink(out, overwrite=overwrite)
+    threads = check_threads(threads)
+    chosen, claim_ids = _check(request)
+    sink.check_selection(claim_ids)
+    return _execute(request, chosen, claim_ids, sink, threads, on_verdict or (lambda verdict: None),
+                    progress or Progress())
+
+
+def _check(request: Request):
+    """The profile with its overrides and the selected claim ids, or the first bad value (nothing built)."""
+    from numerics.device import check_spelling
+    from numerics.seeds import check_seed
+    from theory.registry import load
+    from verify.profiles import ProfileError, get_profile
+
+    check_seed(request.seed)
+    if request.executor not in ("local", "ray"):
+        raise ProfileError(f"--executor must be local or ray, got {request.executor!r}")
+    chosen = get_profile(request.profile)
+    chosen = chosen.with_overrides(request.overrides) if request.overrides else chosen
+    check_spelling(request.device or chosen.device)
+    return chosen, load().match(request.only)
+
+
+def _execute(request: Request, chosen, claim_ids: list[str], sink: ResultsSink, threads: int,
+             on_verdict: Callable[[Verdict], None], progress: Progress) -> Results:
+    """Build the claims, plan (every claim checked at every point before anything is drawn), execute and judge."""
+    from fnmatch import fnmatchcase
+
+    import torch
+
+    from numerics.device import describe, resolve
+    from numerics.experiment import PROBES, RegistrationError
+    from numerics.papers import load_all
+    from report.figures import registered
+    from theory.registry import load
+    from verify.catalog import entry
+    from verify.executors import make_executor
+    from verify.suite import Suite
+
+    claims = [load()[claim_id] for claim_id in claim_ids]
+    skip = {v.claim_id for v in sink.kept}
+    entries = [entry(claim) for claim in claims if claim.id not in skip]
+    requested = request.device or chosen.device
+    local = request.executor == "local"
+    # a local run resolves its device here (and refuses an absent GPU now); Ray workers resolve their own
+    job_device = str(resolve(requested)) if local else requested
+    runner = make_executor(request.executor, request.address)
+    load_all()  # registers the probes (a resumed run may have no claim left to load them)
+    probes = [probe for probe in PROBES.values() if request.figures and any(
+        fnmatchcase(claim.id, pattern) for claim in claims for pattern in probe.claims)]
+    drawn = {figure.probe for figure in registered().values()}
+    undrawn = [probe.name for probe in probes if probe.name not in drawn]
+    if undrawn:
+        raise RegistrationError(f"no report module draws the figure {undrawn[0]!r}")
+    suite = Suite(chosen, request.seed, job_device, runner)
+    plan = suite.plan(entries, probes)  # checks every claim at every point
+    where = describe(job_device) if local else f"ray ({request.address or 'local cluster'}), {requested}"
+    metadata = run_metadata(chosen.describe(), where, request.seed, request.executor)
+    metadata.update(request=request.to_json(), threads=threads if local else None)
+    state, before = "failed", torch.get_num_threads()
+    torch.set_num_threads(threads)
+    try:
+        sink.open(metadata, claim_ids)  # locks the folder: a second run into it is refused from here on
+        jobs = [job.experiment for job in plan.jobs]
+        progress.start(Started(metadata, claim_ids, len(sink.kept), jobs, threads, sink.path))
+
+        def record(verdict: Verdict) -> None:
+            sink.add(verdict)
+            progress.verdict(verdict)
+            on_verdict(verdict)
+
+        runner.progress = progress.task
+        suite.on_verdict = record
+        suite.on_job = lambda job, seconds: progress.job(job.experiment, seconds)
+        _, data = suite.execute(plan, sink.kept)
+        if data:
+            sink.add_figures(data)
+        state = "complete"
+    except KeyboardInterrupt:
+        state = "interrupted"
+    finally:
+        progress.stop()
+        sink.close(state)
+        torch.set_num_threads(before)
+    if state == "interrupted":
+        raise Interrupted(sink.results(), len(claim_ids))
+    return sink.results()
+
+
+def run_metadata(profile: dict, device: str, seed: int, executor: str) -> dict:
+    """results.json's metadata at the start of a run: versions, device, seed, settings, revision, times, argv."""
+    versions = {"python": platform.python_version()}
+    for package in ("adversarial-theory-verifier", "torch", "sympy", "mpmath", "numpy", "scipy", "hypothesis", "ray"):
+        try:
+            versions[package] = packages.version(package)
+        except packages.PackageNotFoundError:
+            versions[package] = None
+    return {"versions": versions, "device": device, "executor": executor, "seed": seed, "profile": profile,
+            "git_revision": git_revision(), "started": now(), "finished": None, "state": "running",
+            "argv": sys.argv[1:]}
+
+
+def git_revision() -> str | None:
+    """The checkout's commit, with "-dirty" when it has uncommitted changes; None outside a git checkout."""
+    root = Path(__file__).resolve().parent.parent
+    try:
+        rev = subprocess.run(["git", "rev-parse", "HEAD"], cwd=root, capture_output=True, text=True, timeout=5)
+        dirty = subprocess.run(["git", "status", "--porcelain"], cwd=root, capture_output=True, text=True, timeout=5)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    if rev.returncode != 0:
+        return None
+    return rev.stdout.strip() + ("-dirty" if dirty.stdout.strip() else "")
