@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import re
-import shlex
 import sys
 from importlib import metadata
 from pathlib import Path
@@ -263,74 +262,76 @@ def claims(only: Optional[str] = typer.Option(None, help="comma-separated claim-
 
 @app.command("check-bound")
 def check_bound_command(
-    expr: str = typer.Argument(..., help="the bound, e.g. 'eps*(1 + sqrt(K/d))*sqrt(omega**L)'"),
-    quantity: str = typer.Option(..., help="jacobian_opnorm | adv_loss"),
-    p: str = typer.Option(..., help="1 | 2 | oo: the perturbation norm"),
-    q: str = typer.Option(..., help="1 | 2 | oo: the output norm"),
-    arch: str = typer.Option("vanilla", help="vanilla | residual"),
-    examples: int = typer.Option(200, parser=integer(1), help="configurations to generate"),
+    expr: Optional[str] = typer.Argument(None, help="the bound, e.g. 'eps*(1 + sqrt(K/d))*sqrt(omega**L)'"),
+    quantity: Optional[str] = typer.Option(None, help="the quantity, <paper>.<name> (`--list` lists them)"),
+    option: list[str] = typer.Option([], help="an option of the quantity: KEY=VALUE (repeatable)"),
+    p: Optional[str] = typer.Option(None, help="shorthand for --option p=P: 1 | 2 | oo, the perturbation norm"),
+    q: Optional[str] = typer.Option(None, help="shorthand for --option q=Q: 1 | 2 | oo, the output norm"),
+    arch: Optional[str] = typer.Option(None, help="shorthand for --option arch=A: vanilla | residual"),
+    lower: bool = typer.Option(False, "--lower", help="EXPR is a lower bound (default: an upper bound)"),
+    examples: Optional[int] = typer.Option(None, parser=integer(1), help="configurations to generate (default: "
+                                                                         "the quantity's, see --list)"),
     seed: int = typer.Option(0, parser=SEED, help="search seed; the same seed gives the same result"),
-    domain: list[str] = typer.Option([], help="narrow or widen the sampling domain: KEY=LO:HI (repeatable)"),
+    domain: list[str] = typer.Option([], help="narrow the sampling domain: KEY=LO:HI (repeatable)"),
     at: Optional[str] = typer.Option(None, help="evaluate one configuration, as printed with a counterexample"),
     threads: Optional[int] = typer.Option(None, parser=integer(1), help="torch CPU threads (default: the idle "
                                                                         "cores, at least 1)"),
+    list_: bool = typer.Option(False, "--list", help="list every quantity with its symbols, domain, options and "
+                                                     "the paper's own bound, and exit"),
 ) -> None:
-    """Hunt for a configuration where QUANTITY exceeds the bound EXPR (Hypothesis, shrunk counterexample)."""
-    from theory.papers import quantities, vocabulary
-    from verify.expr import ExpressionError, parse
+    """Hunt for a configuration where a measurement of QUANTITY refutes the bound EXPR (Hypothesis, shrunk
+    counterexample)."""
+    from theory.papers import quantities
+    from verify.bound_options import BoundRequest, RequestError
 
-    words = vocabulary(quantity)
-    if words is None:
-        raise fail(f"--quantity must be one of {', '.join(quantities())}, got {quantity!r}")
-    try:
-        parse(expr, words.symbols)  # refuse a bad expression before torch is imported
-    except ExpressionError as err:
+    if list_:
+        from verify.console import quantity_listing
+
+        for found in quantities().values():
+            console.print(quantity_listing(found), highlight=False, soft_wrap=True)
+        return
+    try:  # everything is checked before torch loads: a refusal takes well under a second
+        request = BoundRequest.read(expr, quantity, option, {"p": p, "q": q, "arch": arch}, lower, domain, at)
+    except RequestError as err:
         raise fail(str(err)) from None
-    from numerics.orders import norm_order
     from verify.runs import RunError, check_threads
 
     try:
         threads = check_threads(threads)
-        for name, order in (("--p", p), ("--q", q)):
-            try:
-                norm_order(order)
-            except ValueError:
-                raise RunError(f"{name} must be 1, 2 or oo, got {order!r}") from None
     except RunError as err:
         raise fail(str(err)) from None
     import torch
 
-    from verify.checker import CheckError, check_bound, parse_domain, validate
+    from verify.checker import CheckError, ExpressionError, check_bound
 
     torch.set_num_threads(threads)
+    found = request.quantity
+    settings = " ".join(f"{k}={v}" for k, v in request.options.items())
+    console.print(f"[bold]atv check-bound[/] {found.id} ({'lower' if lower else 'upper'} bound; {settings}), "
+                  f"seed {seed}", highlight=False)
+    if request.at is None:
+        console.print("domain: " + ", ".join(f"{k} in [{v.low:g}, {v.high:g}]" for k, v in request.domain.items()),
+                      style="dim", highlight=False)
     try:
-        validate(quantity, p, q, arch, examples)
-        ranges = parse_domain(domain, quantity)
-        pairs = [item.split("=", 1) for item in at.split(",")] if at is not None else None
-        if pairs is not None and not all(len(pair) == 2 and all(part.strip() for part in pair) for pair in pairs):
-            raise CheckError(f"--at expects KEY=VALUE,KEY=VALUE,..., got {at!r}")
-        point = dict(pairs) if pairs is not None else None
-        console.print(f"[bold]atv check-bound[/] {quantity} ||.||_{p}->{q}, {arch} networks, seed {seed}")
-        if point is None:
-            console.print("domain: " + ", ".join(f"{k} in [{lo}, {hi}]" for k, (lo, hi) in ranges.items()), style="dim")
         with console.status("searching for a counterexample"):
-            result = check_bound(expr, quantity, p, q, arch=arch, examples=examples, seed=seed, domain=ranges,
-                                 at=point)
-    except (ExpressionError, CheckError, ValueError) as err:  # ValueError: e.g. an --at value out of range
+            result = check_bound(request.expr, found, options=request.options, lower=lower, examples=examples,
+                                 seed=seed, domain=request.ranges, at=request.at)
+    except (ExpressionError, CheckError, ValueError) as err:  # ValueError: e.g. a value the network refuses
         raise fail(str(err)) from None
     if result.found:
         values = ", ".join(f"{k}={v!r}" for k, v in result.config.items())
+        interval = "" if result.interval is None else f", interval [{result.interval[0]:.6g}, {result.interval[1]:.6g}]"
         console.print(f"[bold red]counterexample[/] after {result.examples} configuration(s), {result.seconds:.1f} s")
-        console.print(f"  configuration: {values}")
-        console.print(f"  observed {result.observed:.6g} > bound {result.bound:.6g} (ratio {result.ratio:.4g})")
-        at_text = ",".join(f"{k}={v!r}" for k, v in result.config.items())
-        console.print(f"  reproduce: atv check-bound {shlex.quote(expr)} --quantity {quantity} --p {result.p} "
-                      f"--q {result.q} --arch {arch} --at {shlex.quote(at_text)}", soft_wrap=True)
+        console.print(f"  configuration: {values}", highlight=False)
+        console.print(f"  measured {result.observed:.6g}{interval} {result.relation} bound {result.bound:.6g} "
+                      f"(ratio {result.ratio:.4g})", highlight=False)
+        console.print(f"  reproduce: {request.replay(result.config)}", soft_wrap=True, highlight=False)
         raise typer.Exit(code=1)
     console.print(f"[bold green]no counterexample[/] in {result.examples} configuration(s), {result.seconds:.1f} s; "
-                  f"largest measured/bound {result.largest_ratio:.4g}")
-    if result.largest_config:
-        console.print("  closest: " + ", ".join(f"{k}={v!r}" for k, v in result.largest_config.items()))
+                  f"closest measured/bound {result.closest_ratio:.4g}")
+    if result.closest_config:
+        console.print("  closest: " + ", ".join(f"{k}={v!r}" for k, v in result.closest_config.items()),
+                      highlight=False)
 
 
 @app.command()
