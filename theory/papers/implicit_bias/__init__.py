@@ -1,11 +1,13 @@
 """Lyu & Zhu, "Implicit Bias of Adversarial Training for Deep Neural Networks" (ICLR 2022; seed 003): the margin
-problems, robust margins and homogeneity identities (``margins``), and the claims (``claims``)."""
+problems, robust margins and homogeneity identities (``margins``), the claims (``claims``), and the quantities a
+bound can be checked on (``quantities``)."""
 from __future__ import annotations
 
 from functools import partial
 from importlib import import_module
 
 from theory.claims import ClaimGroup, Paper
+from theory.papers.implicit_bias.quantities import QUANTITIES
 
 DEEP_LINEAR = ("dln.l2.direction", "dln.l2.beyond_margin", "dln.l2.robust_margin", "dln.alignment.rank_one",
                "dln.alignment.adjacent", "dln.linf.mixed_direction", "dln.linf.literal", "dln.rate_vs_clean")
@@ -22,4 +24,5 @@ def _claims() -> list[ClaimGroup]:
 
 
 PAPER = Paper(key="implicit_bias", title="Implicit Bias of Adversarial Training for Deep Neural Networks",
-              authors="Lyu, Zhu", venue="ICLR 2022", claims=_claims)
+              authors="Lyu, Zhu", venue="ICLR 2022", claims=_claims,
+              quantities=QUANTITIES)
