@@ -19,7 +19,7 @@ from verify.runs import RunError
 from verify.suite import Suite
 
 #: a claim with a figure and two without, at sizes that take seconds
-ONLY = "mf.thm4_1.jacobian_variance.vanilla,mf.beta.1_1.*"
+ONLY = "meanfield.thm4_1.jacobian_variance.vanilla,meanfield.beta.1_1.*"
 TINY = {"networks": "12", "N": "24", "d": "4", "K": "4", "L": "2", "gaussian.matrices": "20"}
 README = Path(__file__).resolve().parent.parent / "README.md"
 
@@ -64,14 +64,14 @@ def test_the_cli_writes_the_results_json_of_the_library(cli_folder, tmp_path):
                          on_verdict=seen.append)
     assert comparable(tmp_path / "results.json") == comparable(cli_folder / "results.json")
     ids = [v.claim_id for v in results]
-    assert ids == ["mf.thm4_1.jacobian_variance.vanilla", "mf.beta.1_1.chevet", "mf.beta.1_1.tail"]
+    assert ids == ["meanfield.thm4_1.jacobian_variance.vanilla", "meanfield.beta.1_1.chevet", "meanfield.beta.1_1.tail"]
     assert [v.claim_id for v in seen] == [call for call in progress.calls if call in ids]  # each as it came
     assert progress.calls[0] == f"start 3 {tmp_path / 'results.json'}" and progress.calls[-1] == "stop"
     assert results.path == tmp_path / "results.json" and results.metadata["state"] == "complete"
     assert set(results.figures) == {"meanfield.theorem4_1"} and (tmp_path / "width_convergence.png").exists()
     loaded = Results.load(tmp_path)
     assert [v.to_json() for v in loaded] == [v.to_json() for v in results]
-    assert loaded.metadata == results.metadata and loaded["mf.beta.1_1.tail"] == results["mf.beta.1_1.tail"]
+    assert loaded.metadata == results.metadata and loaded["meanfield.beta.1_1.tail"] == results["meanfield.beta.1_1.tail"]
     assert sum(results.counts().values()) == len(results) == 3
     with pytest.raises(KeyError, match="no verdict on 'nosuch'"):
         results["nosuch"]
@@ -114,7 +114,7 @@ def test_an_interrupted_run_keeps_its_verdicts_and_resumes(tmp_path, monkeypatch
 
     monkeypatch.setattr(Suite, "_judge", interrupt_second)
     with pytest.raises(Interrupted) as stop:
-        verify.run(only="mf.beta.1_1.*", overrides={"gaussian.matrices": 20}, out=tmp_path, threads=1)
+        verify.run(only="meanfield.beta.1_1.*", overrides={"gaussian.matrices": 20}, out=tmp_path, threads=1)
     kept = stop.value.results
     assert len(kept) == 1 and stop.value.selected == 2 and kept.metadata["state"] == "interrupted"
     assert Results.load(tmp_path).metadata["state"] == "interrupted"
@@ -122,7 +122,7 @@ def test_an_interrupted_run_keeps_its_verdicts_and_resumes(tmp_path, monkeypatch
         verify.run(resume=tmp_path, seed=5)
     monkeypatch.setattr(Suite, "_judge", original)
     resumed = verify.run(resume=tmp_path, threads=1)
-    assert [v.claim_id for v in resumed] == ["mf.beta.1_1.chevet", "mf.beta.1_1.tail"]
+    assert [v.claim_id for v in resumed] == ["meanfield.beta.1_1.chevet", "meanfield.beta.1_1.tail"]
     assert resumed[kept.verdicts[0].claim_id].to_json() == kept.verdicts[0].to_json()
     assert len(resumed.metadata["resumed"]) == 1 and resumed.metadata["state"] == "complete"
 

@@ -39,7 +39,7 @@ def run_module(*args: str) -> subprocess.CompletedProcess:
     (["bench", "--dtype", "float16"], "--dtype must be float64 or float32"),
     (["bench", "--device", "tpu"], "--device must be auto, cpu, cuda or cuda:<index>"),
     (["run", "--set", "dtype=float16"], "dtype must be float32 or float64"),
-    (["run", "--only", "mf.thm4_1.jacobian_variance.vanilla", "--set", "N=99999"], "GiB at once"),
+    (["run", "--only", "meanfield.thm4_1.jacobian_variance.vanilla", "--set", "N=99999"], "GiB at once"),
     (["run", "--out", "/proc/version/x"], "which is a file, not a folder"),
     (["run", "--only", ","], "--only needs one or more comma-separated names"),
     (["run", "--threads", "0"], "must be an integer >= 1, got '0'"),
@@ -80,7 +80,7 @@ def _statistics(path):
 
 
 def test_run_writes_valid_results_and_is_reproducible(tmp_path):
-    args = ["run", "--only", "mf.thm4_1.*.vanilla", "--seed", "3", *TINY]
+    args = ["run", "--only", "meanfield.thm4_1.*.vanilla", "--seed", "3", *TINY]
     first = atv(*args, "--out", str(tmp_path / "a"))
     assert first.exit_code == 0, first.output
     assert "Verdicts" in first.output
@@ -113,7 +113,7 @@ def test_strict_exits_1_when_a_claim_is_violated(tmp_path, monkeypatch):
         return verdict
 
     monkeypatch.setattr(Suite, "_judge", violated)
-    args = ["run", "--only", "mf.thm4_1.jacobian_variance.vanilla", *TINY, "--out", str(tmp_path)]
+    args = ["run", "--only", "meanfield.thm4_1.jacobian_variance.vanilla", *TINY, "--out", str(tmp_path)]
     assert atv(*args).exit_code == 0
     assert atv(*args, "--strict", "--overwrite").exit_code == 1
 
@@ -129,14 +129,14 @@ def test_interrupted_run_keeps_finished_verdicts(tmp_path, monkeypatch):
         return original(self, *args)
 
     monkeypatch.setattr(Suite, "_judge", interrupt_second)
-    result = atv("run", "--only", "mf.thm4_1.*.vanilla", *TINY, "--out", str(tmp_path))
+    result = atv("run", "--only", "meanfield.thm4_1.*.vanilla", *TINY, "--out", str(tmp_path))
     assert result.exit_code == 130
     data = json.loads((tmp_path / "results.json").read_text())
     validate(data)
     assert data["metadata"]["state"] == "interrupted" and len(data["verdicts"]) == 1
 
 
-RESUMABLE = ["run", "--only", "mf.thm4_1.*.vanilla,mf.beta.1_*,mf.dyn.width.vanilla", *TINY,
+RESUMABLE = ["run", "--only", "meanfield.thm4_1.*.vanilla,meanfield.beta.1_*,meanfield.dyn.width.vanilla", *TINY,
              "--set", "gaussian.matrices=20", "--set", "dynamics.networks=3", "--set", "dynamics.N=16",
              "--set", "dynamics.widths=8,16", "--set", "dynamics.rate_steps=1", "--no-figures"]
 
@@ -177,7 +177,7 @@ def test_an_interrupted_run_resumes_to_the_verdicts_of_an_uninterrupted_one(tmp_
 
 
 def test_a_second_run_into_the_same_folder_does_not_destroy_the_first(tmp_path):
-    args = ["run", "--only", "mf.thm4_1.jacobian_variance.vanilla", *TINY, "--out", str(tmp_path), "--no-figures"]
+    args = ["run", "--only", "meanfield.thm4_1.jacobian_variance.vanilla", *TINY, "--out", str(tmp_path), "--no-figures"]
     assert atv(*args).exit_code == 0
     first = (tmp_path / "results.json").read_text()
     again = run_module(*args)
@@ -188,17 +188,17 @@ def test_a_second_run_into_the_same_folder_does_not_destroy_the_first(tmp_path):
 
 
 def test_piped_output_prints_one_line_per_claim_with_an_estimate(tmp_path):
-    done = run_module("run", "--only", "mf.thm4_1.*.vanilla", *TINY, "--out", str(tmp_path), "--no-figures")
+    done = run_module("run", "--only", "meanfield.thm4_1.*.vanilla", *TINY, "--out", str(tmp_path), "--no-figures")
     assert done.returncode == 0, done.stderr
     lines = [line for line in done.stdout.splitlines() if line.startswith("[")]
-    assert len(lines) == 16 and lines[0].startswith("[ 1/16] mf.thm4_1.jacobian_variance.vanilla ")
+    assert len(lines) == 16 and lines[0].startswith("[ 1/16] meanfield.thm4_1.jacobian_variance.vanilla ")
     assert all(" s (elapsed " in line and "jobs " in line for line in lines)
     metadata = json.loads((tmp_path / "results.json").read_text())["metadata"]
-    assert metadata["threads"] >= 1 and metadata["request"]["only"] == ["mf.thm4_1.*.vanilla"]
+    assert metadata["threads"] >= 1 and metadata["request"]["only"] == ["meanfield.thm4_1.*.vanilla"]
 
 
 def test_threads_are_set_and_recorded(tmp_path):
-    done = atv("run", "--only", "mf.thm4_1.jacobian_variance.vanilla", *TINY, "--out", str(tmp_path),
+    done = atv("run", "--only", "meanfield.thm4_1.jacobian_variance.vanilla", *TINY, "--out", str(tmp_path),
                "--threads", "1", "--no-figures")
     assert done.exit_code == 0 and "threads=1" in done.output
     assert json.loads((tmp_path / "results.json").read_text())["metadata"]["threads"] == 1
@@ -215,12 +215,12 @@ def test_resume_refuses_a_corrupted_record_other_options_and_verdicts_outside_it
     (folder / "results.json").write_text('{"metadata": [], "verdicts": 5}')
     done = run_module("run", "--resume", str(folder))
     assert done.returncode == 2 and "is not a valid results file" in done.stderr and "Traceback" not in done.stderr
-    args = ["run", "--only", "mf.thm4_1.jacobian_variance.vanilla", *TINY, "--out", str(folder), "--overwrite",
+    args = ["run", "--only", "meanfield.thm4_1.jacobian_variance.vanilla", *TINY, "--out", str(folder), "--overwrite",
             "--no-figures"]
     assert atv(*args).exit_code == 0
     data = json.loads((folder / "results.json").read_text())
     data["metadata"]["state"] = "interrupted"
-    data["metadata"]["request"]["only"] = ["mf.thm4_1.bias_variance.vanilla"]  # the kept verdict is not selected
+    data["metadata"]["request"]["only"] = ["meanfield.thm4_1.bias_variance.vanilla"]  # the kept verdict is not selected
     (folder / "results.json").write_text(json.dumps(data))
     for extra, fragment in ((["--out", str(tmp_path / "x")], "--out cannot be given"),
                             (["--overwrite"], "--overwrite cannot be given"),
@@ -238,7 +238,7 @@ def test_a_folder_another_run_is_writing_to_is_refused(tmp_path):
     tmp_path.joinpath(LOCK).touch()
     with open(tmp_path / LOCK) as held:  # as a live `atv run` holds it
         fcntl.flock(held, fcntl.LOCK_EX)
-        done = atv("run", "--only", "mf.thm4_1.jacobian_variance.vanilla", *TINY, "--out", str(tmp_path))
+        done = atv("run", "--only", "meanfield.thm4_1.jacobian_variance.vanilla", *TINY, "--out", str(tmp_path))
         assert done.exit_code == 2 and "another atv run is writing" in done.output
-    assert atv("run", "--only", "mf.thm4_1.jacobian_variance.vanilla", *TINY, "--out", str(tmp_path),
+    assert atv("run", "--only", "meanfield.thm4_1.jacobian_variance.vanilla", *TINY, "--out", str(tmp_path),
                "--no-figures").exit_code == 0  # released: the run goes ahead

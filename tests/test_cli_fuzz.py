@@ -29,7 +29,7 @@ HOSTILE_EXPR = ["__import__('os').system('true')", "9**9**9**9", "exp(exp(exp(d)
                 "lambda: 1", "eps.__class__", "N**N**N", "eps*d**(10**10)", "eps if d else 1", "é*eps", "",
                 "(" * 200 + "eps" + ")" * 200, "eps*" * 3000 + "eps", "exp(1000000)*eps"]
 VALID_EXPR = ["eps*(1 + sqrt(K/d))*sqrt(omega**L)", "eps", "10*eps*sqrt(omega**L)"]
-CHEAP_CLAIMS = ["mf.thm4_1.jacobian_variance.vanilla", "mf.beta.1_1.chevet", "mf.thm4_1.*gaussian.vanilla"]
+CHEAP_CLAIMS = ["meanfield.thm4_1.jacobian_variance.vanilla", "meanfield.beta.1_1.chevet", "meanfield.thm4_1.*gaussian.vanilla"]
 TINY_TOML = ("networks = 6\nN = 16\nd = 4\nK = 3\nL = 2\n[meanfield.gaussian]\nmatrices = 20\n"
              "beta_shapes = [[2, 3]]\n")
 BAD_TOML = ["networks = \n", "[meanfield.jacobian\nN = 3", "N = -4\n", "[nosuch]\nx = 1\n", "N = 'é'\n",
@@ -54,7 +54,7 @@ def _file(folder: Path, name: str, text: str) -> str:
 def run_arguments(draw, folder: Path):
     parts = [option("--profile", ["quick", "paper-cpu"], ["nope", "QUICK", "../quick", "é", ""]),
              option("--seed", ["0", "7"], HOSTILE_TEXT),
-             option("--only", CHEAP_CLAIMS, ["nosuch", "*nosuch*", ",", "é", "[", "mf.thm4_1.jacobian_variance."]),
+             option("--only", CHEAP_CLAIMS, ["nosuch", "*nosuch*", ",", "é", "[", "meanfield.thm4_1.jacobian_variance."]),
              option("--device", ["cpu", "auto"], ["tpu", "cuda:x", "cuda:99", "gpu", "", "cpu "]),
              option("--executor", ["local"], ["dask", "", "RAY", "é"]),
              option("--threads", ["1", "2"], ["0", "-1", "abc", "1e3", "100000"]),

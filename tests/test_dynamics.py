@@ -165,7 +165,7 @@ def test_width_slope_holds_and_its_twin_without_one_over_N_is_violated(suite):
 def test_euler_claims_and_their_twins(suite):
     exact = mfd.euler("vanilla", exact=True)
     assert suite.check(exact).status is Status.HOLDS
-    twin = dataclasses.replace(exact, id="mf.dyn.euler.residual", arch="residual")  # exactness claimed for residual
+    twin = dataclasses.replace(exact, id="meanfield.dyn.euler.residual", arch="residual")  # exactness claimed for residual
     assert suite.check(twin).status is Status.VIOLATED
 
 

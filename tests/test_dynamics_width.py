@@ -1,4 +1,4 @@
-"""Width alleviates the effects of adversarial training (``mf.dyn.trainability_width.*``, ``mf.dyn.capacity_width.*``):
+"""Width alleviates the effects of adversarial training (``meanfield.dyn.trainability_width.*``, ``meanfield.dyn.capacity_width.*``):
 the derived sign against finite differences of the ODE's solution, and the proxies' verdicts with planted twins.
 
 At test sizes the real width dependence is too weak to decide (the verdict is INCONCLUSIVE), so the twins plant a

@@ -89,7 +89,7 @@ def test_check_bound_does_not_depend_on_the_thread_count():
 def test_probes_run_only_with_their_claims():
     profile = get_profile("quick").with_overrides(TINY)
     suite = Suite(profile, seed=0)
-    plan = suite.plan([catalog()["mf.dyn.width.vanilla"]], [PROBES["meanfield.dynamics_depths"]])
+    plan = suite.plan([catalog()["meanfield.dyn.width.vanilla"]], [PROBES["meanfield.dynamics_depths"]])
     assert {job.experiment for job in plan.jobs} == {"meanfield.dynamics"}
     assert len(plan.jobs) == len({job.key for job in plan.jobs})  # deduplicated
 
@@ -115,10 +115,10 @@ def test_a_claim_is_checked_at_every_point_before_anything_is_drawn():
     from theory.registry import REGISTRY
 
     suite = Suite(get_profile("quick"), seed=0, executor=Refusing())
-    variance = REGISTRY["mf.thm4_1.jacobian_variance.vanilla"]
+    variance = REGISTRY["meanfield.thm4_1.jacobian_variance.vanilla"]
     with pytest.raises(ValueError, match="positive right-hand side"):
         suite.check(dataclasses.replace(variance, rhs=-variance.rhs, abstract=None, definitions=()))
-    width = REGISTRY["mf.dyn.width.vanilla"]  # a slope over widths, asked to read single setups instead
+    width = REGISTRY["meanfield.dyn.width.vanilla"]  # a slope over widths, asked to read single setups instead
     with pytest.raises(ValueError, match="reads a sweep of configurations per point"):
         suite.check(dataclasses.replace(width, params=(("design", "map"),)))
 

@@ -118,7 +118,7 @@ CLAIMS = ["st.nonrobust_features", "st.clean", "st.not_robust", "st.feature_dire
 
 @pytest.mark.parametrize("name", CLAIMS)
 def test_each_claim_holds_at_the_calibrated_configuration(runs, name):
-    assert judged(f"seed002.{name}", runs["main"]) is Status.HOLDS
+    assert judged(f"feature_learning.{name}", runs["main"]) is Status.HOLDS
 
 
 def test_robust_level_is_judged_only_inside_the_planting_margin(runs):
@@ -126,8 +126,8 @@ def test_robust_level_is_judged_only_inside_the_planting_margin(runs):
     verdict there; judged anyway, AT's robust accuracy is below 0.9 on a seed (the planting regime is real)."""
     main = runs["main"]
     outside = estimators.ratios(main)["planting"] > model.MARGINS["planting"].rhs
-    assert (judged("seed002.at.robust_level", main) is Status.OUT_OF_REGIME) == outside
-    assert judged("seed002.at.robust_level", main, params={"regimes": ("kill",)}) is not Status.HOLDS
+    assert (judged("feature_learning.at.robust_level", main) is Status.OUT_OF_REGIME) == outside
+    assert judged("feature_learning.at.robust_level", main, params={"regimes": ("kill",)}) is not Status.HOLDS
 
 
 #: (claim, changes): the digest's planted twins (section 3), each judged on the same runs
@@ -151,7 +151,7 @@ TWINS = [
 
 @pytest.mark.parametrize("name, changes", TWINS, ids=[f"{n}-{i}" for i, (n, _) in enumerate(TWINS)])
 def test_each_planted_twin_is_violated(runs, name, changes):
-    assert judged(f"seed002.{name}", runs["main"], **changes) is Status.VIOLATED
+    assert judged(f"feature_learning.{name}", runs["main"], **changes) is Status.VIOLATED
 
 
 def test_the_training_attack_is_not_accepted_as_evidence(runs):
@@ -162,26 +162,26 @@ def test_the_training_attack_is_not_accepted_as_evidence(runs):
     assert np.any(main.robust["training"][at] > main.robust["strong"][at])
     # ... so a robustness claim judged with it alone cannot HOLD, even where its numbers say so
     for name in ("at.robust_gain", "at.robust_level"):
-        assert judged(f"seed002.{name}", main, params={"attack": "training", "regimes": ("kill",)}) \
+        assert judged(f"feature_learning.{name}", main, params={"attack": "training", "regimes": ("kill",)}) \
             is Status.INCONCLUSIVE
     # and the strong evaluation is what catches the twin "AT robust accuracy >= 0.9 on every seed"
-    assert judged("seed002.at.robust_level", main, params={"attack": "strong", "regimes": ("kill",)}) \
+    assert judged("feature_learning.at.robust_level", main, params={"attack": "strong", "regimes": ("kill",)}) \
         is not Status.HOLDS
 
 
 def test_weak_pgd_cannot_support_holds(runs):
     weak = dataclasses.replace(runs["main"], config=dataclasses.replace(runs["main"].config, pgd_steps=5))
-    assert judged("seed002.at.robust_gain", weak) is Status.INCONCLUSIVE
+    assert judged("feature_learning.at.robust_gain", weak) is Status.INCONCLUSIVE
 
 
 def test_a_configuration_outside_the_regime_is_reported_as_such(runs):
     kill, race = runs["kill"], runs["race"]
     assert estimators.ratios(kill)["kill"] >= 1 and estimators.ratios(race)["race"] < 1
     for name in ("at.paired_features", "at.robust_features", "at.clean", "at.feature_robust", "at.robust_gain"):
-        assert judged(f"seed002.{name}", kill) is Status.OUT_OF_REGIME
-    assert judged("seed002.st.nonrobust_features", race) is Status.OUT_OF_REGIME
+        assert judged(f"feature_learning.{name}", kill) is Status.OUT_OF_REGIME
+    assert judged("feature_learning.st.nonrobust_features", race) is Status.OUT_OF_REGIME
     # judged anyway, the race design's verdict is an artefact of the regime: ST learns u when v loses the race
-    assert judged("seed002.st.nonrobust_features", race, params={"regimes": ()}) is Status.VIOLATED
+    assert judged("feature_learning.st.nonrobust_features", race, params={"regimes": ()}) is Status.VIOLATED
 
 
 def test_the_measured_regimes_gate_the_whole_run(runs):

@@ -87,13 +87,13 @@ def rotate(w: np.ndarray, one_minus_cos: float, rng) -> np.ndarray:
 
 def test_direction_holds_at_the_svm_and_catches_every_twin(l2):
     empty, svm = l2
-    assert status("seed003.dln.l2.direction", sample_with(run(), svm))[0] is Status.HOLDS
+    assert status("implicit_bias.dln.l2.direction", sample_with(run(), svm))[0] is Status.HOLDS
     rng = np.random.default_rng(0)
     centroid = np.stack([(empty.y[s][:, None] * empty.X[s]).sum(0) for s in range(SEEDS)])[:, None].repeat(3, 1)
     twins = {"rotated to 10 tau": rotate(svm, 1e-3, rng), "centroid": centroid,
              "l1-SVM": reference_directions(empty, "l1_svm")}
     for name, planted in twins.items():
-        assert status("seed003.dln.l2.direction", sample_with(run(), planted))[0] is Status.VIOLATED, name
+        assert status("implicit_bias.dln.l2.direction", sample_with(run(), planted))[0] is Status.VIOLATED, name
 
 
 def test_direction_catches_an_early_clean_training_snapshot(l2):
@@ -104,12 +104,12 @@ def test_direction_catches_an_early_clean_training_snapshot(l2):
     model = DeepLinear.init(SEEDS * E, [10, 10, 1], 0.1, Draws(3))
     trace = train_deep_linear(model, X, y, torch.zeros(SEEDS * E, dtype=torch.float64), "none", 1000, 0.5,
                               "constant", [1000])
-    assert status("seed003.dln.l2.direction", sample_with(run(), trace.w[-1]))[0] is Status.VIOLATED
+    assert status("implicit_bias.dln.l2.direction", sample_with(run(), trace.w[-1]))[0] is Status.VIOLATED
 
 
 def test_beyond_the_margin_is_never_a_verdict_even_on_the_exact_direction(l2):
     _, svm = l2
-    found, reason = status("seed003.dln.l2.beyond_margin", sample_with(run(), svm))
+    found, reason = status("implicit_bias.dln.l2.beyond_margin", sample_with(run(), svm))
     assert found is Status.OUT_OF_REGIME and "eps/gamma = 1.2 >= 1" in reason
 
 
@@ -118,18 +118,18 @@ def test_a_failed_reference_makes_the_direction_inconclusive(l2):
     sample = sample_with(run(), svm)
     sample.references["l2_svm"][1] = dataclasses.replace(sample.references["l2_svm"][1], ok=False,
                                                          reason="planted failure")
-    found, reason = status("seed003.dln.l2.direction", sample)
+    found, reason = status("implicit_bias.dln.l2.direction", sample)
     assert found is Status.INCONCLUSIVE and "planted failure" in reason
 
 
 def test_robust_margin_holds_at_the_svm_and_catches_its_twins(l2, monkeypatch):
     empty, svm = l2
-    assert status("seed003.dln.l2.robust_margin", sample_with(run(), svm))[0] is Status.HOLDS
+    assert status("implicit_bias.dln.l2.robust_margin", sample_with(run(), svm))[0] is Status.HOLDS
     centroid = np.stack([(empty.y[s][:, None] * empty.X[s]).sum(0) for s in range(SEEDS)])[:, None].repeat(3, 1)
-    assert status("seed003.dln.l2.robust_margin", sample_with(run(), centroid))[0] is Status.VIOLATED
+    assert status("implicit_bias.dln.l2.robust_margin", sample_with(run(), centroid))[0] is Status.VIOLATED
     for target in (gamma, gamma - eps / 2):  # the twin targets: no eps shift, half of it
         monkeypatch.setattr(estimators, "LIMIT_MARGIN_L2", target)
-        assert status("seed003.dln.l2.robust_margin", sample_with(run(), svm))[0] is Status.VIOLATED, target
+        assert status("implicit_bias.dln.l2.robust_margin", sample_with(run(), svm))[0] is Status.VIOLATED, target
 
 
 def _aligned_layers(svm: np.ndarray, rng, frozen_first: bool = False, misaligned: bool = False) -> np.ndarray:
@@ -155,12 +155,12 @@ def test_alignment_holds_for_aligned_layers_and_catches_frozen_and_misaligned_on
     _, svm = l2
     rng = np.random.default_rng(1)
     aligned = sample_with(run(), svm, _aligned_layers(svm, rng))
-    assert status("seed003.dln.alignment.rank_one", aligned)[0] is Status.HOLDS
-    assert status("seed003.dln.alignment.adjacent", aligned)[0] is Status.HOLDS
+    assert status("implicit_bias.dln.alignment.rank_one", aligned)[0] is Status.HOLDS
+    assert status("implicit_bias.dln.alignment.adjacent", aligned)[0] is Status.HOLDS
     frozen = sample_with(run(), svm, _aligned_layers(svm, rng, frozen_first=True))
-    assert status("seed003.dln.alignment.rank_one", frozen)[0] is Status.VIOLATED
+    assert status("implicit_bias.dln.alignment.rank_one", frozen)[0] is Status.VIOLATED
     crossed = sample_with(run(), svm, _aligned_layers(svm, rng, misaligned=True))
-    assert status("seed003.dln.alignment.adjacent", crossed)[0] is Status.VIOLATED
+    assert status("implicit_bias.dln.alignment.adjacent", crossed)[0] is Status.VIOLATED
 
 
 @pytest.fixture(scope="module")
@@ -173,19 +173,19 @@ def linf():
 def test_mixed_direction_holds_at_the_mixed_solution_and_catches_its_twins(linf):
     config, empty = linf
     mixed = reference_directions(empty, "mixed_norm")
-    assert status("seed003.dln.linf.mixed_direction", sample_with(config, mixed))[0] is Status.HOLDS
+    assert status("implicit_bias.dln.linf.mixed_direction", sample_with(config, mixed))[0] is Status.HOLDS
     double = run("fgsm", eps=(0.6,), control=(), data="sparse", L=1)
     twins = {"l2-SVM": reference_directions(empty, "l2_svm"), "l1-SVM": reference_directions(empty, "l1_svm"),
              "mixed at 2 eps": reference_directions(sample_with(double, np.ones((SEEDS, 1, 20))), "mixed_norm")}
     for name, planted in twins.items():
-        assert status("seed003.dln.linf.mixed_direction", sample_with(config, planted))[0] is Status.VIOLATED, name
+        assert status("implicit_bias.dln.linf.mixed_direction", sample_with(config, planted))[0] is Status.VIOLATED, name
 
 
 def test_the_literal_reading_is_violated_by_the_mixed_solution_and_holds_only_at_the_l2_svm(linf):
     config, empty = linf
-    assert status("seed003.dln.linf.literal", sample_with(config, reference_directions(empty, "mixed_norm")))[0] \
+    assert status("implicit_bias.dln.linf.literal", sample_with(config, reference_directions(empty, "mixed_norm")))[0] \
         is Status.VIOLATED
-    assert status("seed003.dln.linf.literal", sample_with(config, reference_directions(empty, "l2_svm")))[0] \
+    assert status("implicit_bias.dln.linf.literal", sample_with(config, reference_directions(empty, "l2_svm")))[0] \
         is Status.HOLDS
 
 
@@ -194,9 +194,9 @@ def test_rate_vs_clean_holds_when_adversarial_training_is_closer_and_catches_the
     config = run(eps=(0.5,), control=(0.0,))
     rng = np.random.default_rng(2)
     closer, farther = rotate(svm[:, :1], 1e-4, rng), rotate(svm[:, :1], 1e-2, rng)
-    assert status("seed003.dln.rate_vs_clean", sample_with(config, np.concatenate([closer, farther], 1)))[0] \
+    assert status("implicit_bias.dln.rate_vs_clean", sample_with(config, np.concatenate([closer, farther], 1)))[0] \
         is Status.HOLDS
-    assert status("seed003.dln.rate_vs_clean", sample_with(config, np.concatenate([farther, closer], 1)))[0] \
+    assert status("implicit_bias.dln.rate_vs_clean", sample_with(config, np.concatenate([farther, closer], 1)))[0] \
         is Status.VIOLATED
 
 
@@ -216,7 +216,7 @@ def trained_with(attack: str):
 @pytest.mark.parametrize("attack", ["fgm", "fgsm"])
 def test_kkt_residual_holds_for_the_trained_problem_and_catches_other_problems(attack):
     trained = trained_with(attack)
-    claim = "seed003.hom.kkt.l2" if trained.config.attack == "fgm" else "seed003.hom.kkt.linf"
+    claim = "implicit_bias.hom.kkt.l2" if trained.config.attack == "fgm" else "implicit_bias.hom.kkt.linf"
     assert status(claim, trained)[0] is Status.HOLDS
     judge = REGISTRY[claim]
     for problem in ({"eps_factor": 2.0}, {"eps_factor": 0.5}, {"attack": "none"}):
@@ -230,11 +230,11 @@ def test_kkt_residual_holds_for_the_trained_problem_and_catches_other_problems(a
 @pytest.mark.slow
 def test_margin_monotonicity_holds_on_training_and_catches_a_planted_drop():
     trained = trained_with("fgm")  # the claim is judged on l2 runs
-    assert status("seed003.hom.margin_monotone", trained)[0] is Status.HOLDS
+    assert status("implicit_bias.hom.margin_monotone", trained)[0] is Status.HOLDS
     norm = trained.trace.norm.copy()
     norm[-1] *= 1.01  # the last smoothed margin 3% lower than the one before
     dropped = dataclasses.replace(trained, trace=dataclasses.replace(trained.trace, norm=norm))
-    assert status("seed003.hom.margin_monotone", dropped)[0] is Status.VIOLATED
+    assert status("implicit_bias.hom.margin_monotone", dropped)[0] is Status.VIOLATED
 
 
 def test_an_untrained_net_is_out_of_regime_for_theorem_b():
@@ -242,30 +242,30 @@ def test_an_untrained_net_is_out_of_regime_for_theorem_b():
     config = dataclasses.replace(PROFILE["implicit_bias.homogeneous"].runs("l2")[0], seeds=3, steps=2,
                                  checkpoints=2)
     sample = EXPERIMENTS["implicit_bias.homogeneous"].draw(config, None, Draws(0))
-    assert status("seed003.hom.kkt.l2", sample)[0] is Status.OUT_OF_REGIME
-    assert status("seed003.hom.margin_monotone", sample)[0] is Status.OUT_OF_REGIME
+    assert status("implicit_bias.hom.kkt.l2", sample)[0] is Status.OUT_OF_REGIME
+    assert status("implicit_bias.hom.margin_monotone", sample)[0] is Status.OUT_OF_REGIME
 
 
 def test_runs_where_a_twin_sits_on_the_reference_cannot_support_holds_but_still_count(l2):
     _, svm = l2
     one = sample_with(run(), svm)
     one.references["l1_svm"][0] = one.references["l2_svm"][0]  # seed 0's twin coincides with its reference
-    claim = REGISTRY["seed003.dln.l2.direction"]
+    claim = REGISTRY["implicit_bias.dln.l2.direction"]
     estimate = ESTIMATORS[claim.quantity](one, **estimator_arguments(claim, ESTIMATORS[claim.quantity], {}))
     assert estimate.figures["runs_without_power"] == 2 and len(estimate.runs) == 2 * SEEDS
-    assert status("seed003.dln.l2.direction", one)[0] is Status.HOLDS  # the other seeds have the power
+    assert status("implicit_bias.dln.l2.direction", one)[0] is Status.HOLDS  # the other seeds have the power
     every = sample_with(run(), svm)
     every.references["l1_svm"] = every.references["l2_svm"]
-    found, reason = status("seed003.dln.l2.direction", every)
+    found, reason = status("implicit_bias.dln.l2.direction", every)
     assert found is Status.INCONCLUSIVE and "cannot support HOLDS" in reason and "cannot tell them apart" in reason
     far = sample_with(run(), rotate(svm, 1e-2, np.random.default_rng(3)))  # every run far off, no power at all
     far.references["l1_svm"] = far.references["l2_svm"]
-    assert status("seed003.dln.l2.direction", far)[0] is Status.VIOLATED  # power gates HOLDS only
+    assert status("implicit_bias.dln.l2.direction", far)[0] is Status.VIOLATED  # power gates HOLDS only
 
 
 def test_a_reference_with_no_usable_solution_is_inconclusive_not_a_crash(l2):
     _, svm = l2
-    for claim in ("seed003.dln.l2.direction", "seed003.dln.l2.robust_margin", "seed003.dln.alignment.rank_one"):
+    for claim in ("implicit_bias.dln.l2.direction", "implicit_bias.dln.l2.robust_margin", "implicit_bias.dln.alignment.rank_one"):
         sample = sample_with(run(), svm, _aligned_layers(svm, np.random.default_rng(4)))
         sample.references["l2_svm"][2] = dataclasses.replace(sample.references["l2_svm"][2], ok=False,
                                                              w=np.full(10, np.nan), margin=float("nan"),
@@ -287,6 +287,6 @@ def test_a_failed_l1_svm_leaves_gamma_1_unknown_and_every_l_inf_claim_inconclusi
 
     monkeypatch.setattr(references, "l1_svm", failing)
     sample = sample_with(config, np.ones((SEEDS, 1, 20)))  # the draw must not raise on the unknown gamma_1
-    for claim in ("seed003.dln.linf.mixed_direction", "seed003.dln.linf.literal"):
+    for claim in ("implicit_bias.dln.linf.mixed_direction", "implicit_bias.dln.linf.literal"):
         found, reason = status(claim, sample)
         assert found is Status.INCONCLUSIVE and "planted: LP failed" in reason, claim

@@ -27,7 +27,7 @@ def test_a_user_dataset_runs_through_the_cli(tmp_path):
     X = rng.normal(size=(30, 6))
     y = np.sign(X[:, 0] + 0.5 * X[:, 1])
     path = save(tmp_path / "mine.npz", X=X, y=y)
-    done = atv("run", "--only", "seed003.dln.l2.direction", "--set", f"implicit_bias.data={path}", *FAST,
+    done = atv("run", "--only", "implicit_bias.dln.l2.direction", "--set", f"implicit_bias.data={path}", *FAST,
                "--out", str(tmp_path / "out"))
     assert done.returncode == 0, done.stderr
     verdict = json.loads((tmp_path / "out" / "results.json").read_text())["verdicts"][0]
@@ -45,7 +45,7 @@ def test_a_user_dataset_runs_through_the_cli(tmp_path):
 ])
 def test_a_bad_dataset_exits_2_with_one_line(tmp_path, arrays, fragment):
     path = save(tmp_path / "bad.npz", **arrays)
-    done = atv("run", "--only", "seed003.*", "--set", f"implicit_bias.data={path}")
+    done = atv("run", "--only", "implicit_bias.*", "--set", f"implicit_bias.data={path}")
     lines = done.stderr.strip().splitlines()
     assert done.returncode == 2 and len(lines) == 1 and fragment in lines[0], done.stderr
     assert "Traceback" not in done.stderr + done.stdout
@@ -57,6 +57,6 @@ def test_a_file_that_is_not_a_dataset_exits_2_with_one_line(tmp_path, content, f
     path = tmp_path / "x.npz"
     if content is not None:
         path.write_bytes(content)
-    done = atv("run", "--only", "seed003.*", "--set", f"implicit_bias.data={path}")
+    done = atv("run", "--only", "implicit_bias.*", "--set", f"implicit_bias.data={path}")
     lines = done.stderr.strip().splitlines()
     assert done.returncode == 2 and len(lines) == 1 and fragment in lines[0], done.stderr

@@ -227,7 +227,7 @@ def _planted(sample, **changes):
 
 
 def _claims(arch: str) -> list:
-    return REGISTRY.select([f"mf.thm5_1.exact.*.{arch}"])
+    return REGISTRY.select([f"meanfield.thm5_1.exact.*.{arch}"])
 
 
 @pytest.mark.parametrize("arch", ["vanilla", "residual"])
@@ -267,7 +267,7 @@ def test_a_deflated_local_bound_is_caught(samples, arch):
 def test_the_sample_covers_the_milp_pairs_and_reports_pgd_quality(samples):
     sample = samples["vanilla"]
     assert set(sample.pairs) == set(EXACT_PAIRS)
-    claim = REGISTRY["mf.thm5_1.exact.oo_oo.vanilla"]
+    claim = REGISTRY["meanfield.thm5_1.exact.oo_oo.vanilla"]
     found = ESTIMATORS[claim.quantity]
     figures = found(sample, **estimator_arguments(claim, found, EXPERIMENTS[EXACT].values(sample.spec))).figures
     assert 0 < figures["pgd_over_exact_min"] <= figures["pgd_over_exact_mean"] <= 1 + 1e-6

@@ -121,7 +121,7 @@ def test_a_claim_naming_what_nobody_registered_is_refused_in_one_line(tmp_path, 
 
 
 def test_an_unread_claim_parameter_is_refused():
-    claim = REGISTRY["mf.thm4_1.jacobian_variance.vanilla"]
+    claim = REGISTRY["meanfield.thm4_1.jacobian_variance.vanilla"]
     with pytest.raises(RegistrationError, match="parameter 'typo'"):
         entry(Claim(**{**claim.__dict__, "params": (("typo", 1),)}))
     with pytest.raises(RegistrationError, match="no estimator named"):

@@ -45,12 +45,12 @@ def verdict(claim, spec, sample) -> Status:
 
 
 def claim_of(name: str, arch: str):
-    return REGISTRY[f"mf.thm4_1.{name}.{arch}"]
+    return REGISTRY[f"meanfield.thm4_1.{name}.{arch}"]
 
 
 def test_true_claims_hold_on_the_twin_sample(setup):
     spec, sample = setup
-    for claim in REGISTRY.select([f"mf.thm4_1.*.{spec.arch}"]):
+    for claim in REGISTRY.select([f"meanfield.thm4_1.*.{spec.arch}"]):
         if ESTIMATORS[claim.quantity].sweep:  # a trend over widths reads two samples: test_planted_width_trend
             continue
         assert verdict(claim, spec, sample) is Status.HOLDS, claim.id

@@ -45,14 +45,14 @@ def planted(claim, factor):
 @pytest.mark.parametrize("arch", ["vanilla", "residual"])
 @pytest.mark.parametrize("pair", ["1_1", "2_2", "oo_2"])
 def test_theorem_5_1_bound_scaled_by_0_8_is_violated(suite, arch, pair):
-    claim = REGISTRY[f"mf.thm5_1.{pair}.{arch}"]
+    claim = REGISTRY[f"meanfield.thm5_1.{pair}.{arch}"]
     assert suite.check(claim).status is not Status.VIOLATED
     assert suite.check(planted(claim, 0.8)).status is Status.VIOLATED
 
 
 @pytest.mark.parametrize("p, q", PAIRS)
 def test_chevet_holds_and_a_bound_below_the_mean_is_violated(suite, p, q):
-    claim = REGISTRY[f"mf.beta.{pair_name(p, q)}.chevet"]
+    claim = REGISTRY[f"meanfield.beta.{pair_name(p, q)}.chevet"]
     assert suite.check(claim).status is Status.HOLDS
     # Chevet is 0.73-0.91 tight at these shapes: 0.7 x the bound lies below the measured mean for every pair
     assert suite.check(planted(claim, 0.7)).status is Status.VIOLATED
@@ -60,7 +60,7 @@ def test_chevet_holds_and_a_bound_below_the_mean_is_violated(suite, p, q):
 
 @pytest.mark.parametrize("p, q", PAIRS)
 def test_tail_bound_holds_and_a_shrunken_tail_is_violated(suite, p, q):
-    claim = REGISTRY[f"mf.beta.{pair_name(p, q)}.tail"]
+    claim = REGISTRY[f"meanfield.beta.{pair_name(p, q)}.tail"]
     assert suite.check(claim).status is Status.HOLDS
     params = dict(claim.params)
     shrunk = dataclasses.replace(claim, params=tuple({**params, "threshold": 0.4 * params["threshold"]}.items()))
@@ -89,7 +89,7 @@ def test_trend_with_the_wrong_sign_is_violated(suite, pair):
 @pytest.mark.parametrize("arch", ["vanilla", "residual"])
 @pytest.mark.parametrize("p, q", PAIRS)
 def test_theorem_5_1_bound_holds_or_is_undecided_and_a_lower_bound_is_violated(suite, arch, p, q):
-    claim = REGISTRY[f"mf.thm5_1.bound.{pair_name(p, q)}.{arch}"]
+    claim = REGISTRY[f"meanfield.thm5_1.bound.{pair_name(p, q)}.{arch}"]
     assert suite.check(claim).status is not Status.VIOLATED
     assert suite.check(planted(claim, BOUND_PLANT)).status is Status.VIOLATED
 
@@ -97,7 +97,7 @@ def test_theorem_5_1_bound_holds_or_is_undecided_and_a_lower_bound_is_violated(s
 @pytest.mark.parametrize("arch", ["vanilla", "residual"])
 @pytest.mark.parametrize("pair, smaller", [("oo_oo", "1_oo"), ("2_2", "1_oo"), ("oo_2", "1_2")])
 def test_theorem_5_1_bound_with_another_pairs_smaller_beta_is_violated(suite, arch, pair, smaller):
-    claim = REGISTRY[f"mf.thm5_1.bound.{pair}.{arch}"]
+    claim = REGISTRY[f"meanfield.thm5_1.bound.{pair}.{arch}"]
     wrong = dataclasses.replace(claim, params=(*claim.params, ("beta_pair", smaller)))
     assert suite.check(claim).status is not Status.VIOLATED
     assert suite.check(wrong).status is Status.VIOLATED
@@ -106,7 +106,7 @@ def test_theorem_5_1_bound_with_another_pairs_smaller_beta_is_violated(suite, ar
 @pytest.mark.parametrize("arch", ["vanilla", "residual"])
 @pytest.mark.parametrize("p, q", PAIRS)
 def test_step_one_certificate_holds_and_a_tighter_local_bound_is_violated(suite, arch, p, q):
-    claim = REGISTRY[f"mf.thm5_1.step1.{pair_name(p, q)}.{arch}"]
+    claim = REGISTRY[f"meanfield.thm5_1.step1.{pair_name(p, q)}.{arch}"]
     verdict = suite.check(claim)
     assert verdict.status is Status.HOLDS and verdict.ci_low == verdict.ci_high  # a certificate: no interval
     assert suite.check(planted(claim, STEP_ONE_PLANT)).status is Status.VIOLATED

@@ -37,7 +37,7 @@ def altered_registry():
     registry = Registry()
     claims = []
     for claim in REGISTRY:
-        if claim.id == "mf.thm4_1.jacobian_variance.vanilla":
+        if claim.id == "meanfield.thm4_1.jacobian_variance.vanilla":
             claim = dataclasses.replace(claim, rhs=7 * L / d**3, abstract=None, definitions=())
         claims.append(claim)
     registry.register(claims)
@@ -73,7 +73,7 @@ def test_run_then_latex_compiles_a_pdf_with_every_claim_and_the_figures(tmp_path
         pytest.skip("no LaTeX toolchain on this machine (CI installs one)")
     tiny = ["--set", "networks=8", "--set", "N=24", "--set", "d=4", "--set", "K=4", "--set", "L=2",
             "--set", "figure_networks=4"]
-    run = runner.invoke(cli.app, ["run", "--only", "mf.thm4_1.*.vanilla", *tiny, "--out", str(tmp_path)])
+    run = runner.invoke(cli.app, ["run", "--only", "meanfield.thm4_1.*.vanilla", *tiny, "--out", str(tmp_path)])
     assert run.exit_code == 0, run.output
     results = json.loads((tmp_path / "results.json").read_text())
     assert {"hist_entries.pdf", "depth_bound.pdf", "width_convergence.pdf"} <= set(results["metadata"]["figures"])
@@ -134,14 +134,14 @@ def test_dynamics_run_draws_its_three_figures_and_states_its_regime_map(tmp_path
     tiny = ["--set", "dynamics.networks=4", "--set", "dynamics.map_widths=16", "--set", "dynamics.map_etas=0.002,0.05",
             "--set", "dynamics.regimes=dataset", "--set", "dynamics.horizon=3", "--set", "dynamics.depths=2,4",
             "--set", "dynamics.train_steps=2", "--set", "dynamics.N=16", "--set", "dynamics.inputs=4"]
-    run = runner.invoke(cli.app, ["run", "--only", "mf.dyn.ode.*,mf.dyn.trainability.*", *tiny, "--out", str(tmp_path)])
+    run = runner.invoke(cli.app, ["run", "--only", "meanfield.dyn.ode.*,meanfield.dyn.trainability.*", *tiny, "--out", str(tmp_path)])
     assert run.exit_code == 0, run.output
     results = json.loads((tmp_path / "results.json").read_text())
     stems = {"dynamics_trajectories", "dynamics_regime_map", "dynamics_gradients"}
     assert {f"{s}.{e}" for s in stems for e in ("png", "pdf")} == set(results["metadata"]["figures"])
     assert "hist_entries.png" not in results["metadata"]["figures"]  # no Theorem 4.1 claim ran
     assert all((tmp_path / f).stat().st_size > 1000 for f in results["metadata"]["figures"])
-    ode = next(v for v in results["verdicts"] if v["claim_id"] == "mf.dyn.ode.vanilla")
+    ode = next(v for v in results["verdicts"] if v["claim_id"] == "meanfield.dyn.ode.vanilla")
     assert "eta=0.002" in ode["notes"] and "eta=0.05" in ode["notes"]  # where it held and where it did not
     assert len(results["figures_data"]["meanfield.dynamics_map"]["regime_map"]) == 4
 
@@ -162,15 +162,15 @@ NET = {"arch": "vanilla", "d": 32, "K": 32, "N": 512, "L": 4, "sigma_w2": 2.0, "
 #: one claim of each kind (and the exceedance-rate bound), with fixed verdict numbers: the golden inputs.  The
 #: second configuration is the one closest to violating, so the block must name it.
 GOLDEN_CASES = {
-    "equality": ("mf.thm4_1.jacobian_variance.vanilla", [(NET, 1.0, 0.99, 1.01), ({**NET, "v": 0.5}, 1.05, 1.02,
+    "equality": ("meanfield.thm4_1.jacobian_variance.vanilla", [(NET, 1.0, 0.99, 1.01), ({**NET, "v": 0.5}, 1.05, 1.02,
                                                                                     1.08)], 0.0884, 0.03125),
-    "distribution": ("mf.thm4_1.independence.residual", [({**NET, "arch": "residual"}, 0.01, -0.02, 0.04)], 0.0884,
+    "distribution": ("meanfield.thm4_1.independence.residual", [({**NET, "arch": "residual"}, 0.01, -0.02, 0.04)], 0.0884,
                      0.0),
-    "upper_bound": ("mf.beta.2_2.chevet", [({"K": 1, "d": 16}, 0.8, 0.79, 0.81), ({"K": 3, "d": 10}, 0.9, 0.89,
+    "upper_bound": ("meanfield.beta.2_2.chevet", [({"K": 1, "d": 16}, 0.8, 0.79, 0.81), ({"K": 3, "d": 10}, 0.9, 0.89,
                                                                                    0.91)], 0.0, 7.4),
-    "rate_bound": ("mf.beta.2_2.tail", [({"K": 3, "d": 10}, 0.0, 0.0, 0.0015)], 0.0, 1e-6),
+    "rate_bound": ("meanfield.beta.2_2.tail", [({"K": 3, "d": 10}, 0.0, 0.0, 0.0015)], 0.0, 1e-6),
     "trend": ("seed001.dims.d.2_2", [({"K": 4, "d_lo": 4, "d_hi": 16}, -0.21, -0.25, -0.17)], 0.0, -1.0),
-    "trajectory": ("mf.dyn.ode.residual", [({"spec": {**NET, "arch": "residual", "sigma_w2": 1.0}, "eta": 0.002,
+    "trajectory": ("meanfield.dyn.ode.residual", [({"spec": {**NET, "arch": "residual", "sigma_w2": 1.0}, "eta": 0.002,
                                              "eps": 0.5, "regime": "population", "steps": 20}, 1.02, 0.97, 1.06)],
                    0.125, 0.04),
 }
@@ -216,12 +216,12 @@ def test_symbols_stay_abstract_with_a_table_of_definitions():
     """omega and alpha are printed as symbols; the paper's section defines them once, per architecture."""
     from report.latex import definitions_table
 
-    claims = REGISTRY.select(["mf.thm4_1.jacobian_variance.*", "mf.dyn.ode.*"])
+    claims = REGISTRY.select(["meanfield.thm4_1.jacobian_variance.*", "meanfield.dyn.ode.*"])
     table, covered = definitions_table(claims)
     symbols = {row["symbol"]: row for row in table}
     assert {r"\omega", r"\alpha", "c", "r_{0}"} <= set(symbols)
     assert symbols[r"\alpha"]["scope"] == "every claim"
-    assert r"\omega^{L}" in REGISTRY["mf.thm4_1.jacobian_variance.vanilla"].statement
+    assert r"\omega^{L}" in REGISTRY["meanfield.thm4_1.jacobian_variance.vanilla"].statement
 
 
 def test_an_undefined_piecewise_branch_is_not_printed():
@@ -236,11 +236,11 @@ def test_plain_text_spells_its_symbols_as_mathematics():
 
 
 def test_claims_print_readable_mathematics_with_bounds_as_le():
-    chevet = REGISTRY["mf.beta.2_2.chevet"]
+    chevet = REGISTRY["meanfield.beta.2_2.chevet"]
     assert "≤" in chevet.text and "<=" not in chevet.text and "Γ" in chevet.text
-    assert "≤" in REGISTRY["mf.beta.2_2.tail"].text  # a failure-rate bound reads as a bound too
+    assert "≤" in REGISTRY["meanfield.beta.2_2.tail"].text  # a failure-rate bound reads as a bound too
     assert r"\leq" in chevet.statement
-    listing = runner.invoke(cli.app, ["claims", "--only", "mf.beta.2_2.chevet"]).output
+    listing = runner.invoke(cli.app, ["claims", "--only", "meanfield.beta.2_2.chevet"]).output
     assert "≤" in listing and "gamma(" not in listing
 
 

@@ -63,6 +63,6 @@ def test_p_1_values_hold_as_limits_and_a_limit_scaled_by_0_8_is_violated(suite, 
 
 @pytest.mark.parametrize("p, q", PAIRS)
 def test_derived_d_trend_holds_and_its_flipped_sign_is_violated(suite, p, q):
-    claim = REGISTRY[f"mf.beta.trend.d.{pair_name(p, q)}"]
+    claim = REGISTRY[f"meanfield.beta.trend.d.{pair_name(p, q)}"]
     assert suite.check(claim).status is Status.HOLDS
     assert suite.check(dataclasses.replace(claim, rhs=-claim.rhs)).status is Status.VIOLATED

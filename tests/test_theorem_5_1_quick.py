@@ -29,7 +29,7 @@ def suite():
 @pytest.mark.parametrize("p, q", PAIRS)
 @pytest.mark.parametrize("family", ["bound", "step1"])
 def test_the_bound_and_its_first_step_scaled_by_0_8_are_caught(suite, family, p, q):
-    claim = REGISTRY[f"mf.thm5_1.{family}.{pair_name(p, q)}.vanilla"]
+    claim = REGISTRY[f"meanfield.thm5_1.{family}.{pair_name(p, q)}.vanilla"]
     assert suite.check(claim).status is not Status.VIOLATED
     planted = dataclasses.replace(claim, rhs=0.8 * claim.rhs, abstract=None, definitions=())
     assert suite.check(planted).status is Status.VIOLATED

@@ -122,7 +122,7 @@ class Display:
 def run(
     ctx: typer.Context,
     profile: str = typer.Option("quick", help="quick (CPU, minutes) | paper (the paper's sizes, GPU) | paper-cpu | full"),
-    only: Optional[str] = typer.Option(None, help="comma-separated claim-id globs, e.g. 'mf.thm4_1.*'"),
+    only: Optional[str] = typer.Option(None, help="comma-separated claim-id globs, e.g. 'meanfield.thm4_1.*'"),
     device: Optional[str] = typer.Option(None, help="auto | cpu | cuda | cuda:<index> (default: the profile's)"),
     seed: int = typer.Option(0, parser=SEED, help="run seed in [0, 2^63); the same seed gives the same verdicts on "
                                                   "any executor"),

@@ -117,8 +117,8 @@ SOURCE = (r"Only the abstract of this paper is available to the project. Its sen
 
 REPORT = PaperReport(
     paper="feature_learning", citation=LI_LI, source=SOURCE, derivations=derivations,
-    figures=(Figure("seed002_coefficients", "feature_learning.coefficients", coefficients_figure,
-                    _coefficients_caption, ("seed002.st.nonrobust_features", "seed002.at.*features",
-                                            "seed002.phase.*")),
-             Figure("seed002_radius", "feature_learning.radius", radius_figure, _radius_caption,
-                    ("seed002.st.not_robust", "seed002.st.threshold", "seed002.at.robust_*"))))
+    figures=(Figure("feature_learning_coefficients", "feature_learning.coefficients", coefficients_figure,
+                    _coefficients_caption, ("feature_learning.st.nonrobust_features", "feature_learning.at.*features",
+                                            "feature_learning.phase.*")),
+             Figure("feature_learning_radius", "feature_learning.radius", radius_figure, _radius_caption,
+                    ("feature_learning.st.not_robust", "feature_learning.st.threshold", "feature_learning.at.robust_*"))))

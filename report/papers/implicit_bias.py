@@ -116,7 +116,7 @@ SOURCE = (r"Only the abstract of this paper is available to the project. Claims 
 REPORT = PaperReport(
     paper="implicit_bias", citation=LYU_ZHU, source=SOURCE, derivations=derivations,
     references=(JI_TELGARSKY, LYU_LI),
-    figures=(Figure("seed003_direction", "implicit_bias.direction", direction_figure, _direction_caption,
-                    ("seed003.dln.*",)),
-             Figure("seed003_margins", "implicit_bias.margins", margin_figure, _margin_caption,
-                    ("seed003.hom.margin_monotone",))))
+    figures=(Figure("implicit_bias_direction", "implicit_bias.direction", direction_figure, _direction_caption,
+                    ("implicit_bias.dln.*",)),
+             Figure("implicit_bias_margins", "implicit_bias.margins", margin_figure, _margin_caption,
+                    ("implicit_bias.hom.margin_monotone",))))

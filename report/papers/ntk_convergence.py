@@ -136,7 +136,7 @@ SOURCE = (r"Only the abstracts and the first paragraph of the introduction of th
 
 REPORT = PaperReport(
     paper="ntk_convergence", citation=GAO, source=SOURCE, derivations=derivations,
-    figures=(Figure("seed004_width", "ntk_convergence.width", width_figure, _width_caption,
-                    ("seed004.lin.*", "seed004.thm.*")),
-             Figure("seed004_regret", "ntk_convergence.regret", regret_figure, _regret_caption, ("seed004.ogd.*",)),
-             Figure("seed004_lazy", "ntk_convergence.lazy", lazy_figure, _lazy_caption, ("seed004.lazy.*",))))
+    figures=(Figure("ntk_convergence_width", "ntk_convergence.width", width_figure, _width_caption,
+                    ("ntk_convergence.lin.*", "ntk_convergence.thm.*")),
+             Figure("ntk_convergence_regret", "ntk_convergence.regret", regret_figure, _regret_caption, ("ntk_convergence.ogd.*",)),
+             Figure("ntk_convergence_lazy", "ntk_convergence.lazy", lazy_figure, _lazy_caption, ("ntk_convergence.lazy.*",))))

@@ -42,7 +42,7 @@ def radius_curves(samples: list, profile, verdicts: list) -> dict:
             "robust_limit": float(ROBUST_LIMIT.subs(alpha, config.alpha)), **_setting(config)}
 
 
-register_probe(Probe("feature_learning.coefficients", ("seed002.st.nonrobust_features", "seed002.at.*features",
-                                                       "seed002.phase.*"), _points, coefficient_curves))
-register_probe(Probe("feature_learning.radius", ("seed002.st.not_robust", "seed002.st.threshold",
-                                                 "seed002.at.robust_*"), _points, radius_curves))
+register_probe(Probe("feature_learning.coefficients", ("feature_learning.st.nonrobust_features", "feature_learning.at.*features",
+                                                       "feature_learning.phase.*"), _points, coefficient_curves))
+register_probe(Probe("feature_learning.radius", ("feature_learning.st.not_robust", "feature_learning.st.threshold",
+                                                 "feature_learning.at.robust_*"), _points, radius_curves))

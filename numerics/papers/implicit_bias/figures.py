@@ -42,7 +42,7 @@ def direction_curves(samples: list, profile, verdicts: list) -> dict:
             w = sample.trace.w[:, k::E]  # (C, S): run b = seed * E + k
             curves.append({"L": config.L, "schedule": config.schedule, "eps_over_gamma": fraction,
                            "steps": sample.trace.steps.tolist(), **_band(one_minus_cos(w, svm[None]))})
-    threshold = next((v.configs[0]["theory"] for v in verdicts if v.claim_id == "seed003.dln.l2.direction"), None)
+    threshold = next((v.configs[0]["theory"] for v in verdicts if v.claim_id == "implicit_bias.dln.l2.direction"), None)
     first = samples[0].config
     return {"curves": curves, "threshold": threshold, "seeds": first.seeds, "n": first.n, "d": first.d,
             "data": first.data}
@@ -68,5 +68,5 @@ def margin_curves(samples: list, profile, verdicts: list) -> dict:
             "data": first.data, "eta": first.eta}
 
 
-register_probe(Probe("implicit_bias.direction", ("seed003.dln.*",), _direction_points, direction_curves))
-register_probe(Probe("implicit_bias.margins", ("seed003.hom.*",), _margin_points, margin_curves))
+register_probe(Probe("implicit_bias.direction", ("implicit_bias.dln.*",), _direction_points, direction_curves))
+register_probe(Probe("implicit_bias.margins", ("implicit_bias.hom.*",), _margin_points, margin_curves))

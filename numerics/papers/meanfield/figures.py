@@ -27,7 +27,7 @@ BINS = np.linspace(-5, 5, 61)
 
 
 def _theory(claim_name: str, spec: NetworkSpec) -> float:
-    return value(load()[f"mf.thm4_1.{claim_name}.{spec.arch}"].rhs, spec.values())
+    return value(load()[f"meanfield.thm4_1.{claim_name}.{spec.arch}"].rhs, spec.values())
 
 
 def _theorem_points(profile) -> list:
@@ -74,7 +74,7 @@ def depth_rows(samples: tuple, gaussian, delta: float) -> dict:
 def width_rows(samples: tuple, delta: float) -> dict:
     """Var J_ij measured/theory against width N, with the finite-width band 1 +- tau(N)."""
     rows = []
-    claim = load()[f"mf.thm4_1.jacobian_variance.{samples[0].spec.arch}"]
+    claim = load()[f"meanfield.thm4_1.jacobian_variance.{samples[0].spec.arch}"]
     for sample in samples:
         spec = sample.spec
         per_network = (sample.J[:, 0] ** 2).reshape(sample.B, -1).mean(axis=1)
@@ -111,7 +111,7 @@ def summarize_map(samples: list, profile, verdicts: list) -> dict:
     out: dict = {"trajectories": [], "regime_map": []}
     for run in samples:
         setup = run.setup
-        drop = dict(load()[f"mf.dyn.ode.{setup.spec.arch}"].params)["curve"]  # t -> the ODE's predicted drop
+        drop = dict(load()[f"meanfield.dyn.ode.{setup.spec.arch}"].params)["curve"]  # t -> the ODE's predicted drop
         sigma2 = run.sigma2.mean(axis=2)
         steps = list(range(sigma2.shape[1]))
         drops = sigma2[:, :1] - sigma2
@@ -122,7 +122,7 @@ def summarize_map(samples: list, profile, verdicts: list) -> dict:
             "ode": curve(drop, setup.values())(np.array(steps[1:], dtype=np.float64)).tolist(),
             "loss_ratio": (run.loss.mean(axis=0) / run.loss[:, 0].mean()).tolist()})
     for verdict in verdicts:
-        if verdict.claim_id.startswith("mf.dyn.ode."):
+        if verdict.claim_id.startswith("meanfield.dyn.ode."):
             for config in verdict.configs:
                 setup = config["config"]
                 out["regime_map"].append({
@@ -149,12 +149,12 @@ def summarize_depths(samples: list, profile, verdicts: list) -> dict:
     return {"depths": rows}
 
 
-# the Theorem 5.1 norm claims mf.thm5_1.<p>_<q>.<arch> only: the exact-L_adv claims (mf.thm5_1.exact.*) draw
+# the Theorem 5.1 norm claims meanfield.thm5_1.<p>_<q>.<arch> only: the exact-L_adv claims (meanfield.thm5_1.exact.*) draw
 # nothing these figures show
-register_probe(Probe("meanfield.theorem4_1", ("mf.thm4_1.*", "mf.thm5_1.[12o]*"), _theorem_points,
+register_probe(Probe("meanfield.theorem4_1", ("meanfield.thm4_1.*", "meanfield.thm5_1.[12o]*"), _theorem_points,
                      summarize_theorem))
-register_probe(Probe("meanfield.dynamics_map", ("mf.dyn.ode.*",), _map_points, summarize_map))
-register_probe(Probe("meanfield.dynamics_depths", ("mf.dyn.trainability.*",), _depth_points, summarize_depths))
+register_probe(Probe("meanfield.dynamics_map", ("meanfield.dyn.ode.*",), _map_points, summarize_map))
+register_probe(Probe("meanfield.dynamics_depths", ("meanfield.dyn.trainability.*",), _depth_points, summarize_depths))
 
 
 def summarize_tightness(samples: list, profile, verdicts: list) -> dict:
@@ -163,7 +163,7 @@ def summarize_tightness(samples: list, profile, verdicts: list) -> dict:
     out: dict = {"bound": [], "certificate": []}
     for verdict in verdicts:
         parts = verdict.claim_id.split(".")
-        if parts[:2] != ["mf", "thm5_1"] or len(parts) != 5 or parts[2] not in ("bound", "step1"):
+        if parts[:2] != ["meanfield", "thm5_1"] or len(parts) != 5 or parts[2] not in ("bound", "step1"):
             continue
         part, pair, arch = parts[2:]
         config = verdict.configs[0]
@@ -182,5 +182,5 @@ def summarize_tightness(samples: list, profile, verdicts: list) -> dict:
 
 
 # reads the verdicts only: no experiment of its own
-register_probe(Probe("meanfield.tightness", ("mf.thm5_1.bound.*", "mf.thm5_1.step1.*"), lambda profile: [],
+register_probe(Probe("meanfield.tightness", ("meanfield.thm5_1.bound.*", "meanfield.thm5_1.step1.*"), lambda profile: [],
                      summarize_tightness))

@@ -57,8 +57,8 @@ def lazy_curves(samples: list, profile, verdicts: list) -> dict:
             "seeds": sample.config.seeds}
 
 
-register_probe(Probe("ntk_convergence.width", ("seed004.lin.*", "seed004.thm.*"), _width_points, width_curves))
-register_probe(Probe("ntk_convergence.regret", ("seed004.ogd.*",),
+register_probe(Probe("ntk_convergence.width", ("ntk_convergence.lin.*", "ntk_convergence.thm.*"), _width_points, width_curves))
+register_probe(Probe("ntk_convergence.regret", ("ntk_convergence.ogd.*",),
                      lambda profile: [(REGRET, run) for run in profile[REGRET].runs("")], regret_curves))
-register_probe(Probe("ntk_convergence.lazy", ("seed004.lazy.*",),
+register_probe(Probe("ntk_convergence.lazy", ("ntk_convergence.lazy.*",),
                      lambda profile: [(TRAINING, run) for run in profile[TRAINING].runs("lazy")], lazy_curves))

@@ -21,5 +21,5 @@ PAPER = Paper(key="feature_learning",
               title="Adversarial Training Can Provably Improve Robustness: Theoretical Analysis of Feature Learning "
                     "Process Under Structured Data",
               authors="Li, Li", venue="ICLR 2025",
-              claims=lambda: [ClaimGroup(tuple(f"seed002.{name}" for name in IDS), _build)],
+              claims=lambda: [ClaimGroup(tuple(f"feature_learning.{name}" for name in IDS), _build)],
               quantities=QUANTITIES)

@@ -7,7 +7,7 @@ GD with eta = 1 for 300 steps, sigma_xi = 0):
   fools the network (bisection on the radius; an upper estimate of the true smallest l_inf fooling radius), against
   the threshold beta / sqrt(D) of section 1.4(b) as a lower bound;
 - ``feature_ratio``: Gamma^u / Gamma^v after ST, against the margin 1/3 of "ST primarily learns the non-robust
-  feature" (claim ``seed002.st.nonrobust_features``).
+  feature" (claim ``feature_learning.st.nonrobust_features``).
 D is a power of two (the non-robust features are Sylvester-Hadamard rows), so the domain draws its exponent
 ``log2D``.  Every configuration is inside the learning race's margin R_learn = P beta^q / alpha^q >= 3 (a constraint,
 the column's ``MARGINS["race"]``) and has room for its k features.  The threshold also needs a network that uses v
@@ -65,7 +65,7 @@ FEATURE_RATIO = Quantity(
     options={"classes": OPTIONS_CLASSES},
     bound=PaperBound(str(MARGINS["usage"].rhs), "the ST theorem's shape in the feature-learning family: ST 'primarily "
                      "learns the non-robust feature rather than the robust feature' (the abstract); the margin 1/3 is "
-                     "the digest's (C1, claim seed002.st.nonrobust_features)", "reconstructed",
+                     "the digest's (C1, claim feature_learning.st.nonrobust_features)", "reconstructed",
                      options={"classes": "mean"}),
     examples=25, cost=COST)
 

@@ -19,7 +19,7 @@ def _build(function: str) -> list:
 
 
 def _claims() -> list[ClaimGroup]:
-    return [ClaimGroup(tuple(f"seed003.{name}" for name in names), partial(_build, function))
+    return [ClaimGroup(tuple(f"implicit_bias.{name}" for name in names), partial(_build, function))
             for names, function in ((DEEP_LINEAR, "deep_linear"), (HOMOGENEOUS, "homogeneous"))]
 
 

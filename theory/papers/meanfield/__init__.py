@@ -39,16 +39,16 @@ def _claims() -> list[ClaimGroup]:
     names = [pair_name(p, q) for p, q in PAIRS]
     return [
         *[group for arch in ARCHITECTURES for group in (
-            _group([f"mf.thm4_1.{name}.{arch}" for name in THEOREM_4_1], "claims", "theorem_4_1", arch),
-            _group([f"mf.thm4_1.{name}.{arch}" for name in THEOREM_4_1_MORE], "theorem41_claims", "completion", arch))],
-        _group([f"mf.beta.{name}.{kind}" for name in names for kind in ("chevet", "tail")], "claims",
+            _group([f"meanfield.thm4_1.{name}.{arch}" for name in THEOREM_4_1], "claims", "theorem_4_1", arch),
+            _group([f"meanfield.thm4_1.{name}.{arch}" for name in THEOREM_4_1_MORE], "theorem41_claims", "completion", arch))],
+        _group([f"meanfield.beta.{name}.{kind}" for name in names for kind in ("chevet", "tail")], "claims",
                "gaussian_level"),
-        *[_group([f"mf.thm5_1.{name}.{arch}" for name in names], "claims", "theorem_5_1", arch)
+        *[_group([f"meanfield.thm5_1.{name}.{arch}" for name in names], "claims", "theorem_5_1", arch)
           for arch in ARCHITECTURES],
-        *[_group([f"mf.thm5_1.{part}.{name}.{arch}" for name in names], "bound_claims", function, arch)
+        *[_group([f"meanfield.thm5_1.{part}.{name}.{arch}" for name in names], "bound_claims", function, arch)
           for part, function in (("step1", "step_one"), ("bound", "bound")) for arch in ARCHITECTURES],
         *[_group([f"seed001.thm5_1.2_2.{arch}"], "bound_claims", "seed_bound", arch) for arch in ARCHITECTURES],
-        *[_group([f"mf.thm5_1.exact.{pair}.{arch}" for pair in EXACT_PAIRS], "exact_claims", "sandwich", arch)
+        *[_group([f"meanfield.thm5_1.exact.{pair}.{arch}" for pair in EXACT_PAIRS], "exact_claims", "sandwich", arch)
           for arch in ARCHITECTURES],
         _group(["seed001.beta.2_2.k1", "seed001.beta.2_2.k_map",
                 *(f"seed001.beta.{reading}.limit" for reading in ("1_2", "1_1", "oo_2.as_1_oo"))],
@@ -56,18 +56,18 @@ def _claims() -> list[ClaimGroup]:
         _group([f"seed001.beta.{pair_name(p, q)}" for p, q in SEED_BETA], "claims", "seed_values"),
         _group([f"seed001.dims.{axis}.{name}" for name in names for axis in ("d", "K")], "claims",
                "dimension_trends"),
-        _group([f"mf.beta.trend.d.{name}" for name in names], "beta_regimes", "dimension_trends"),
-        _group(["mf.dyn.euler.vanilla"], "dynamics_claims", "euler", "vanilla", True),
-        _group(["mf.dyn.euler.residual"], "dynamics_claims", "euler", "residual", False),
+        _group([f"meanfield.beta.trend.d.{name}" for name in names], "beta_regimes", "dimension_trends"),
+        _group(["meanfield.dyn.euler.vanilla"], "dynamics_claims", "euler", "vanilla", True),
+        _group(["meanfield.dyn.euler.residual"], "dynamics_claims", "euler", "residual", False),
         *[group for arch in ARCHITECTURES for group in (
-            _group([f"mf.dyn.ode.{arch}"], "dynamics_claims", "ode", arch),
-            _group([f"mf.dyn.width.{arch}"], "dynamics_claims", "width", arch),
-            *[_group([f"mf.dyn.beta.{pair}.{arch}"], "dynamics_claims", "beta_dependence", arch, pair)
+            _group([f"meanfield.dyn.ode.{arch}"], "dynamics_claims", "ode", arch),
+            _group([f"meanfield.dyn.width.{arch}"], "dynamics_claims", "width", arch),
+            *[_group([f"meanfield.dyn.beta.{pair}.{arch}"], "dynamics_claims", "beta_dependence", arch, pair)
               for pair in DYNAMICS_PAIRS],
-            _group([f"mf.dyn.trainability.{arch}"], "dynamics_claims", "trainability", arch),
-            _group([f"mf.dyn.capacity.{arch}"], "dynamics_claims", "capacity", arch),
-            _group([f"mf.dyn.trainability_width.{arch}"], "dynamics_claims", "trainability_width", arch),
-            _group([f"mf.dyn.capacity_width.{arch}"], "dynamics_claims", "capacity_width", arch))],
+            _group([f"meanfield.dyn.trainability.{arch}"], "dynamics_claims", "trainability", arch),
+            _group([f"meanfield.dyn.capacity.{arch}"], "dynamics_claims", "capacity", arch),
+            _group([f"meanfield.dyn.trainability_width.{arch}"], "dynamics_claims", "trainability_width", arch),
+            _group([f"meanfield.dyn.capacity_width.{arch}"], "dynamics_claims", "capacity_width", arch))],
     ]
 
 

@@ -77,7 +77,7 @@ def dimension_trends() -> list[Claim]:
         name = pair_name(p, q)
         sign = 1 if p == oo else -1
         claims.append(Claim(
-            id=f"mf.beta.trend.d.{name}", paper=PAPER, place="dimension effects on beta_{p,q}", kind="trend",
+            id=f"meanfield.beta.trend.d.{name}", paper=PAPER, place="dimension effects on beta_{p,q}", kind="trend",
             quantity="gaussian_beta_slope", lhs=sp.Symbol(f"sign(dlog beta_{name}/dlog d)"),
             lhs_latex=rf"\operatorname{{sign}} \partial_{{\log d}} \log \beta_{{{sp.latex(p)},{sp.latex(q)}}}",
             rhs=sp.Integer(sign), tolerance=sp.Integer(0),

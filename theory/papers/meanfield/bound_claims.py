@@ -92,7 +92,7 @@ def step_one(arch: str) -> list[Claim]:
     for p, q in PAIRS:
         P, Q = sp.latex(p), sp.latex(q)
         claims.append(Claim(
-            id=f"mf.thm5_1.step1.{pair_name(p, q)}.{arch}", paper=PAPER, place="Theorem 5.1 (first step)",
+            id=f"meanfield.thm5_1.step1.{pair_name(p, q)}.{arch}", paper=PAPER, place="Theorem 5.1 (first step)",
             kind="upper_bound", quantity="theorem_5_1_certificate",
             lhs=sp.Symbol(f"max ||f(x0+eta*)-f(x0)||_{Q}/(eps max_k ||J(x_k)||_{P}->{Q})".replace("\\infty", "oo")),
             lhs_latex=rf"\max_{{\mathrm{{networks}}}} \frac{{\|f(x_0+\eta^*)-f(x_0)\|_{{{Q}}}}}"
@@ -118,7 +118,7 @@ def bound(arch: str) -> list[Claim]:
     for p, q in PAIRS:
         symbol, value = beta(p, q)
         claims.append(Claim(
-            id=f"mf.thm5_1.bound.{pair_name(p, q)}.{arch}", paper=PAPER, place="Theorem 5.1",
+            id=f"meanfield.thm5_1.bound.{pair_name(p, q)}.{arch}", paper=PAPER, place="Theorem 5.1",
             kind="upper_bound", quantity="adversarial_loss_over_beta", lhs=Mean(L_ADV) / (eps * symbol),
             rhs=expand_definitions(scale, defined), abstract=scale, definitions=((symbol, value), *defined),
             tolerance=FINITE_WIDTH_TOLERANCE, comparison="at_most", arch=arch, params=_params(p, q),

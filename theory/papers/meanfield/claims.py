@@ -32,7 +32,7 @@ REGIME = ("large width N >> L, random network at initialisation, any fixed input
 #: the bias variance's regime: where the stated formula is also judged, and what a VIOLATED there means
 BIAS_REGIME = (REGIME + "; judged also at the first configuration with the larger bias variances of the settings' "
                "bias_sigma_b2.  For residual networks with u != v the stated variance misses a cross term "
-               "2 mu_m E[D y] that survives infinite width (mf.thm4_1.bias_variance_derived), so a VIOLATED there is "
+               "2 mu_m E[D y] that survives infinite width (meanfield.thm4_1.bias_variance_derived), so a VIOLATED there is "
                "a finding against the theorem as stated, not a finite-width effect")
 #: the claim param that judges a claim at the bias variances of the settings' bias_sigma_b2 too
 BIAS_VARIANCES = (("design", "bias_variances"),)
@@ -60,12 +60,12 @@ STATED = "Theorem 4.1, as the summaries of the paper state it"
 def theorem_4_1_claim(arch: str, name: str, kind, quantity: str, lhs, rhs, comparison: str = "ratio", *,
                       regime: str = REGIME, provenance: str = "stated", source: str = STATED,
                       tolerance: sp.Expr = FINITE_WIDTH_TOLERANCE, params=()) -> Claim:
-    """One claim ``mf.thm4_1.<name>.<arch>``; a right-hand side in omega or alpha is also kept in those symbols,
+    """One claim ``meanfield.thm4_1.<name>.<arch>``; a right-hand side in omega or alpha is also kept in those symbols,
     with their definitions for the architecture."""
     symbol, latex = lhs
     defined = definitions(arch) if rhs.free_symbols & {omega, alpha} else ()
     return Claim(
-        id=f"mf.thm4_1.{name}.{arch}", paper=PAPER, place=PLACE, kind=kind, quantity=quantity, lhs=symbol,
+        id=f"meanfield.thm4_1.{name}.{arch}", paper=PAPER, place=PLACE, kind=kind, quantity=quantity, lhs=symbol,
         lhs_latex=latex, rhs=expand_definitions(rhs, defined) if defined else rhs,
         abstract=rhs if defined else None, definitions=defined, tolerance=tolerance, regime=regime,
         provenance=provenance, source=source, arch=arch, comparison=comparison, params=params,
@@ -109,14 +109,14 @@ def gaussian_level() -> list[Claim]:
         name = pair_name(p, q)
         norm = sp.Symbol(f"E||G||_{name}")
         claims.append(Claim(
-            id=f"mf.beta.{name}.chevet", paper="Chevet (1978)", place="Chevet's inequality",
+            id=f"meanfield.beta.{name}.chevet", paper="Chevet (1978)", place="Chevet's inequality",
             kind="upper_bound", quantity="gaussian_opnorm_mean", lhs=norm,
             lhs_latex=rf"\mathbb{{E}}\|G\|_{{{sp.latex(p)}\to{sp.latex(q)}}}", rhs=chevet(p, q),
             tolerance=sp.Integer(0), regime="any K, d (G is K x d with i.i.d. N(0, 1) entries)", provenance="derived",
             source="Chevet's inequality for a Gaussian matrix, in its p->q form", comparison="at_most",
             params=(*_pair_params(p, q), BETA_SHAPES)))
         claims.append(Claim(
-            id=f"mf.beta.{name}.tail", paper="Gaussian concentration",
+            id=f"meanfield.beta.{name}.tail", paper="Gaussian concentration",
             place="Lipschitz concentration of ||G||", kind="upper_bound", quantity="gaussian_opnorm_exceedances",
             lhs=sp.Symbol(f"P(||G||_{name} > tail)"),
             lhs_latex=rf"P(\|G\|_{{{sp.latex(p)}\to{sp.latex(q)}}} > T_\delta)", rhs=TAIL_DELTA,
@@ -136,7 +136,7 @@ def theorem_5_1(arch: str) -> list[Claim]:
     for p, q in PAIRS:
         name = pair_name(p, q)
         claims.append(Claim(
-            id=f"mf.thm5_1.{name}.{arch}", paper=PAPER, place="Theorem 5.1 (the Theorem 4.1 corollary its proof uses)",
+            id=f"meanfield.thm5_1.{name}.{arch}", paper=PAPER, place="Theorem 5.1 (the Theorem 4.1 corollary its proof uses)",
             kind="equality",
             quantity="network_opnorm_ratio", lhs=sp.Symbol(f"E||J(x)||_{name}/E||G||_{name}"),
             lhs_latex=rf"\mathbb{{E}}\|J(x)\|_{{{sp.latex(p)}\to{sp.latex(q)}}} / "

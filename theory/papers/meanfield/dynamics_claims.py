@@ -62,7 +62,7 @@ def _claim(name: str, arch: str, quantity: str, lhs: str, latex: str, rhs: sp.Ex
            regime: str, provenance: str, comparison: str = "ratio", kind: str = "trajectory",
            defined: tuple[tuple[sp.Symbol, sp.Expr], ...] = (), source: str = SOURCE, **params) -> Claim:
     """A Section 6 claim; ``rhs`` is written in the paper's symbols, ``defined`` says what they are."""
-    return Claim(id=f"mf.dyn.{name}.{arch}", paper=PAPER, place=PLACE, kind=kind, quantity=quantity,
+    return Claim(id=f"meanfield.dyn.{name}.{arch}", paper=PAPER, place=PLACE, kind=kind, quantity=quantity,
                  lhs=sp.Symbol(lhs), lhs_latex=latex, rhs=expand_definitions(rhs, defined),
                  abstract=rhs if defined else None, definitions=defined, tolerance=tolerance, regime=regime,
                  provenance=provenance, source=source, arch=arch, comparison=comparison,

@@ -45,7 +45,7 @@ def sandwich(arch: str) -> list[Claim]:
     for p in MILP_ORDERS:
         for q in MILP_ORDERS:
             claims.append(Claim(
-                id=f"mf.thm5_1.exact.{pair_name(p, q)}.{arch}", paper=PAPER, place="Theorem 5.1 (first step)",
+                id=f"meanfield.thm5_1.exact.{pair_name(p, q)}.{arch}", paper=PAPER, place="Theorem 5.1 (first step)",
                 kind="upper_bound", quantity="exact_sandwich", lhs=SANDWICH,
                 lhs_latex=(r"\max_{\text{nets}} \max\left(\frac{\mathrm{PGD}}{L_{adv}^{+}}, "
                            rf"\frac{{L_{{adv}}^{{-}}}}{{\epsilon \max_k \|J_k\|_{{{sp.latex(p)}\to{sp.latex(q)}}}}}"

@@ -19,5 +19,5 @@ def _build() -> list:
 
 PAPER = Paper(key="ntk_convergence", title="Convergence of Adversarial Training in Overparametrized Neural Networks",
               authors="Gao, Cai, Li, Wang, Hsieh, Lee", venue="NeurIPS 2019",
-              claims=lambda: [ClaimGroup(tuple(f"seed004.{name}" for name in IDS), partial(_build))],
+              claims=lambda: [ClaimGroup(tuple(f"ntk_convergence.{name}" for name in IDS), partial(_build))],
               quantities=QUANTITIES)

@@ -40,61 +40,61 @@ def claims() -> list[Claim]:
     surrogate = r"\min_t L_{\mathcal A}(W_t) \big/ \left(\hat L^* + \frac{R^2}{2\alpha T} + \frac{\alpha}{2T}" \
                 r"\sum_t \|g_t\|_F^2 + \frac{2 L_\ell L_2 X^2 R^2}{\sqrt m}\right)"
     return [
-        _claim("seed004.lin.bound", "near-linearity (D1), the mechanism of " + MAIN, "upper_bound",
+        _claim("ntk_convergence.lin.bound", "near-linearity (D1), the mechanism of " + MAIN, "upper_bound",
                "lin_bound_ratio", "linearisation error / bound", lin + r"\Big/" + bound, sp.Integer(1), "derived",
                DIGEST + " (D1): the Hessian in W is block-diagonal with blocks m^{-1/2} a_r sigma'' x x^T",
                TWO_LAYER + "; every seed, width, radius and input; the error is the largest found by the aligned "
                "movement and projected ascent over the ball (a lower estimate of the sup)"),
-        _claim("seed004.lin.exponent", "near-linearity (D1): the width exponent", "trend", "lin_exponent",
+        _claim("ntk_convergence.lin.exponent", "near-linearity (D1): the width exponent", "trend", "lin_exponent",
                "slope of log error in log m", r"\partial \log \mathrm{err} / \partial \log m", exponent, "derived",
                DIGEST + " (D1): the bound scales as m^{-1/2}, attained by the aligned movement",
                TWO_LAYER + "; aligned movement (all on the a_r = +1 neurons along x) at unit inputs, widths paired "
                "(prefixes of one draw)", comparison="difference", tolerance=SLOPE_TOLERANCE),
-        _claim("seed004.lin.tightness", "near-linearity (D1): how tight the bound is", "equality", "lin_tightness",
+        _claim("ntk_convergence.lin.tightness", "near-linearity (D1): how tight the bound is", "equality", "lin_tightness",
                "aligned error / bound", r"\mathrm{err}_{\mathrm{aligned}} / \mathrm{bound}",
                aligned_ratio("softplus").subs(x_norm, 1), "derived",
                DIGEST + " (D1): the aligned movement's error over the bound tends to E[sigma''(z)] / L_2",
                TWO_LAYER + "; unit inputs, the mean over the wider half of the widths and the radii (the limit as m "
                "grows; the third-order term lowers the ratio at small widths, reported per width)",
                comparison="ratio", tolerance=TIGHTNESS_TOLERANCE),
-        _claim("seed004.ogd.regret", "the online-learning view of " + MAIN + " (D3)", "upper_bound", "regret_ratio",
+        _claim("ntk_convergence.ogd.regret", "the online-learning view of " + MAIN + " (D3)", "upper_bound", "regret_ratio",
                "regret / bound", r"\mathrm{Regret}_T(W^\dagger) \big/ \left(\frac{\|W^\dagger-W_0\|_F^2}{2\alpha} + "
                r"\frac{\alpha}{2}\sum_t \|g_t\|_F^2\right)", sp.Integer(1), "derived",
                DIGEST + " (D3): projected online gradient descent on convex losses",
                TWO_LAYER + "; the linearised model at W_0, PGD attacks on it, the theorem's step R / (G sqrt T); "
                "W^dagger the hindsight minimiser over the ball (accelerated projected gradient, its Frank-Wolfe gap "
                "reported)"),
-        _claim("seed004.ogd.rate", "the online-learning view: the average regret rate", "upper_bound", "rate_ratio",
+        _claim("ntk_convergence.ogd.rate", "the online-learning view: the average regret rate", "upper_bound", "rate_ratio",
                "average regret / (R G / sqrt T)", r"\frac{1}{T}\mathrm{Regret}_T \big/ (R G / \sqrt{T})",
                sp.Integer(1), "derived", DIGEST + " (D3 at alpha = R / (G sqrt T), S <= T G^2)",
                TWO_LAYER + "; the linearised model at the theorem's step, every horizon T"),
-        _claim("seed004.thm.surrogate", MAIN + " in the two-layer form (D2)", "upper_bound", "surrogate_ratio",
+        _claim("ntk_convergence.thm.surrogate", MAIN + " in the two-layer form (D2)", "upper_bound", "surrogate_ratio",
                "min_t L_A / bound", surrogate, sp.Integer(1), "derived",
                "the abstract: adversarial training finds a network whose surrogate loss is within eps "
                "of the optimal robust loss; the finite-width inequality (D2) is " + DIGEST,
                ball_regime + "; PGD and FGM training attacks; hat-L* the lowest strong-attack robust loss among W_0 "
                "and every run's final iterate (a lower estimate of L*, so HOLDS is conclusive)",
                design="theorem", attacks=("pgd", "fgm")),
-        _claim("seed004.thm.any_attack", MAIN + " with weak attacks (D2)", "upper_bound", "surrogate_ratio",
+        _claim("ntk_convergence.thm.any_attack", MAIN + " with weak attacks (D2)", "upper_bound", "surrogate_ratio",
                "min_t L_A / bound", surrogate, sp.Integer(1), "derived",
                "the abstract: the guarantee holds for a heuristic attack, on its surrogate loss; "
                + DIGEST + " (D2 holds for any map into the perturbation set)",
                ball_regime + "; FGM, a random point of the ball and no attack (clean training), at a radius where "
                "clean training is not robust", design="weak"),
-        _claim("seed004.ball.reach", "the ball's function-space radius does not depend on the width", "trend",
+        _claim("ntk_convergence.ball.reach", "the ball's function-space radius does not depend on the width", "trend",
                "reach_exponent", "slope of log(L*(W_0) - hat-L*) in log m",
                r"\partial \log (L^*(W_0) - \hat L^*) / \partial \log m", width_exponent(R), "derived",
                "derived here: at fixed R the best robust loss in the ball tends to a "
                "positive limit, the RKHS ball's; only the gap to it vanishes",
                ball_regime + "; the best comparator's advantage over W_0, widths paired",
                comparison="difference", tolerance=REACH_TOLERANCE, design="theorem"),
-        _claim("seed004.lazy.movement", "lazy training (D4)", "trend", "lazy_exponent",
+        _claim("ntk_convergence.lazy.movement", "lazy training (D4)", "trend", "lazy_exponent",
                "slope of log(||W_T - W_0|| / ||W_0||) in log m",
                r"\partial \log (\|W_T - W_0\|_F / \|W_0\|_F) / \partial \log m", width_exponent(RELATIVE_MOVEMENT),
                "derived", DIGEST + " (D4): the distance needed is O(1) in m while ||W_0||_F ~ sqrt(m d)",
                TWO_LAYER + "; unconstrained adversarial training (PGD) at a fixed step and horizon, widths paired",
                comparison="difference", tolerance=SLOPE_TOLERANCE, design="lazy"),
-        _claim("seed004.capacity.ratio_grows", "robust interpolation needs more capacity (v2 abstract)", "trend",
+        _claim("ntk_convergence.capacity.ratio_grows", "robust interpolation needs more capacity (v2 abstract)", "trend",
                "capacity_trend", "slope of log(m_rob / m_clean) in log d",
                r"\operatorname{sign} \partial \log (m_{50}^{\mathrm{rob}} / m_{50}^{\mathrm{clean}}) / \partial \log d",
                sp.Integer(1), "reconstructed",
