@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Callable, Mapping, Sequence
 
 from verify.results import Results, ResultsSink
-from verify.runs import Request, check_threads, now, resume_conflict, split_globs
+from verify.runs import Request, Threads, check_threads, choose_threads, now, resume_conflict, split_globs
 from verify.verdict import Verdict
 
 #: the options that decide a run's numbers or its folder: a resumed run takes them from its folder
@@ -33,7 +33,7 @@ class Started:
     claims: list[str]  # the selected claim ids, in order
     kept: int  # verdicts an interrupted run finished, not judged again
     jobs: list[str]  # the experiment of each job to run
-    threads: int  # torch's CPU threads in this process
+    threads: Threads  # torch's CPU threads in this process, and how they were chosen
     path: Path | None  # the results.json written as the run goes, if any
 
 
@@ -96,11 +96,11 @@ def run(only: str | Sequence[str] | None = None, profile: str = "quick", seed: i
         globs = split_globs(only) if only is None or isinstance(only, str) else list(only)
         request = Request(profile, dict(overrides or {}), globs, seed, device, figures, executor, address)
         sink = ResultsSink(out, overwrite=overwrite)
-    threads = check_threads(threads)
+    check_threads(threads)
     chosen, claim_ids = _check(request)
     sink.check_selection(claim_ids)
-    return _execute(request, chosen, claim_ids, sink, threads, on_verdict or (lambda verdict: None),
-                    progress or Progress())
+    return _execute(request, chosen, claim_ids, sink, choose_threads(threads),
+                    on_verdict or (lambda verdict: None), progress or Progress())
 
 
 def _check(request: Request):
@@ -119,7 +119,7 @@ def _check(request: Request):
     return chosen, load().match(request.only)
 
 
-def _execute(request: Request, chosen, claim_ids: list[str], sink: ResultsSink, threads: int,
+def _execute(request: Request, chosen, claim_ids: list[str], sink: ResultsSink, threads: Threads,
              on_verdict: Callable[[Verdict], None], progress: Progress) -> Results:
     """Build the claims, plan (every claim checked at every point before anything is drawn), execute and judge."""
     from fnmatch import fnmatchcase
@@ -154,9 +154,10 @@ def _execute(request: Request, chosen, claim_ids: list[str], sink: ResultsSink, 
     plan = suite.plan(entries, probes)  # checks every claim at every point
     where = describe(job_device) if local else f"ray ({request.address or 'local cluster'}), {requested}"
     metadata = run_metadata(chosen.describe(), where, request.seed, request.executor)
-    metadata.update(request=request.to_json(), threads=threads if local else None)
+    metadata.update(request=request.to_json(), threads=threads.count if local else None,
+                    threads_source=threads.source if local else None)
     state, before = "failed", torch.get_num_threads()
-    torch.set_num_threads(threads)
+    torch.set_num_threads(threads.count)
     try:
         sink.open(metadata, claim_ids)  # locks the folder: a second run into it is refused from here on
         jobs = [job.experiment for job in plan.jobs]

@@ -88,7 +88,7 @@ class Display:
         profile, kept = started.metadata["profile"], started.kept
         console.print(f"[bold]atv run[/] profile={profile['name']} ({profile['description']}), "
                       f"device={started.metadata['device']}, seed={started.metadata['seed']}, "
-                      f"threads={started.threads}, {len(started.claims)} claim(s)"
+                      f"threads={started.threads.count} ({started.threads.source}), {len(started.claims)} claim(s)"
                       + (f", {kept} kept from the interrupted run" if kept else "") + f" -> {started.path}")
         self.started = True
         self.plain = None if console.is_terminal else PlainProgress(console.file, len(started.claims) - kept,
@@ -294,10 +294,10 @@ def check_bound_command(
         request = BoundRequest.read(expr, quantity, option, {"p": p, "q": q, "arch": arch}, lower, domain, at)
     except RequestError as err:
         raise fail(str(err)) from None
-    from verify.runs import RunError, check_threads
+    from verify.runs import RunError, choose_threads
 
     try:
-        threads = check_threads(threads)
+        threads = choose_threads(threads).count
     except RunError as err:
         raise fail(str(err)) from None
     import torch

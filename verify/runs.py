@@ -157,23 +157,77 @@ def _read(path: Path) -> dict:
 MAX_THREADS = 256
 
 
-def default_threads() -> int:
-    """The idle cores: the machine's CPUs (those this process may use) minus the one-minute load average,
-    at least one.  On a busy 2-core machine torch's default of 2 threads ran about 10x slower than 1."""
-    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+#: how long the machine's busy time is sampled to choose the thread count (a run waits this long once)
+SAMPLE_SECONDS = 0.25
+
+
+@dataclass(frozen=True)
+class Threads:
+    """torch's CPU threads for a run, and how they were chosen (printed in the header, kept in results.json)."""
+
+    count: int
+    source: str
+
+
+def cpu_times() -> tuple[float, float] | None:
+    """(busy, total) clock ticks of the whole machine from /proc/stat, or None where there is none."""
     try:
-        load = os.getloadavg()[0]
-    except OSError:
-        load = 0.0
-    return max(1, min(cpus, cpus - round(load)))
+        with open("/proc/stat") as stat:
+            fields = [float(value) for value in stat.readline().split()[1:]]
+    except (OSError, ValueError):
+        return None
+    idle = fields[3] + (fields[4] if len(fields) > 4 else 0.0)  # idle + iowait
+    return sum(fields[:8]) - idle, sum(fields[:8])  # user..steal; guest time is already counted in user
 
 
-def check_threads(threads: int | None) -> int:
-    if threads is None:
-        return default_threads()
-    if not 1 <= threads <= MAX_THREADS:
+def own_ticks() -> float:
+    """This process's CPU time in clock ticks (what it spends itself is not other work)."""
+    times = os.times()
+    return (times.user + times.system) * os.sysconf("SC_CLK_TCK")
+
+
+def busy_now(cpus: int, seconds: float = SAMPLE_SECONDS) -> float | None:
+    """CPUs busy with other processes over the next ``seconds``: the machine's busy share of its ticks from
+    /proc/stat, this process's own ticks excluded; None where /proc/stat is missing."""
+    before, mine = cpu_times(), own_ticks()
+    if before is None:
+        return None
+    time.sleep(seconds)
+    after, spent = cpu_times(), own_ticks() - mine
+    if after is None or after[1] <= before[1]:
+        return None
+    busy, total = after[0] - before[0] - spent, after[1] - before[1]
+    return max(0.0, cpus * busy / total)
+
+
+def default_threads() -> Threads:
+    """The idle cores now, at least one: the CPUs this process may use minus those busy with other work over a
+    quarter of a second (/proc/stat), or minus the one-minute load average where /proc/stat is missing.  The
+    load average still counts a run that has just ended, so it took one thread on an idle machine right after
+    another run; on a busy 2-core machine torch's default of 2 threads ran about 10x slower than 1."""
+    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    busy = busy_now(cpus)
+    if busy is not None:
+        source = f"idle CPUs now: {cpus - busy:.1f} of {cpus} (/proc/stat over {SAMPLE_SECONDS:g} s)"
+    else:
+        try:
+            busy = os.getloadavg()[0]
+        except OSError:
+            busy = 0.0
+        source = f"idle CPUs: {cpus} minus the one-minute load average {busy:.2f}"
+    return Threads(max(1, min(cpus, cpus - round(busy))), source)
+
+
+def check_threads(threads: int | None) -> None:
+    """Refuse a thread count out of range (given ones only: choosing the default samples the machine)."""
+    if threads is not None and not 1 <= threads <= MAX_THREADS:
         raise RunError(f"--threads must be between 1 and {MAX_THREADS}, got {threads}")
-    return threads
+
+
+def choose_threads(threads: int | None) -> Threads:
+    """The given thread count, or the idle cores now (``default_threads``)."""
+    check_threads(threads)
+    return Threads(threads, "--threads") if threads is not None else default_threads()
 
 
 class TimeLeft:
