@@ -30,13 +30,15 @@ from __future__ import annotations
 import inspect
 import math
 import time
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
-from typing import Any, Callable, Mapping
+from typing import Any, Callable, Iterator, Mapping
 
 import mpmath
 import sympy as sp
 from hypothesis import HealthCheck, Phase, given, settings, target
 from hypothesis import seed as hypothesis_seed
+from hypothesis.internal.conjecture import engine
 
 from numerics.backends import evaluate, lambdify
 from numerics.experiment import MEASURES, Measure, Measurement
@@ -292,6 +294,22 @@ def _real(value) -> float:
     return float(value)
 
 
+@contextmanager
+def untimed_shrinking() -> Iterator[None]:
+    """Shrink to the end however long measurements take: Hypothesis stops shrinking after MAX_SHRINKING_SECONDS
+    (an engine constant), which would make the counterexample of a seed depend on the machine's speed and load.
+    (The other clock in its engine, ten more seconds of search after the first counterexample, is switched off by
+    ``report_multiple_bugs=False``.)"""
+    if not hasattr(engine, "MAX_SHRINKING_SECONDS"):  # a Hypothesis without the limit
+        yield
+        return
+    limit, engine.MAX_SHRINKING_SECONDS = engine.MAX_SHRINKING_SECONDS, math.inf
+    try:
+        yield
+    finally:
+        engine.MAX_SHRINKING_SECONDS = limit
+
+
 def check_bound(bound: BoundLike, quantity: str | Quantity, p=None, q=None, arch: str | None = None, *,
                 options: Mapping[str, object] | None = None, lower: bool = False, examples: int | None = None,
                 seed: int = 0, domain: Mapping[str, tuple[float, float]] | None = None,
@@ -333,7 +351,7 @@ def check_bound(bound: BoundLike, quantity: str | Quantity, p=None, q=None, arch
         if state["closest"] is None or toward > state["closest"][0]:
             state["closest"], state["closest_config"] = (toward, ratio), dict(config)
         if point is None:
-            target(min(toward, 1e6), label="toward refuting the bound")
+            target(min(toward, 1e6), label="bound / measured" if lower else "measured / bound")
         if refutes(measured, limit, lower):
             raise _Counterexample(dict(config), measured, limit, ratio)
 
@@ -356,8 +374,10 @@ def check_bound(bound: BoundLike, quantity: str | Quantity, p=None, q=None, arch
             strategy = configs(found, chosen, **{k: (v.low, v.high) for k, v in ranges.items()})
             search = settings(max_examples=examples, database=None, deadline=None, derandomize=False,
                               phases=[Phase.generate, Phase.target, Phase.shrink], print_blob=False,
-                              suppress_health_check=list(HealthCheck))(hypothesis_seed(seed)(given(strategy)(run)))
-            search()
+                              report_multiple_bugs=False, suppress_health_check=list(HealthCheck))(
+                hypothesis_seed(seed)(given(strategy)(run)))
+            with untimed_shrinking():
+                search()
     except _Counterexample as counterexample:
         return result(counterexample)
     except _Refused as refused:
