@@ -79,3 +79,12 @@ def test_given_threads_are_kept_and_checked():
 def test_the_real_machine_gives_a_count_within_its_cpus():
     chosen = runs.default_threads()
     assert 1 <= chosen.count <= len(os.sched_getaffinity(0)) and chosen.source
+
+
+def test_time_spent_sums_experiments_by_paper_slowest_first():
+    spent = runs.time_spent({"meanfield.jacobian": 3.0, "feature_learning.patch": 5.0, "meanfield.gaussian": 4.0},
+                            wall=13.0, figures=1.0)
+    assert spent == {"wall_s": 13.0, "figures_s": 1.0, "papers_s": {"meanfield": 7.0, "feature_learning": 5.0},
+                     "experiments_s": {"feature_learning.patch": 5.0, "meanfield.gaussian": 4.0,
+                                       "meanfield.jacobian": 3.0}}
+    assert list(spent["papers_s"]) == ["meanfield", "feature_learning"]

@@ -12,13 +12,15 @@ import inspect
 import platform
 import subprocess
 import sys
+import time
 from dataclasses import dataclass
 from importlib import metadata as packages
 from pathlib import Path
 from typing import Callable, Mapping, Sequence
 
 from verify.results import Results, ResultsSink
-from verify.runs import Request, Threads, check_threads, choose_threads, now, resume_conflict, split_globs
+from verify.runs import (Request, Threads, check_threads, choose_threads, now, resume_conflict, split_globs,
+                         time_spent)
 from verify.verdict import Verdict
 
 #: the options that decide a run's numbers or its folder: a resumed run takes them from its folder
@@ -158,6 +160,8 @@ def _execute(request: Request, chosen, claim_ids: list[str], sink: ResultsSink, 
                     threads_source=threads.source if local else None)
     state, before = "failed", torch.get_num_threads()
     torch.set_num_threads(threads.count)
+    spent: dict[str, float] = {}  # the jobs' compute seconds by experiment
+    start, drawing = time.perf_counter(), 0.0
     try:
         sink.open(metadata, claim_ids)  # locks the folder: a second run into it is refused from here on
         jobs = [job.experiment for job in plan.jobs]
@@ -168,18 +172,23 @@ def _execute(request: Request, chosen, claim_ids: list[str], sink: ResultsSink, 
             progress.verdict(verdict)
             on_verdict(verdict)
 
+        def job_done(job, seconds: float) -> None:
+            spent[job.experiment] = spent.get(job.experiment, 0.0) + seconds
+            progress.job(job.experiment, seconds)
+
         runner.progress = progress.task
-        suite.on_verdict = record
-        suite.on_job = lambda job, seconds: progress.job(job.experiment, seconds)
+        suite.on_verdict, suite.on_job = record, job_done
         _, data = suite.execute(plan, sink.kept)
         if data:
+            drawn = time.perf_counter()
             sink.add_figures(data)
+            drawing = time.perf_counter() - drawn
         state = "complete"
     except KeyboardInterrupt:
         state = "interrupted"
     finally:
         progress.stop()
-        sink.close(state)
+        sink.close(state, timings=time_spent(spent, time.perf_counter() - start, drawing))
         torch.set_num_threads(before)
     if state == "interrupted":
         raise Interrupted(sink.results(), len(claim_ids))

@@ -201,7 +201,18 @@ def summary(results) -> None:
             console.print(extra)
     console.print(LEGEND, style="dim")
     console.print(tolerance_summary(load()[v.claim_id] for v in results))
+    console.print(time_summary(results.metadata["timings"]), highlight=False)
     console.print(f"{counted(results)}; results in {results.path}")
+
+
+def time_summary(timings: dict, shown: int = 6) -> str:
+    """Where the run's time went: wall time, then the jobs' seconds by paper and the slowest experiments."""
+    from verify.runs import clock
+
+    papers = ", ".join(f"{name} {clock(s)}" for name, s in timings["papers_s"].items())
+    slowest = ", ".join(f"{name} {clock(s)}" for name, s in list(timings["experiments_s"].items())[:shown])
+    return (f"time: {clock(timings['wall_s'])} wall, figures {clock(timings['figures_s'])}; jobs by paper: "
+            f"{papers or 'none'}; slowest experiments: {slowest or 'none'}")
 
 
 @app.command()

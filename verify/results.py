@@ -141,9 +141,11 @@ class ResultsSink:
         self.figures = data
         self._writer.add_figures(data, draw_all(data, self.folder) if self.folder is not None else [])
 
-    def close(self, state: str, finished: str | None = None) -> None:
-        """Record how the run ended (and when: now unless given) and release the folder."""
+    def close(self, state: str, finished: str | None = None, timings: dict | None = None) -> None:
+        """Record how the run ended (and when: now unless given; where its time went) and release the folder."""
         if self._writer is not None:
+            if timings is not None:
+                self._writer.results["metadata"]["timings"] = timings
             self._writer.finish(state, finished or now())
         if self._lock is not None:
             self._lock.close()

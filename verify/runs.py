@@ -17,7 +17,7 @@ import time
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Callable, TextIO
+from typing import Callable, Mapping, TextIO
 
 
 class RunError(ValueError):
@@ -273,6 +273,22 @@ class PlainProgress:
     def task(self, label: str, total: int) -> Callable[[int], None]:
         """Executors ask for a bar per job; in a log the claim lines are enough."""
         return lambda n=1: None
+
+
+def time_spent(experiments: Mapping[str, float], wall: float, figures: float) -> dict:
+    """Where a run's time went, for results.json and the end of ``atv run``: the wall time, the figures' drawing,
+    and the compute seconds of the jobs by experiment and by paper (an experiment is named <paper>.<name>),
+    slowest first.  Jobs run in parallel on Ray, so there the sums can exceed the wall time."""
+    papers: dict[str, float] = {}
+    for name, seconds in experiments.items():
+        paper = name.partition(".")[0]
+        papers[paper] = papers.get(paper, 0.0) + seconds
+
+    def slowest(table: Mapping[str, float]) -> dict:
+        return {key: round(value, 3) for key, value in sorted(table.items(), key=lambda item: -item[1])}
+
+    return {"wall_s": round(wall, 3), "figures_s": round(figures, 3), "papers_s": slowest(papers),
+            "experiments_s": slowest(experiments)}
 
 
 def clock(seconds: float) -> str:
