@@ -121,15 +121,6 @@ class RunExperiment(Experiment):
         return config.describe()
 
 
-def require_positive(settings, *names: str) -> None:
-    """Refuse a settings field (a number or a tuple of them) that is not > 0 in every entry, naming it."""
-    for name in names:
-        value = getattr(settings, name)
-        values = value if isinstance(value, tuple) else (value,)
-        if not values or not all(v > 0 for v in values):
-            raise ValueError(f"{name} must be > 0 (every entry), got {value!r}")
-
-
 @dataclass(frozen=True)
 class SettingsEntry:
     """An experiment's settings dataclass and the check of it against the whole profile (cross-section

@@ -38,7 +38,7 @@ def run_module(*args: str) -> subprocess.CompletedProcess:
     (["claims", "--only", "nosuch"], "no claim matches"),
     (["bench", "--dtype", "float16"], "--dtype must be float64 or float32"),
     (["bench", "--device", "tpu"], "--device must be auto, cpu, cuda or cuda:<index>"),
-    (["run", "--set", "dtype=float16"], "dtype must be float32 or float64"),
+    (["run", "--set", "dtype=float16"], "dtype must be one of float32, float64, got 'float16'"),
     (["run", "--only", "meanfield.thm4_1.jacobian_variance.vanilla", "--set", "N=99999"], "GiB at once"),
     (["run", "--out", "/proc/version/x"], "which is a file, not a folder"),
     (["run", "--only", ","], "--only needs one or more comma-separated names"),
@@ -53,6 +53,15 @@ def test_bad_usage_exits_2_with_one_line(args, fragment):
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and fragment in lines[0] and lines[0].startswith("atv: error:")
     assert "Traceback" not in result.stderr + result.stdout
+
+
+def test_run_settings_lists_every_setting_and_runs_nothing(tmp_path):
+    result = run_module("run", "--settings", "--profile", "paper", "--set", "networks=8", "--out", str(tmp_path))
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("profile paper: ")
+    assert "[meanfield.jacobian]  (--set jacobian.KEY)" in result.stdout
+    assert "  networks" in result.stdout and "; default 1024" in result.stdout
+    assert not list(tmp_path.iterdir())
 
 
 def test_config_file_value_out_of_range_is_refused(tmp_path):

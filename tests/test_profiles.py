@@ -3,15 +3,17 @@ paper's own shape (K = 1) runs every claim."""
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 from typer.testing import CliRunner
 
-from numerics.experiment import EXPERIMENTS
+from numerics.experiment import EXPERIMENTS, SETTINGS
+from numerics.settings_fields import declarations
 from tiny import TINY
 from verify import cli
 from verify.catalog import catalog
-from verify.profiles import ProfileError, get_profile, load_config, names
+from verify.profiles import ProfileError, get_profile, load_config, names, schema
 
 
 def test_every_profile_loads_and_the_paper_profiles_have_the_papers_shape():
@@ -41,14 +43,15 @@ def test_overrides_are_parsed_against_the_field_type():
     ("N", "2.5", "N must be an integer"),
     ("networks", "1", "networks must be >= 4"),
     ("N", "[]", "N needs one or more distinct values"),
-    ("dynamics.widths", "64,64", "widths needs one or more distinct values"),
-    ("norms.d", "20", "norms.d must be <= 17"),
+    ("dynamics.widths", "64,64", "dynamics.widths needs two or more distinct values (a slope needs two), got (64, "
+                                 "64)"),
+    ("norms.d", "20", "norms.d must lie in [1, 17]"),
     ("sigma_b2", "-1", "sigma_b2 must be >= 0"),
     ("dynamics.nosuch", "1", "unknown setting 'dynamics.nosuch'"),
     ("bogus", "1", "unknown setting 'bogus'"),
     ("gaussian.beta_shapes", "3,4", "needs 2 values per entry"),
     ("gaussian.beta_shapes", "[[3, 4]", "is not a TOML array"),
-    ("dynamics.regimes", "online", "regimes must list regimes among population, dataset"),
+    ("dynamics.regimes", "online", "dynamics.regimes must be one of population, dataset (every entry)"),
     ("delta", "2", "delta must lie in (0, 1)"),
     ("u", "1,2,3", "equal lengths"),
     ("norms.eps_fraction", "nan", "must be finite"),
@@ -57,6 +60,44 @@ def test_bad_overrides_are_one_sentence_naming_the_value(key, value, message):
     with pytest.raises(ProfileError) as info:
         get_profile("quick").with_overrides({key: value})
     assert message in str(info.value) and "\n" not in str(info.value)
+
+
+def test_every_setting_is_declared_with_its_meaning_and_its_default_passes_its_own_check():
+    """The declarations are what --set, the listing and the schema read: none may be missing or self-refusing."""
+    get_profile("quick")
+    for section, entry in SETTINGS.items():
+        for name, declared in declarations(entry.Settings).items():
+            assert declared.meaning, f"{section}.{name} has no meaning"
+            assert declared.problem(declared.default) is None, f"{section}.{name}'s default is refused"
+
+
+def test_a_refusal_names_the_key_as_written_the_value_and_the_range():
+    with pytest.raises(ProfileError) as info:
+        get_profile("quick").with_overrides({"patches.q": "2"})
+    assert str(info.value) == "patches.q must be >= 3 (the tensor-power race and its blow-up time need q > 2), got 2"
+    with pytest.raises(ProfileError, match=r"^training.alpha must be > 0 or theorem, got 'fast'$"):
+        get_profile("quick").with_overrides({"training.alpha": "fast"})
+    profile = get_profile("quick").with_overrides({"training.alpha": "theorem", "ntk_convergence.training.ball":
+                                                   "per_neuron"})
+    assert profile["ntk_convergence.training"].alpha == "theorem"
+
+
+def test_the_listing_and_the_schema_derive_from_the_declarations():
+    import jsonschema
+
+    profile = get_profile("quick").with_overrides({"N": "256"})
+    text = "\n".join(profile.listing())
+    assert "[meanfield.jacobian]  (--set jacobian.KEY)" in text
+    jacobian = text.split("[meanfield.jacobian]")[1].split("\n\n")[0]
+    assert re.search(r"\n  networks += 1024 +independent networks per configuration; allowed: >= 4 \(the rank "
+                     r"correlation and the two-input comparison split the networks\)\n", jacobian)
+    assert re.search(r"\n  N += \[256\] +widths \(units per hidden layer\); allowed: one or more distinct values, "
+                     r"each >= 1; default \[512\]\n", jacobian)
+    described = schema()
+    jsonschema.validate(profile.describe()["delta"], described["properties"]["delta"])
+    networks = described["properties"]["sections"]["properties"]["meanfield.jacobian"]["properties"]["networks"]
+    assert networks["minimum"] == 4 and networks["type"] == "integer"
+    assert networks["description"].startswith("independent networks per configuration; >= 4")
 
 
 def test_a_config_file_takes_flat_keys_and_sections(tmp_path):

@@ -138,14 +138,21 @@ def run(
     overwrite: bool = typer.Option(False, help="replace the run already in OUT (otherwise it is refused)"),
     resume: Optional[Path] = typer.Option(None, help="continue the unfinished run in this folder, with its own "
                                                      "options; finished claims are kept, not rerun"),
+    settings: bool = typer.Option(False, "--settings", help="print every setting of every experiment (its value "
+                                  "in the profile, with --set and --config, its default, what it allows and what it "
+                                  "means) and exit without running"),
 ) -> None:
     """Run the verification suite and write OUT/results.json."""
     from verify.api import Interrupted, run as verify_run
-    from verify.profiles import load_config, parse_set
+    from verify.profiles import get_profile, load_config, parse_set
     from verify.runs import resume_conflict
 
     display = Display()
     try:  # every option is checked before torch loads or a claim is built: a refusal takes well under a second
+        overrides = {} if resume is not None else {**(load_config(config) if config else {}), **parse_set(set_)}
+        if settings:
+            typer.echo("\n".join(get_profile(profile).with_overrides(overrides).listing()))
+            return
         if resume is not None:
             given = [name for name in ("profile", "only", "device", "seed", "out", "set_", "config", "figures",
                                        "executor", "address", "overwrite")
@@ -154,7 +161,6 @@ def run(
                 raise resume_conflict(given[0].rstrip("_"))
             options: dict = {"resume": resume}
         else:
-            overrides = {**(load_config(config) if config else {}), **parse_set(set_)}
             options = dict(only=only, profile=profile, seed=seed, device=device, executor=executor, address=address,
                            out=out, overrides=overrides, figures=figures, overwrite=overwrite)
         results = verify_run(threads=threads, progress=display, **options)

@@ -1,8 +1,10 @@
 """The results.json schema (documented here and in README.md) and an incremental, crash-safe writer."""
 from __future__ import annotations
 
+import copy
 import json
 import os
+from functools import lru_cache
 from pathlib import Path
 
 import jsonschema
@@ -74,9 +76,25 @@ RESULTS_SCHEMA = {
 }
 
 
+@lru_cache(maxsize=1)
+def results_schema() -> dict:
+    """RESULTS_SCHEMA with ``metadata.profile`` described by the settings' declarations (``verify.profiles.schema``:
+    each setting's type, allowed values and meaning)."""
+    from verify.profiles import schema as profile_schema
+
+    out = copy.deepcopy(RESULTS_SCHEMA)
+    out["properties"]["metadata"]["properties"]["profile"] = profile_schema()
+    return out
+
+
+#: a validator for results in memory too, where the settings' lists are still tuples
+_VALIDATOR = jsonschema.validators.extend(jsonschema.Draft202012Validator, type_checker=(
+    jsonschema.Draft202012Validator.TYPE_CHECKER.redefine("array", lambda _, value: isinstance(value, (list, tuple)))))
+
+
 def validate(results: dict) -> None:
     """Raise jsonschema.ValidationError when ``results`` does not follow the schema."""
-    jsonschema.validate(results, RESULTS_SCHEMA)
+    jsonschema.validate(results, results_schema(), cls=_VALIDATOR)
 
 
 class ResultsWriter:

@@ -4,17 +4,17 @@ A profile has a description, a default device, delta (the family-wise error of e
 section per experiment, ``[<paper>.<experiment>]``, whose fields are that experiment's settings dataclass; a
 section left out takes the dataclass's defaults, so a new paper runs before any profile mentions it.
 
-Overrides (``--set KEY=VALUE`` or a TOML ``--config`` file) are parsed against the field's type, never evaluated:
-numbers, comma-separated lists or TOML arrays (``[[3, 10], [1, 16]]``) for tuples.  KEY is ``delta``,
+Overrides (``--set KEY=VALUE`` or a TOML ``--config`` file) are read and checked by the field's declaration
+(``numerics.settings_fields``), never evaluated: numbers, words, comma-separated lists or TOML arrays
+(``[[3, 10], [1, 16]]``) for tuples; a refusal is one sentence naming KEY, the value and what is allowed.  KEY is
+``delta``,
 ``SECTION.FIELD`` (``meanfield.dynamics.networks``), a short section name a paper registers
 (``dynamics.networks``) or a flat key it registers (``N``, ``networks``: the mean-field paper's documented
 settings).  In a ``--config`` file, top-level keys are such KEYs and tables are sections.
 """
 from __future__ import annotations
 
-import math
 import tomllib
-import typing
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any, Mapping
@@ -22,9 +22,17 @@ from typing import Any, Mapping
 from numerics.device import DeviceError, check_spelling
 from numerics.experiment import KEY_ALIASES, SECTION_ALIASES, SETTINGS
 from numerics.papers import load_settings
+from numerics.settings_fields import Declaration, declarations
 
 FOLDER = Path(__file__).parent
-TOP_LEVEL = ("description", "device", "delta")
+#: a profile's own settings, beside its sections
+TOP = {
+    "description": Declaration("description", str, "", meaning="what the profile is for"),
+    "device": Declaration("device", str, "auto", meaning="the default of --device: auto, cpu, cuda or cuda:<index>"),
+    "delta": Declaration("delta", float, 1e-3, meaning="family-wise error of each claim's intervals", above=0,
+                         below=1),
+}
+TOP_LEVEL = tuple(TOP)
 
 
 class ProfileError(ValueError):
@@ -50,9 +58,24 @@ class Profile:
         return {"name": self.name, "description": self.description, "device": self.device, "delta": self.delta,
                 "sections": {name: asdict(self[name]) for name in sorted(SETTINGS)}}
 
+    def listing(self) -> list[str]:
+        """Every setting of every registered experiment, for ``atv run --settings``: a header per section (its
+        short name for ``--set`` and its docstring's first sentence), then a row per setting: its name, the value
+        in use (and its default where that differs), what it allows and what it means."""
+        lines = [f"profile {self.name}: {self.description}",
+                 "NAME = VALUE  MEANING; ALLOWED; the default where the profile or an override changes it"]
+        lines += _rows([(TOP[key], getattr(self, key)) for key in TOP_LEVEL[1:]])
+        short = {section: name for name, section in SECTION_ALIASES.items()}
+        for name in sorted(SETTINGS):
+            Settings = SETTINGS[name].Settings
+            also = f"  (--set {short[name]}.KEY)" if name in short else ""
+            lines += ["", f"[{name}]{also}  {_first_sentence(Settings.__doc__)}"]
+            lines += _rows([(d, getattr(self[name], key)) for key, d in declarations(Settings).items()])
+        flat = ", ".join(f"{key} = {' and '.join(targets)}" for key, targets in sorted(KEY_ALIASES.items()))
+        return lines + ["", f"flat keys of --set: {flat}"] if flat else lines
+
     def validate(self) -> "Profile":
-        if not 0 < self.delta < 1:
-            raise ProfileError(f"delta must lie in (0, 1), got {self.delta}")
+        _read(TOP["delta"], self.delta, "delta")
         try:
             check_spelling(self.device)
         except DeviceError as err:
@@ -71,18 +94,67 @@ class Profile:
         changes: dict[str, dict[str, object]] = {}
         for key, raw in overrides.items():
             if key in TOP_LEVEL[1:]:
-                top[key] = _coerce(raw, str if key == "device" else float, key)
+                top[key] = _read(TOP[key], raw, key)
                 continue
             for section, name in _targets(key):
-                changes.setdefault(section, {})[name] = _coerce(raw, _field_types(section)[name], key)
+                changes.setdefault(section, {})[name] = _read(_declared(section)[name], raw, key)
         sections = dict(self.sections)
         for section, values in changes.items():
             sections[section] = _build(section, values, self[section])
         return replace(self, sections=sections, **top).validate()
 
 
-def _field_types(section: str) -> dict:
-    return typing.get_type_hints(SETTINGS[section].Settings)
+def schema() -> dict:
+    """The JSON schema of a profile as results.json keeps it (``Profile.describe``), from the declarations: each
+    setting's type, allowed values and meaning (nothing required, so an older file still reads)."""
+    from numerics.settings_fields import settings_schema
+
+    load_settings()
+    sections = {name: settings_schema(SETTINGS[name].Settings) for name in sorted(SETTINGS)}
+    return {"type": "object", "properties": {"name": {"type": "string"}, **{key: d.schema() for key, d in TOP.items()},
+                                             "sections": {"type": "object", "properties": sections}}}
+
+
+def _rows(declared: list[tuple[Declaration, object]]) -> list[str]:
+    """Rows NAME = VALUE  MEANING; allowed ...[; default D], names and values aligned (values as --set and TOML
+    write them)."""
+    cells = [(d.name, _shown(value), "; ".join([d.meaning + (f" [{d.unit}]" if d.unit else ""),
+                                                 f"allowed: {d.constraint()}"]
+                                                + ([] if value == d.default else [f"default {_shown(d.default)}"])))
+             for d, value in declared]
+    name_width = max((len(name) for name, _, _ in cells), default=0)
+    value_width = min(16, max((len(value) for _, value, _ in cells), default=0))
+    return [f"  {name.ljust(name_width)} = {value.ljust(value_width)}  {text}" for name, value, text in cells]
+
+
+def _shown(value) -> str:
+    """A value as TOML writes it: [1, 2] for a tuple, "word" for a string, 0.5 for a number."""
+    if isinstance(value, tuple):
+        return "[" + ", ".join(_shown(item) for item in value) + "]"
+    if isinstance(value, str):
+        return f'"{value}"'
+    return repr(value) if isinstance(value, float) else str(value)
+
+
+def _first_sentence(doc: str | None) -> str:
+    text = " ".join((doc or "").replace("``", "").split())
+    end = text.find(". ")
+    return text if end < 0 else text[:end + 1]
+
+
+def _declared(section: str) -> dict[str, Declaration]:
+    return declarations(SETTINGS[section].Settings)
+
+
+def _read(declared: Declaration, raw: object, key: str):
+    """``raw`` (a --set string or a TOML value) read and checked by its declaration, or a ProfileError naming
+    ``key`` (the key as the user wrote it)."""
+    try:
+        value = declared.parse(raw, key)
+        declared.check(value, key)
+    except ValueError as err:
+        raise ProfileError(str(err)) from None
+    return value
 
 
 def _targets(key: str) -> list[tuple[str, str]]:
@@ -95,8 +167,8 @@ def _targets(key: str) -> list[tuple[str, str]]:
         flat = ", ".join(["delta", *sorted(KEY_ALIASES)])
         raise ProfileError(f"unknown setting {key!r}; allowed: {flat}, or SECTION.FIELD with SECTION one of "
                            f"{', '.join(sorted(SETTINGS))} (or {', '.join(sorted(SECTION_ALIASES))})")
-    if name not in _field_types(section):
-        raise ProfileError(f"unknown setting {key!r}; {section} has {', '.join(_field_types(section))}")
+    if name not in _declared(section):
+        raise ProfileError(f"unknown setting {key!r}; {section} has {', '.join(_declared(section))}")
     return [(section, name)]
 
 
@@ -107,45 +179,6 @@ def _build(section: str, values: Mapping[str, object], base=None):
         return replace(base, **values) if base is not None else Settings(**values)
     except ValueError as err:
         raise ProfileError(f"{section}: {err}") from None
-
-
-def _coerce(raw: object, hint, key: str):
-    """``raw`` (a --set string or a TOML value) as type ``hint``; one sentence naming ``key`` when it is not."""
-    if typing.get_origin(hint) is tuple:
-        args = typing.get_args(hint)
-        if isinstance(raw, str):
-            text = raw.strip()
-            raw = _toml_value(text, key) if text.startswith("[") else [item for item in text.split(",")]
-        elif not isinstance(raw, (list, tuple)):
-            raw = [raw]
-        if len(args) == 2 and args[1] is Ellipsis:
-            return tuple(_coerce(item, args[0], key) for item in raw)
-        if len(raw) != len(args):
-            raise ProfileError(f"{key} needs {len(args)} values per entry (a TOML array such as [[3, 10]] for a "
-                               f"list of them), got {raw!r}")
-        return tuple(_coerce(item, arg, key) for item, arg in zip(raw, args))
-    if isinstance(raw, (list, tuple, dict)):
-        raise ProfileError(f"{key} takes a single value, got {raw!r}")
-    if hint is str:
-        return str(raw).strip()
-    if isinstance(raw, bool) or hint not in (int, float):
-        raise ProfileError(f"{key} must be {'an integer' if hint is int else 'a number'}, got {raw!r}")
-    try:
-        value = int(raw) if hint is int and not isinstance(raw, float) else float(raw)
-    except (TypeError, ValueError):
-        raise ProfileError(f"{key} must be {'an integer' if hint is int else 'a number'}, got {raw!r}") from None
-    if not math.isfinite(value):
-        raise ProfileError(f"{key} must be finite, got {raw!r}")
-    if hint is int and value != int(value):
-        raise ProfileError(f"{key} must be an integer, got {raw!r}")
-    return int(value) if hint is int else value
-
-
-def _toml_value(text: str, key: str):
-    try:
-        return tomllib.loads(f"value = {text}")["value"]
-    except tomllib.TOMLDecodeError as err:
-        raise ProfileError(f"{key}: {text!r} is not a TOML array ({err})") from None
 
 
 def _sections(table: Mapping, prefix: str = "") -> dict[str, dict]:
@@ -168,7 +201,7 @@ def names() -> list[str]:
     return sorted(path.stem for path in FOLDER.glob("*.toml"))
 
 
-def _read(path: Path, what: str) -> dict:
+def _read_toml(path: Path, what: str) -> dict:
     try:
         return tomllib.loads(Path(path).read_text())
     except FileNotFoundError:
@@ -183,17 +216,17 @@ def get_profile(name: str) -> Profile:
     if name not in names():
         raise ProfileError(f"unknown profile {name!r}; allowed: {', '.join(names())}")
     load_settings()
-    data = _read(FOLDER / f"{name}.toml", "profile file")
+    data = _read_toml(FOLDER / f"{name}.toml", "profile file")
     tables = {key: value for key, value in data.items() if key not in TOP_LEVEL}
     sections = {}
     for section, values in _sections(tables).items():
-        types = _field_types(section)
-        unknown = [field for field in values if field not in types]
+        declared = _declared(section)
+        unknown = [field for field in values if field not in declared]
         if unknown:
             raise ProfileError(f"profile {name!r}: [{section}] has no setting {unknown[0]!r}")
-        sections[section] = _build(section, {k: _coerce(v, types[k], f"{section}.{k}") for k, v in values.items()})
-    return Profile(name, str(data.get("description", "")), str(data.get("device", "auto")),
-                   _coerce(data.get("delta", 1e-3), float, "delta"), sections).validate()
+        sections[section] = _build(section, {k: _read(declared[k], v, f"{section}.{k}") for k, v in values.items()})
+    top = {key: _read(TOP[key], data.get(key, TOP[key].default), key) for key in TOP_LEVEL}
+    return Profile(name, **top, sections=sections).validate()
 
 
 def parse_set(pairs: list[str]) -> dict[str, str]:
@@ -210,7 +243,7 @@ def parse_set(pairs: list[str]) -> dict[str, str]:
 def load_config(path: Path) -> dict[str, object]:
     """Overrides from a TOML file: top-level keys as they are, each table's fields as SECTION.FIELD."""
     load_settings()
-    data = _read(path, "config file")
+    data = _read_toml(path, "config file")
     flat = {key: value for key, value in data.items() if not isinstance(value, dict)}
     for section, values in _sections({k: v for k, v in data.items() if isinstance(v, dict)}).items():
         flat.update({f"{section}.{field}": value for field, value in values.items()})

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, replace
 
-from numerics.experiment import register_aliases, register_settings, require_positive
+from numerics.experiment import register_aliases, register_settings
+from numerics.settings_fields import Settings, setting
 
 PATCHES = "feature_learning.patches"
 DTYPES = ("float32", "float64")
@@ -56,52 +57,42 @@ class PatchRun:
 
 
 @dataclass(frozen=True)
-class PatchSettings:
+class PatchSettings(Settings):
     """R-inf at C*; ``eps_scales`` are the radii (in units of epsilon) of the robust-accuracy curve."""
 
-    seeds: int = 8  # all eight positive: an exact sign test at p = 1/256
-    k: int = 2
-    D: int = 16
-    P: int = 64
-    alpha: float = 1.0
-    beta: float = 0.4
-    sigma_xi: float = 0.0
-    q: int = 3
-    rho: float = 1.0
-    m: int = 32
-    sigma0: float = 0.05
-    n_train: int = 300
-    n_test: int = 1000
-    eta: float = 1.0
-    steps: int = 300
-    eps: float = 0.115
-    pgd_steps: int = 30
-    pgd_restarts: int = 3
-    eps_scales: tuple[float, ...] = (0.5, 0.75, 1.0, 1.5, 2.0, 3.0)
-    dtype: str = "float32"
-    kill_m: int = 2  # the kill design's width: kappa_kill = 1.40 at C*
-    race_P: int = 4  # the race design's patches: R_learn = 0.26 at C*
+    seeds: int = setting(8, meaning="seeds (paired networks and data); all eight positive: an exact sign test at "
+                                    "p = 1/256", low=2, why="a seed-level interval needs two seeds")
+    k: int = setting(2, meaning="classes", low=2, why="a race needs two classes")
+    D: int = setting(16, meaning="dense dimension (a power of 2 above k: the non-robust features are Sylvester-"
+                                 "Hadamard rows 2..k+1)", low=1)
+    P: int = setting(64, meaning="patches per input (v in every patch, u in one)", low=1)
+    alpha: float = setting(1.0, meaning="size of the robust feature u_y = alpha e_y", above=0)
+    beta: float = setting(0.4, meaning="size of the non-robust feature v_y (a Hadamard row)", above=0)
+    sigma_xi: float = setting(0.0, meaning="standard deviation of the patches' noise", low=0)
+    q: int = setting(3, meaning="power of the smoothed ReLU", low=3,
+                     why="the tensor-power race and its blow-up time need q > 2")
+    rho: float = setting(1.0, meaning="threshold of the smoothed ReLU (linear above it)", above=0)
+    m: int = setting(32, meaning="neurons per class", low=2, why="the kill ratio needs log m > 0")
+    sigma0: float = setting(0.05, meaning="standard deviation of the initial weights", above=0)
+    n_train: int = setting(300, meaning="training points", low=1)
+    n_test: int = setting(1000, meaning="test points", low=1)
+    eta: float = setting(1.0, meaning="learning rate of full-batch gradient descent", above=0)
+    steps: int = setting(300, meaning="gradient steps", low=1)
+    eps: float = setting(0.115, meaning="the l_oo radius of one-step sign adversarial training", above=0)
+    pgd_steps: int = setting(30, meaning="steps of the evaluation PGD", low=1)
+    pgd_restarts: int = setting(3, meaning="restarts of the evaluation PGD", low=1)
+    eps_scales: tuple[float, ...] = setting((0.5, 0.75, 1.0, 1.5, 2.0, 3.0), above=0, unit="epsilon",
+                                            meaning="radii of the robust-accuracy curve",
+                                            rule=(lambda scales: 1.0 in scales, "contain 1.0 (the training radius)"))
+    dtype: str = setting("float32", meaning="the networks' floating-point type", choices=DTYPES)
+    kill_m: int = setting(2, meaning="the kill design's width: kappa_kill = 1.40 at C*", low=2,
+                          why="the kill ratio needs log m > 0")
+    race_P: int = setting(4, meaning="the race design's patches: R_learn = 0.26 at C*", low=1)
 
-    def __post_init__(self) -> None:
-        for name in ("seeds", "k", "D", "P", "q", "m", "n_train", "n_test", "steps", "pgd_steps", "pgd_restarts",
-                     "kill_m", "race_P"):
-            if not isinstance(getattr(self, name), int) or getattr(self, name) < 1:
-                raise ValueError(f"{name} must be an integer >= 1, got {getattr(self, name)!r}")
-        if self.seeds < 2 or self.k < 2 or self.m < 2 or self.kill_m < 2:
-            raise ValueError("seeds, k, m and kill_m must be >= 2 (a seed-level interval needs two seeds, a race "
-                             "two classes, the kill ratio log m > 0)")
+    def check(self) -> None:
         if self.D & (self.D - 1) or self.D < self.k + 1:
             raise ValueError(f"D must be a power of 2 above k (the features are Sylvester-Hadamard rows 2..k+1), "
                              f"got D={self.D}, k={self.k}")
-        if self.q < 3:
-            raise ValueError(f"q must be >= 3 (the tensor-power race and its blow-up time need q > 2), got {self.q}")
-        require_positive(self, "alpha", "beta", "rho", "sigma0", "eta", "eps", "eps_scales")
-        if self.sigma_xi < 0:
-            raise ValueError(f"sigma_xi must be >= 0, got {self.sigma_xi}")
-        if self.dtype not in DTYPES:
-            raise ValueError(f"dtype must be one of {', '.join(DTYPES)}, got {self.dtype!r}")
-        if 1.0 not in self.eps_scales:
-            raise ValueError(f"eps_scales must contain 1.0 (the training radius), got {self.eps_scales!r}")
 
     def runs(self, design: str = "") -> list[PatchRun]:
         """The runs of a claim's design: ``""`` the calibrated run, ``st`` it and the race design, ``at`` it and

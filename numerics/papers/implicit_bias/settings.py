@@ -9,23 +9,12 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 
-from numerics.experiment import register_aliases, register_settings, require_positive
+from numerics.experiment import register_aliases, register_settings
+from numerics.settings_fields import Settings, setting
 
 DEEP_LINEAR, HOMOGENEOUS = "implicit_bias.deep_linear", "implicit_bias.homogeneous"
 ATTACK_NORMS = {"fgm": "l2", "pgd2": "l2", "fgsm": "linf", "pgdinf": "linf"}
 SCHEDULES = ("normalized", "constant")
-
-
-def _anneal(value: float) -> None:
-    if not 0 < value <= 1:
-        raise ValueError(f"anneal is the final fraction of the step, in (0, 1], got {value!r}")
-
-
-def _fractions(name: str, values: tuple[float, ...], low: float, high: float) -> None:
-    """Judged fractions lie inside the theorem's regime (0, 1); controls beyond the margin, in [1, 4]."""
-    if not values or not all(low <= v < high if high == 1 else low <= v <= high for v in values):
-        raise ValueError(f"{name} are fractions of the data's margin in {'(0, 1)' if high == 1 else '[1, 4]'}, "
-                         f"got {values!r}")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -81,44 +70,54 @@ def _digest(path: str) -> str:
     return file_digest(path) if path else ""
 
 
+def _anneal():
+    return setting(0.1, meaning="normalised steps end at anneal * eta (training.annealed); constant steps never "
+                                "anneal", above=0, high=1)
+
+
+def _depths(default: tuple[int, ...], meaning: str):
+    return setting(default, meaning=meaning, low=1, high=8, why="the product's scale overflows float64 early")
+
+
+def _fractions(default: tuple[float, ...], meaning: str):
+    return setting(default, meaning=meaning, above=0, below=1, unit="the data's margin",
+                   why="the theorem's regime")
+
+
+def _data():
+    return setting("", meaning="a .npz file with X and y, used instead of the generated datasets")
+
+
 @dataclass(frozen=True)
-class DeepLinearSettings:
+class DeepLinearSettings(Settings):
     """Theorem A: deep linear nets on separable data (the digest's C1-C5)."""
 
-    seeds: int = 10
-    n: int = 40  # gaussian data (l2 claims)
-    d: int = 10
-    sparse_n: int = 30  # sparse data (l_inf claims)
-    sparse_d: int = 20
-    init: float = 0.1  # W_k ~ N(0, init^2 / fan_in)
-    checkpoints: int = 8
-    l2_depths: tuple[int, ...] = (2, 3)
-    l2_eps: tuple[float, ...] = (0.5, 0.9)  # fractions of gamma judged by the limit claims
-    control_eps: tuple[float, ...] = (1.2,)  # beyond the margin: the precondition fails
-    l2_steps: int = 40000  # the slowest run (L = 3, eps = 0.9 gamma) reaches sigma_2/sigma_1 ~ 1e-4 here
-    l2_eta: float = 0.02
-    anneal: float = 0.1  # normalised steps end at anneal * eta (training.annealed); constant steps never anneal
-    linf_depths: tuple[int, ...] = (1, 3)
-    linf_eps: tuple[float, ...] = (0.3,)  # fractions of gamma_1
-    linf_steps: int = 30000
-    linf_eta: float = 0.01
-    rate_depths: tuple[int, ...] = (1, 3)
-    rate_eps: tuple[float, ...] = (0.5, 0.9)  # against clean training (eps = 0), constant steps
-    rate_steps: int = 10000
-    rate_eta: float = 0.5
-    data: str = ""  # a .npz file with X and y, used instead of both generated datasets
-
-    def __post_init__(self) -> None:
-        for name in ("seeds", "n", "d", "sparse_n", "sparse_d", "checkpoints", "l2_steps", "linf_steps", "rate_steps"):
-            if getattr(self, name) < 2:
-                raise ValueError(f"{name} must be >= 2, got {getattr(self, name)!r}")
-        require_positive(self, "init", "l2_eta", "linf_eta", "rate_eta", "l2_depths", "linf_depths", "rate_depths")
-        _anneal(self.anneal)
-        for name in ("l2_eps", "linf_eps", "rate_eps"):
-            _fractions(name, getattr(self, name), 1e-9, 1)
-        _fractions("control_eps", self.control_eps, 1, 4)
-        if max(self.l2_depths + self.linf_depths + self.rate_depths) > 8:
-            raise ValueError("depths above 8 are not supported (the product's scale overflows float64 early)")
+    seeds: int = setting(10, meaning="seeds (datasets and initialisations)", low=2)
+    n: int = setting(40, meaning="points of the gaussian data (l2 claims)", low=2)
+    d: int = setting(10, meaning="dimension of the gaussian data", low=2)
+    sparse_n: int = setting(30, meaning="points of the sparse data (l_inf claims)", low=2)
+    sparse_d: int = setting(20, meaning="dimension of the sparse data", low=2)
+    init: float = setting(0.1, meaning="W_k ~ N(0, init^2 / fan_in)", above=0)
+    checkpoints: int = setting(8, meaning="checkpoints along training", low=2)
+    l2_depths: tuple[int, ...] = _depths((2, 3), "depths of the l2 runs")
+    l2_eps: tuple[float, ...] = _fractions((0.5, 0.9), "fractions of gamma judged by the limit claims")
+    control_eps: tuple[float, ...] = setting((1.2,), meaning="fractions of gamma beyond the margin, where the "
+                                             "precondition fails (the control)", low=1, high=4,
+                                             unit="the data's margin")
+    l2_steps: int = setting(40000, meaning="steps of the l2 runs (the slowest, L = 3 at eps = 0.9 gamma, reaches "
+                                           "sigma_2/sigma_1 ~ 1e-4 here)", low=2)
+    l2_eta: float = setting(0.02, meaning="step of the l2 runs", above=0)
+    anneal: float = _anneal()
+    linf_depths: tuple[int, ...] = _depths((1, 3), "depths of the l_inf runs")
+    linf_eps: tuple[float, ...] = _fractions((0.3,), "fractions of gamma_1 judged by the l_inf claims")
+    linf_steps: int = setting(30000, meaning="steps of the l_inf runs", low=2)
+    linf_eta: float = setting(0.01, meaning="step of the l_inf runs", above=0)
+    rate_depths: tuple[int, ...] = _depths((1, 3), "depths of the rate runs")
+    rate_eps: tuple[float, ...] = _fractions((0.5, 0.9), "fractions of gamma trained against clean training (eps = "
+                                                         "0), constant steps")
+    rate_steps: int = setting(10000, meaning="steps of the rate runs", low=2)
+    rate_eta: float = setting(0.5, meaning="constant step of the rate runs", above=0)
+    data: str = _data()
 
     def runs(self, design: str) -> list[LinearRun]:
         """The runs of a design: ``l2`` (limit claims and the control), ``linf``, ``rate`` (constant steps)."""
@@ -141,32 +140,24 @@ class DeepLinearSettings:
 
 
 @dataclass(frozen=True)
-class HomogeneousSettings:
+class HomogeneousSettings(Settings):
     """Theorem B: two-layer relu^2 nets (homogeneous of degree 3, bias-free) on XOR data (the digest's C6-C8)."""
 
-    seeds: int = 10
-    n: int = 40
-    d: int = 5
-    width: int = 20
-    init: float = 0.5
-    eps: float = 0.1
-    attacks: tuple[str, ...] = ("fgm", "fgsm")
-    steps: int = 60000  # eta = 0.01 annealed to 1e-3: every seed's KKT residual below 1e-3 in the probes
-    eta: float = 0.01
-    anneal: float = 0.1
-    pgd_steps: int = 5
-    checkpoints: int = 8
-    data: str = ""
-
-    def __post_init__(self) -> None:
-        for name in ("seeds", "n", "d", "width", "steps", "checkpoints"):
-            if getattr(self, name) < 2:
-                raise ValueError(f"{name} must be >= 2, got {getattr(self, name)!r}")
-        require_positive(self, "init", "eps", "eta", "pgd_steps")
-        _anneal(self.anneal)
-        unknown = [a for a in self.attacks if a not in ATTACK_NORMS]
-        if unknown or not self.attacks:
-            raise ValueError(f"attacks must be among {', '.join(ATTACK_NORMS)}, got {self.attacks!r}")
+    seeds: int = setting(10, meaning="seeds (datasets and initialisations)", low=2)
+    n: int = setting(40, meaning="points of the XOR data", low=2)
+    d: int = setting(5, meaning="dimension of the XOR data", low=2)
+    width: int = setting(20, meaning="hidden units", low=2)
+    init: float = setting(0.5, meaning="scale of the initial weights", above=0)
+    eps: float = setting(0.1, meaning="perturbation radius", above=0)
+    attacks: tuple[str, ...] = setting(("fgm", "fgsm"), meaning="attacks trained against (l2: fgm, pgd2; l_inf: "
+                                       "fgsm, pgdinf)", choices=tuple(ATTACK_NORMS))
+    steps: int = setting(60000, meaning="steps (eta = 0.01 annealed to 1e-3: every seed's KKT residual below 1e-3 in "
+                                        "the probes)", low=2)
+    eta: float = setting(0.01, meaning="normalised step", above=0)
+    anneal: float = _anneal()
+    pgd_steps: int = setting(5, meaning="steps of the PGD attacks", low=1)
+    checkpoints: int = setting(8, meaning="checkpoints along training", low=2)
+    data: str = _data()
 
     def runs(self, norm: str) -> list[HomogeneousRun]:
         """One run per attack of the given norm (l2 or linf)."""

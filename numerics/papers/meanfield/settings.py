@@ -12,6 +12,7 @@ from typing import Literal
 
 from numerics.experiment import Sweep, register_aliases, register_settings
 from numerics.orders import norm_order
+from numerics.settings_fields import Settings, setting
 from theory.papers.meanfield.dynamics import EXPLICIT_RESIDUAL_DEPTHS
 from theory.papers.meanfield.network import ARCHITECTURES, NetworkSpec
 from theory.symbols import eps, eta, t
@@ -22,37 +23,33 @@ JACOBIAN, FIGURES, GAUSSIAN, NORMS, DYNAMICS = (f"meanfield.{name}" for name in 
 
 Regime = Literal["population", "dataset"]
 REGIMES: tuple[Regime, ...] = ("population", "dataset")
+DTYPES = ("float32", "float64")
 
 
 @dataclass(frozen=True)
-class TrainingSetup:
+class TrainingSetup(Settings):
     """One adversarial-training experiment: the network and how it is trained."""
 
-    spec: NetworkSpec
-    eta: float  # learning rate of gradient descent on W
-    eps: float  # radius of the l_p ball of the inner maximisation
-    steps: int
-    p: float = 2
-    q: float = 2
-    regime: Regime = "population"
-    inputs: int = 16  # inputs per step (population) or the dataset's size (dataset)
-    pgd_steps: int = 4
-    pgd_restarts: int = 1
-    clean_steps: int = 0  # > 0: also train the clean task from the initial and the final weights (capacity)
-    clean_lr: float = 0.2  # a fraction of each network's initial Polyak step
-    clean_inputs: int = 64
+    spec: NetworkSpec = setting(meaning="the network (bias-free ReLU)")
+    eta: float = setting(meaning="learning rate of gradient descent on W", above=0)
+    eps: float = setting(meaning="radius of the l_p ball of the inner maximisation", above=0)
+    steps: int = setting(meaning="gradient steps", low=1)
+    p: float = setting(2, meaning="the perturbation norm (inf: l_oo)", low=1, finite=False)
+    q: float = setting(2, meaning="the output norm (inf: l_oo)", low=1, finite=False)
+    regime: Regime = setting("population", meaning="fresh inputs every step, or one dataset", choices=REGIMES)
+    inputs: int = setting(16, meaning="inputs per step (population) or the dataset's size (dataset)", low=1)
+    pgd_steps: int = setting(4, meaning="steps of the inner PGD", low=1)
+    pgd_restarts: int = setting(1, meaning="restarts of the inner PGD", low=1)
+    clean_steps: int = setting(0, meaning="> 0: also train the clean task from the initial and the final weights "
+                                          "(capacity)", low=0)
+    clean_lr: float = setting(0.2, meaning="the clean task's step, a fraction of each network's initial Polyak "
+                                           "step", above=0)
+    clean_inputs: int = setting(64, meaning="inputs of the clean task", low=1)
 
     def __post_init__(self) -> None:
-        if self.regime not in REGIMES:
-            raise ValueError(f"regime must be one of {', '.join(REGIMES)}, got {self.regime!r}")
-        for name in ("eta", "eps"):
-            if not getattr(self, name) > 0:
-                raise ValueError(f"{name} must be > 0, got {getattr(self, name)!r}")
-        for name in ("steps", "inputs", "pgd_steps", "pgd_restarts"):
-            if getattr(self, name) < 1:
-                raise ValueError(f"{name} must be >= 1, got {getattr(self, name)!r}")
         object.__setattr__(self, "p", norm_order(self.p))
         object.__setattr__(self, "q", norm_order(self.q))
+        super().__post_init__()
 
     def as_dict(self) -> dict:
         out = asdict(self)
@@ -65,77 +62,52 @@ class TrainingSetup:
         return {**self.spec.values(), eta: self.eta, eps: self.eps, t: self.steps}
 
 
-def _positive(settings, *names: str) -> None:
-    """Every value positive; a list non-empty, without repeats (a sweep over equal values has no span)."""
-    for name in names:
-        values = getattr(settings, name)
-        if isinstance(values, tuple) and (not values or len(set(values)) < len(values)):
-            raise ValueError(f"{name} needs one or more distinct values, got {values!r}")
-        for value in values if isinstance(values, tuple) else (values,):
-            if not value > 0:
-                raise ValueError(f"{name} must be positive, got {value!r}")
+def _networks(default: int, low: int, why: str):
+    return setting(default, meaning="independent networks per configuration", low=low, why=why)
 
 
-def _at_least(settings, floor: int, why: str, *names: str) -> None:
-    for name in names:
-        if getattr(settings, name) < floor:
-            raise ValueError(f"{name} must be >= {floor} ({why}), got {getattr(settings, name)}")
+def _chunk(default: int):
+    return setting(default, meaning="networks held in memory at once", low=0, why="0: sized from the memory budget")
 
 
-def _chunk(settings) -> None:
-    if settings.chunk < 0:
-        raise ValueError(f"chunk must be >= 0 (0: sized from memory), got {settings.chunk}")
+def _dtype():
+    return setting("float64", meaning="the networks' floating-point type", choices=DTYPES)
 
 
-def _dtype(settings) -> None:
-    if settings.dtype not in ("float32", "float64"):
-        raise ValueError(f"dtype must be float32 or float64, got {settings.dtype!r}")
+def _input_scales():
+    return setting((1.0, 10.0), meaning="||x|| / sqrt(d) of the fixed inputs (x_0 first)", count=2, above=0,
+                   rule=(lambda scales: scales[0] == 1.0, "start with 1.0 (x_0, the reference input, has norm "
+                                                           "sqrt(d))"))
 
 
 @dataclass(frozen=True)
-class JacobianSettings:
+class JacobianSettings(Settings):
     """Theorem 4.1: every activation x width x depth x bias variance is one configuration per architecture.
 
     Activations are (u, v, sigma_w2) zipped; a single value applies to every activation.
     """
 
-    networks: int = 1024  # independent networks per configuration
-    chunk: int = 32  # networks held in memory at once; 0 sizes chunks from the memory budget
-    dtype: str = "float64"
-    input_scales: tuple[float, ...] = (1.0, 10.0)  # ||x|| / sqrt(d) of the fixed inputs (x_0 first)
-    d: int = 32
-    K: int = 32
-    N: tuple[int, ...] = (512,)
-    L: tuple[int, ...] = (4,)
-    sigma_b2: tuple[float, ...] = (0.01,)
-    u: tuple[float, ...] = (1.0, 1.0)
-    v: tuple[float, ...] = (0.0, 0.5)
-    sigma_w2: tuple[float, ...] = (2.0, 1.5)
-    #: more bias variances at which the bias-variance claims are judged, at the first configuration (where a
-    #: residual network's cross term grows with sigma_b2; see ``theory.papers.meanfield.residual_bias``) ...
-    bias_sigma_b2: tuple[float, ...] = (0.1,)
-    #: ... with this weight variance sigma_w2 (0: the first configuration's): the cross term grows as sigma_w2 falls
-    #: (18% of Var a at sigma_w2 = 0.5, sigma_b2 = 0.1, L = 4; 7% at sigma_w2 = 2)
-    bias_weight_variance: float = 0.5
+    networks: int = _networks(1024, 4, "the rank correlation and the two-input comparison split the networks")
+    chunk: int = _chunk(32)
+    dtype: str = _dtype()
+    input_scales: tuple[float, ...] = _input_scales()
+    d: int = setting(32, meaning="input dimension", low=1)
+    K: int = setting(32, meaning="output dimension", low=1)
+    N: tuple[int, ...] = setting((512,), meaning="widths (units per hidden layer)", low=1, distinct=True)
+    L: tuple[int, ...] = setting((4,), meaning="depths (hidden layers)", low=1, distinct=True)
+    sigma_b2: tuple[float, ...] = setting((0.01,), meaning="bias variances", low=0)
+    u: tuple[float, ...] = setting((1.0, 1.0), meaning="the activation's slope for positive inputs, per activation")
+    v: tuple[float, ...] = setting((0.0, 0.5), meaning="the activation's slope for negative inputs, per activation")
+    sigma_w2: tuple[float, ...] = setting((2.0, 1.5), meaning="weight variance, per activation", above=0)
+    #: the cross term of a residual network grows with sigma_b2 (``theory.papers.meanfield.residual_bias``) and as
+    #: sigma_w2 falls (18% of Var a at sigma_w2 = 0.5, sigma_b2 = 0.1, L = 4; 7% at sigma_w2 = 2)
+    bias_sigma_b2: tuple[float, ...] = setting(
+        (0.1,), meaning="more bias variances at which the bias-variance claims are judged, at the first "
+                        "configuration", low=0, count=0)
+    bias_weight_variance: float = setting(0.5, meaning="the weight variance sigma_w2 of those configurations", low=0,
+                                          why="0: the first configuration's")
 
-    def __post_init__(self) -> None:
-        _at_least(self, 4, "the rank correlation and the two-input comparison split the networks", "networks")
-        _chunk(self)
-        _dtype(self)
-        if len(self.input_scales) < 2 or any(not (s > 0 and math.isfinite(s)) for s in self.input_scales):
-            raise ValueError(f"input_scales needs two or more positive numbers, got {self.input_scales}")
-        if self.input_scales[0] != 1.0:  # the derived bias variance is evaluated at ||x_0||^2 / d = 1
-            raise ValueError(f"input_scales must start with 1.0 (x_0, the reference input, has norm sqrt(d)), got "
-                             f"{self.input_scales}")
-        if any(not (s >= 0 and math.isfinite(s)) for s in self.bias_sigma_b2):
-            raise ValueError(f"bias_sigma_b2 must hold variances >= 0, got {self.bias_sigma_b2}")
-        if not (self.bias_weight_variance >= 0 and math.isfinite(self.bias_weight_variance)):
-            raise ValueError(f"bias_weight_variance must be > 0, or 0 for the first configuration's, got "
-                             f"{self.bias_weight_variance}")
-        _positive(self, "N", "L")
-        for name in ("sigma_b2", "u", "v", "sigma_w2"):
-            if not getattr(self, name):
-                raise ValueError(f"{name} needs one or more values")
+    def check(self) -> None:
         lengths = {len(getattr(self, name)) for name in ("u", "v", "sigma_w2")} - {1}
         if len(lengths) > 1:
             raise ValueError("u, v and sigma_w2 list activations: give them equal lengths (or one value each)")
@@ -166,36 +138,35 @@ class JacobianSettings:
                 if spec.N >= 2]
 
 
-@dataclass(frozen=True)
-class FigureSettings:
-    """The Theorem 4.1 figures: histograms at the last Theorem 4.1 configuration, and depth and width sweeps."""
-
-    networks: int = 48  # networks per point
-    chunk: int = 0
-    dtype: str = "float64"
-    input_scales: tuple[float, ...] = (1.0, 10.0)
-    # the sweeps' sizes; 0 (the default) takes the Theorem 4.1 verdicts' value, so the figures show what was judged
-    d: int = 0
-    K: int = 0
-    N: int = 0
-    depth_K: int = 0
-    depths: tuple[int, ...] = (1, 2, 3, 4, 6, 8)
-    width_L: int = 4
-    widths: tuple[int, ...] = (32, 64, 128, 256, 512)
-
-    def __post_init__(self) -> None:
-        _at_least(self, 2, "an interval needs two networks", "networks")
-        _chunk(self)
-        _dtype(self)
-        _positive(self, "depths", "width_L", "widths")
-        for name in ("d", "K", "N", "depth_K"):
-            if getattr(self, name) < 0:
-                raise ValueError(f"{name} must be positive, or 0 for the Theorem 4.1 configuration's, got "
-                                 f"{getattr(self, name)!r}")
+def _theorem_size(default: int, meaning: str):
+    return setting(default, meaning=meaning, low=0, why="0: the Theorem 4.1 configuration's")
 
 
 @dataclass(frozen=True)
-class GaussianSettings:
+class FigureSettings(Settings):
+    """The Theorem 4.1 figures: histograms at the last Theorem 4.1 configuration, and depth and width sweeps
+    (their sizes 0 take the Theorem 4.1 verdicts' value, so the figures show what was judged)."""
+
+    networks: int = _networks(48, 2, "an interval needs two networks")
+    chunk: int = _chunk(0)
+    dtype: str = _dtype()
+    input_scales: tuple[float, ...] = _input_scales()
+    d: int = _theorem_size(0, "input dimension of the sweeps")
+    K: int = _theorem_size(0, "output dimension of the width sweep and the histograms")
+    N: int = _theorem_size(0, "width of the depth sweep")
+    depth_K: int = _theorem_size(0, "output dimension of the depth sweep")
+    depths: tuple[int, ...] = setting((1, 2, 3, 4, 6, 8), meaning="depths of the depth sweep", low=1, distinct=True)
+    width_L: int = setting(4, meaning="depth of the width sweep", low=1)
+    widths: tuple[int, ...] = setting((32, 64, 128, 256, 512), meaning="widths of the width sweep", low=1,
+                                      distinct=True)
+
+
+def _trend_rows(what: str):
+    return (lambda rows: all(lo < hi for _, lo, hi in rows), f"list rows ({what}) with low < high")
+
+
+@dataclass(frozen=True)
+class GaussianSettings(Settings):
     """Operator norms of Gaussian matrices: shapes (K, d) for Chevet and the tails, for the seed values, and
     (K, d_lo, d_hi) / (d, K_lo, K_hi) pairs for the dimension trends.
 
@@ -205,29 +176,22 @@ class GaussianSettings:
     Those designs compute only the claim's own pair, so a wide shape costs one norm.
     """
 
-    matrices: int = 2000  # Gaussian matrices per shape
-    beta_shapes: tuple[tuple[int, int], ...] = ((3, 10), (1, 16), (8, 12))
-    seed_shapes: tuple[tuple[int, int], ...] = tuple((K, d) for K in (2, 4, 8) for d in (2, 4, 8, 16))
-    d_trends: tuple[tuple[int, int, int], ...] = ((4, 4, 16),)
-    K_trends: tuple[tuple[int, int, int], ...] = ((8, 2, 8),)
-    k1_dims: tuple[int, ...] = (2, 16, 128, 1000)
-    k_map: tuple[tuple[int, int], ...] = tuple((K, 1000) for K in (1, 2, 4, 8))
-    limit_dims: tuple[int, ...] = (4,)
-    limit_outputs: tuple[int, ...] = (4, 64, 1024, 8192)
-
-    def __post_init__(self) -> None:
-        _at_least(self, 2, "an interval needs two matrices", "matrices")
-        _positive(self, "k1_dims", "limit_dims", "limit_outputs")
-        if len(self.limit_outputs) < 2 or list(self.limit_outputs) != sorted(self.limit_outputs):
-            raise ValueError(f"limit_outputs must list two or more increasing K, got {self.limit_outputs}")
-        for name in ("beta_shapes", "seed_shapes", "d_trends", "K_trends", "k_map"):
-            if not getattr(self, name):
-                raise ValueError(f"{name} needs one or more shapes")
-            if any(value < 1 for row in getattr(self, name) for value in row):
-                raise ValueError(f"{name} must hold positive integers, got {getattr(self, name)}")
-        for name in ("d_trends", "K_trends"):
-            if any(lo >= hi for _, lo, hi in getattr(self, name)):
-                raise ValueError(f"{name} rows are (fixed, low, high) with low < high, got {getattr(self, name)}")
+    matrices: int = setting(2000, meaning="Gaussian matrices per shape", low=2, why="an interval needs two matrices")
+    beta_shapes: tuple[tuple[int, int], ...] = setting(((3, 10), (1, 16), (8, 12)), low=1,
+                                                       meaning="(K, d) shapes of Chevet's bound and the tails")
+    seed_shapes: tuple[tuple[int, int], ...] = setting(tuple((K, d) for K in (2, 4, 8) for d in (2, 4, 8, 16)),
+                                                       meaning="(K, d) shapes of the seed values", low=1)
+    d_trends: tuple[tuple[int, int, int], ...] = setting(((4, 4, 16),), meaning="(K, d_lo, d_hi): trends in d",
+                                                         low=1, rule=_trend_rows("K, d_lo, d_hi"))
+    K_trends: tuple[tuple[int, int, int], ...] = setting(((8, 2, 8),), meaning="(d, K_lo, K_hi): trends in K",
+                                                         low=1, rule=_trend_rows("d, K_lo, K_hi"))
+    k1_dims: tuple[int, ...] = setting((2, 16, 128, 1000), meaning="d at which beta_{2,2} = 1 is judged at K = 1",
+                                       low=1, distinct=True)
+    k_map: tuple[tuple[int, int], ...] = setting(tuple((K, 1000) for K in (1, 2, 4, 8)), low=1,
+                                                 meaning="(K, d) where beta_{2,2} = 1 stops holding as K grows")
+    limit_dims: tuple[int, ...] = setting((4,), meaning="d of the K -> oo limits (p = 1)", low=1, distinct=True)
+    limit_outputs: tuple[int, ...] = setting((4, 64, 1024, 8192), meaning="K grid of the K -> oo limits (judged at "
+                                             "the largest)", low=1, count=2, increasing=True)
 
 
 #: the largest side whose 2^(side - 1) sign vectors ``opnorm`` enumerates by default (2^16 vertices)
@@ -235,35 +199,29 @@ EXACT_SIDE = 17
 
 
 @dataclass(frozen=True)
-class NormSettings:
+class NormSettings(Settings):
     """Theorem 5.1 at the network level: the first Theorem 4.1 configuration at this d and K (every (oo, .) norm
     is exact by enumeration up to d = 17)."""
 
-    d: int = 12
-    K: int = 4
-    networks: int = 128
-    inputs: int = 16  # inputs for the sup-over-x gap
-    pgd_networks: int = 48
-    pgd_steps: int = 20
-    pgd_restarts: int = 8
-    eps_fraction: float = 0.1  # eps_p = eps_fraction * ||x_0||_p
-    reference_matrices: int = 4000  # Gaussian reference sample for the network-level ratio
-    chunk: int = 0
-    certificate_networks: int = 8  # PGD networks whose segments x_0 -> x_0 + eta* are walked (step-1 certificate)
-
-    def __post_init__(self) -> None:
-        _at_least(self, 2, "an interval needs two of them", "networks", "reference_matrices")
-        _chunk(self)
-        _positive(self, "d", "K", "inputs", "pgd_networks", "pgd_steps", "pgd_restarts", "eps_fraction")
-        _positive(self, "certificate_networks")
-        for name in ("d", "K"):  # ||J||_{oo->2} enumerates 2^(d-1) sign vectors, ||J||_{2->1} 2^(K-1)
-            if getattr(self, name) > EXACT_SIDE:
-                raise ValueError(f"norms.{name} must be <= {EXACT_SIDE} so that every operator norm is exact, got "
-                                 f"{getattr(self, name)}")
+    d: int = setting(12, meaning="input dimension", low=1, high=EXACT_SIDE,
+                     why="||J||_{oo->2} enumerates 2^(d-1) sign vectors: exact up to 17")
+    K: int = setting(4, meaning="output dimension", low=1, high=EXACT_SIDE,
+                     why="||J||_{2->1} enumerates 2^(K-1) sign vectors: exact up to 17")
+    networks: int = _networks(128, 2, "an interval needs two networks")
+    inputs: int = setting(16, meaning="inputs for the sup-over-x gap", low=1)
+    pgd_networks: int = setting(48, meaning="networks attacked by PGD", low=1)
+    pgd_steps: int = setting(20, meaning="PGD steps", low=1)
+    pgd_restarts: int = setting(8, meaning="PGD restarts", low=1)
+    eps_fraction: float = setting(0.1, meaning="eps_p = eps_fraction * ||x_0||_p", above=0)
+    reference_matrices: int = setting(4000, meaning="Gaussian reference sample for the network-level ratio", low=2,
+                                      why="an interval needs two matrices")
+    chunk: int = _chunk(0)
+    certificate_networks: int = setting(8, meaning="PGD networks whose segments x_0 -> x_0 + eta* are walked (the "
+                                                   "step-1 certificate)", low=1)
 
 
 @dataclass(frozen=True)
-class DynamicsSettings:
+class DynamicsSettings(Settings):
     """Training dynamics (THEORY.md section 4): bias-free ReLU networks, K = 1, l2 PGD.
 
     Each design is a list of ``TrainingSetup``s: ``map`` is the regime map (widths x learning rates x regimes)
@@ -274,49 +232,47 @@ class DynamicsSettings:
     setups are the ``depths`` / ``capacity`` ones (shared jobs): a narrow second width is the cheap one.
     """
 
-    networks: int = 64
-    d: int = 16
-    L: int = 4
-    N: int = 128
-    eps: float = 0.5  # l2 radius; the l_oo radius is eps / sqrt(d) (the same l2 size at the ball's vertices)
-    inputs: int = 16  # inputs per step (population) or dataset size
-    pgd_steps: int = 3
-    sigma_w2: tuple[tuple[str, float], ...] = (("vanilla", 3.0), ("residual", 1.0))  # r0 != 1: exponents differ
-    map_widths: tuple[int, ...] = (32, 128)
-    map_etas: tuple[float, ...] = (0.002, 0.02)
-    regimes: tuple[str, ...] = ("population", "dataset")
-    horizon: int = 20
-    rate_eta: float = 0.002
-    rate_steps: int = 2
-    widths: tuple[int, ...] = (32, 64, 128, 256)
-    beta_dims: tuple[int, ...] = (8, 32)
-    beta_outputs: tuple[int, ...] = (1, 4)
-    depths: tuple[int, ...] = (2, 4, 8)
-    train_eta: float = 0.05
-    train_steps: int = 40
-    clean_steps: int = 100
-    clean_lr: float = 0.2  # a fraction of each network's initial Polyak step
-    narrow_N: int = 0  # the second, smaller width of the width-alleviation designs; 0: N // 4 (32 at N = 128)
+    networks: int = _networks(64, 2, "an interval needs two networks")
+    d: int = setting(16, meaning="input dimension", low=1)
+    L: int = setting(4, meaning="depth", choices=EXPLICIT_RESIDUAL_DEPTHS,
+                     why="where dsolve gives the residual r(t) explicitly")
+    N: int = setting(128, meaning="width", low=1)
+    eps: float = setting(0.5, meaning="l2 radius; the l_oo radius is eps / sqrt(d) (the same l2 size at the ball's "
+                                      "vertices)", above=0)
+    inputs: int = setting(16, meaning="inputs per step (population) or dataset size", low=1)
+    pgd_steps: int = setting(3, meaning="steps of the inner PGD", low=1)
+    sigma_w2: tuple[tuple[str, float], ...] = setting(
+        (("vanilla", 3.0), ("residual", 1.0)), meaning="(architecture, weight variance): r0 != 1, so the exponents "
+        "differ", above=0, rule=(lambda pairs: sorted(arch for arch, _ in pairs) == sorted(ARCHITECTURES),
+                                 f"give one value per architecture ({', '.join(ARCHITECTURES)})"))
+    map_widths: tuple[int, ...] = setting((32, 128), meaning="widths of the regime map", low=1, distinct=True)
+    map_etas: tuple[float, ...] = setting((0.002, 0.02), meaning="learning rates of the regime map", above=0,
+                                          distinct=True)
+    regimes: tuple[str, ...] = setting(("population", "dataset"), meaning="regimes of the regime map",
+                                       choices=REGIMES)
+    horizon: int = setting(20, meaning="steps of the regime map", low=1)
+    rate_eta: float = setting(0.002, meaning="learning rate of the initial-rate designs", above=0)
+    rate_steps: int = setting(2, meaning="steps of the initial-rate designs", low=1)
+    widths: tuple[int, ...] = setting((32, 64, 128, 256), meaning="widths of the initial rate's slope", low=1,
+                                      count=2, distinct=True, why="a slope needs two")
+    beta_dims: tuple[int, ...] = setting((8, 32), meaning="d of the initial rate over d (K = 1)", low=1,
+                                         distinct=True)
+    beta_outputs: tuple[int, ...] = setting((1, 4), meaning="K of the initial rate over K (p = 1, q = oo)", low=1,
+                                            distinct=True)
+    depths: tuple[int, ...] = setting((2, 4, 8), meaning="depths of the depth designs", low=1, count=2,
+                                      distinct=True, why="a slope needs two")
+    train_eta: float = setting(0.05, meaning="learning rate of the depth and capacity designs", above=0)
+    train_steps: int = setting(40, meaning="adversarial steps of the depth and capacity designs", low=1)
+    clean_steps: int = setting(100, meaning="clean training steps of the capacity designs", low=1)
+    clean_lr: float = setting(0.2, meaning="the clean task's step, a fraction of each network's initial Polyak "
+                                           "step", above=0)
+    narrow_N: int = setting(0, meaning="the second, smaller width of the width-alleviation designs", low=0,
+                            why="0: N // 4")
 
-    def __post_init__(self) -> None:
-        _at_least(self, 2, "an interval needs two networks", "networks")
-        _positive(self, "d", "L", "N", "eps", "inputs", "pgd_steps", "map_widths", "map_etas", "horizon",
-                  "rate_eta", "rate_steps", "widths", "beta_dims", "beta_outputs", "depths", "train_eta",
-                  "train_steps", "clean_steps", "clean_lr")
+    def check(self) -> None:
         if not 1 <= self.narrow_width < self.N:
             raise ValueError(f"dynamics.narrow_N must lie in [1, dynamics.N = {self.N}) (0: N // 4), got "
                              f"{self.narrow_N}")
-        for name in ("widths", "depths"):
-            if len(getattr(self, name)) < 2:
-                raise ValueError(f"dynamics.{name} needs two or more values to fit a slope")
-        bad = [r for r in self.regimes if r not in REGIMES]
-        if bad or not self.regimes:
-            raise ValueError(f"regimes must list regimes among {', '.join(REGIMES)}, got {self.regimes}")
-        if sorted(arch for arch, _ in self.sigma_w2) != sorted(ARCHITECTURES):
-            raise ValueError(f"sigma_w2 needs one value per architecture ({', '.join(ARCHITECTURES)})")
-        if self.L not in EXPLICIT_RESIDUAL_DEPTHS:
-            raise ValueError(f"dynamics.L must be one of {EXPLICIT_RESIDUAL_DEPTHS} (where dsolve gives the residual "
-                             f"r(t) explicitly), got {self.L}")
         for arch in ARCHITECTURES:
             for design in DESIGNS:
                 self.design(design, arch)
@@ -407,30 +363,28 @@ EXACT = "meanfield.exact"
 EXACT_LIMITS = {"d": 8, "K": 3, "N": 16, "L": 3}
 
 
+def _exact_size(name: str, default: int, meaning: str):
+    return setting(default, meaning=meaning, low=1, high=EXACT_LIMITS[name],
+                   why="the MILP's time grows exponentially with the network")
+
+
 @dataclass(frozen=True)
-class ExactSettings:
+class ExactSettings(Settings):
     """Theorem 5.1's first step against the exact adversarial loss (a MILP per network, ``numerics.papers.
     meanfield.milp``): ``networks`` networks of the first Theorem 4.1 activation at these small sizes, one input
     x_0 (||x_0||_2 = sqrt(d)), eps_p = eps_fraction ||x_0||_p, PGD with ``pgd_steps`` x ``pgd_restarts``, and
     ``matrices`` Gaussian K x d matrices for beta_{p,q} of the mean-field bound."""
 
-    networks: int = 8
-    d: int = 6
-    K: int = 2
-    N: int = 12
-    L: int = 2
-    eps_fraction: float = 0.1
-    pgd_steps: int = 20
-    pgd_restarts: int = 8
-    matrices: int = 2000
-
-    def __post_init__(self) -> None:
-        _positive(self, "networks", "d", "K", "N", "L", "eps_fraction", "pgd_steps", "pgd_restarts")
-        _at_least(self, 2, "beta_{p,q} is a mean over matrices", "matrices")
-        for name, limit in EXACT_LIMITS.items():
-            if getattr(self, name) > limit:
-                raise ValueError(f"exact.{name} must be <= {limit} (the MILP's time grows exponentially with the "
-                                 f"network), got {getattr(self, name)}")
+    networks: int = setting(8, meaning="networks (one MILP each)", low=1)
+    d: int = _exact_size("d", 6, "input dimension")
+    K: int = _exact_size("K", 2, "output dimension")
+    N: int = _exact_size("N", 12, "width")
+    L: int = _exact_size("L", 2, "depth")
+    eps_fraction: float = setting(0.1, meaning="eps_p = eps_fraction * ||x_0||_p", above=0)
+    pgd_steps: int = setting(20, meaning="PGD steps", low=1)
+    pgd_restarts: int = setting(8, meaning="PGD restarts", low=1)
+    matrices: int = setting(2000, meaning="Gaussian K x d matrices for beta_{p,q}", low=2,
+                            why="beta_{p,q} is a mean over matrices")
 
 
 def exact_spec(arch: str, profile) -> NetworkSpec:

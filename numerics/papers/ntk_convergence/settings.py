@@ -10,7 +10,8 @@ from dataclasses import asdict, dataclass
 
 import math
 
-from numerics.experiment import register_aliases, register_settings, require_positive
+from numerics.experiment import register_aliases, register_settings
+from numerics.settings_fields import Settings, setting
 
 LINEARISATION = "ntk_convergence.linearisation"
 REGRET = "ntk_convergence.regret"
@@ -23,17 +24,13 @@ ATTACKS = ("pgd", "fgm", "random", "none")
 BALLS = ("ntk", "per_neuron")
 
 
-def _at_least(settings, minimum: int, *names: str) -> None:
-    for name in names:
-        value = getattr(settings, name)
-        values = value if isinstance(value, tuple) else (value,)
-        if not values or not all(isinstance(v, int) and v >= minimum for v in values):
-            raise ValueError(f"{name} must be integers >= {minimum}, got {value!r}")
+def _widths(default: tuple[int, ...], meaning: str, even: bool = True):
+    """Two or more increasing widths (even ones: the antisymmetric initialisation pairs the neurons)."""
+    return setting(default, meaning=meaning, low=1, count=2, increasing=True, even=even)
 
 
-def _widths(name: str, widths: tuple[int, ...], even: bool = True) -> None:
-    if len(widths) < 2 or list(widths) != sorted(set(widths)) or (even and any(w % 2 for w in widths)):
-        raise ValueError(f"{name} must be two or more increasing{' even' if even else ''} widths, got {widths!r}")
+def _seeds(default: int):
+    return setting(default, meaning="seeds (datasets and initialisations)", low=2)
 
 
 @dataclass(frozen=True)
@@ -57,25 +54,19 @@ class LinearisationRun(Run):
 
 
 @dataclass(frozen=True)
-class LinearisationSettings:
+class LinearisationSettings(Settings):
     """D1: the linearisation error over the ball against L_2 ||x||^2 R^2 / (2 sqrt m)."""
 
-    seeds: int = 12
-    d: int = 10
-    widths: tuple[int, ...] = (64, 256, 1024, 4096)
-    radii: tuple[float, ...] = (1.0, 4.0)
-    norms: tuple[float, ...] = (0.5, 1.0, 2.0)  # input norms (1.0 is where the tightness claim reads)
-    inputs: int = 4  # random directions per norm
-    ascent_steps: int = 10  # projected ascent over W' - W in the ball, from the aligned movement
-    activation: str = "softplus"
-
-    def __post_init__(self) -> None:
-        _at_least(self, 2, "seeds", "d", "inputs")
-        _at_least(self, 0, "ascent_steps")
-        _widths("widths", self.widths)
-        require_positive(self, "radii", "norms")
-        if self.activation not in ACTIVATIONS:
-            raise ValueError(f"activation must be one of {', '.join(ACTIVATIONS)}, got {self.activation!r}")
+    seeds: int = _seeds(12)
+    d: int = setting(10, meaning="input dimension", low=2)
+    widths: tuple[int, ...] = _widths((64, 256, 1024, 4096), "widths m")
+    radii: tuple[float, ...] = setting((1.0, 4.0), meaning="radii R of the ball ||W' - W_0||_F <= R", above=0)
+    norms: tuple[float, ...] = setting((0.5, 1.0, 2.0), meaning="input norms (1.0 is where the tightness claim "
+                                                                "reads)", above=0)
+    inputs: int = setting(4, meaning="random directions per norm", low=2)
+    ascent_steps: int = setting(10, meaning="projected ascent over W' - W in the ball, from the aligned movement",
+                                low=0)
+    activation: str = setting("softplus", meaning="the activation", choices=ACTIVATIONS)
 
     def runs(self, design: str = "") -> list[LinearisationRun]:
         return [LinearisationRun(seeds=self.seeds, d=self.d, widths=self.widths, radii=self.radii, norms=self.norms,
@@ -96,24 +87,19 @@ class RegretRun(Run):
 
 
 @dataclass(frozen=True)
-class RegretSettings:
+class RegretSettings(Settings):
     """D3: online gradient descent on the linearised model, at the theorem's step R / (G sqrt T) per horizon T."""
 
-    seeds: int = 8
-    n: int = 16
-    d: int = 10
-    width: int = 128
-    radius: float = 4.0
-    delta: float = 0.1
-    horizons: tuple[int, ...] = (16, 64, 256)
-    attack_steps: int = 3
-    comparator_steps: int = 60  # accelerated projected gradient steps for the hindsight comparator
-
-    def __post_init__(self) -> None:
-        _at_least(self, 2, "seeds", "n", "d", "width")
-        _at_least(self, 1, "horizons", "attack_steps", "comparator_steps")
-        _widths("horizons", self.horizons, even=False)
-        require_positive(self, "radius", "delta")
+    seeds: int = _seeds(8)
+    n: int = setting(16, meaning="points per dataset", low=2)
+    d: int = setting(10, meaning="input dimension", low=2)
+    width: int = setting(128, meaning="width m", low=2)
+    radius: float = setting(4.0, meaning="radius R of the ball", above=0)
+    delta: float = setting(0.1, meaning="l2 perturbation radius", above=0)
+    horizons: tuple[int, ...] = setting((16, 64, 256), meaning="horizons T", low=1, count=2, increasing=True)
+    attack_steps: int = setting(3, meaning="PGD steps of the online adversary", low=1)
+    comparator_steps: int = setting(60, meaning="accelerated projected gradient steps for the hindsight comparator",
+                                    low=1)
 
     def runs(self, design: str = "") -> list[RegretRun]:
         return [RegretRun(seeds=self.seeds, n=self.n, d=self.d, width=self.width, radius=self.radius,
@@ -146,48 +132,36 @@ def ball_radius(run: TrainingRun, width: int) -> float | None:
 
 
 @dataclass(frozen=True)
-class TrainingSettings:
+class TrainingSettings(Settings):
     """D2 (the theorem), its weak-attack reading, and lazy training (D4): projected adversarial training of the
-    two-layer softplus network on random labels, every width a prefix of the widest (paired)."""
+    two-layer softplus network on random labels, every width a prefix of the widest (paired).  The theorem design
+    trains with PGD at a fixed R, at the widths the gap is judged at; the weak design attacks weakly at a radius
+    where clean training is not robust (the twin "robust loss" needs it); the lazy design is unconstrained, with a
+    fixed step."""
 
-    seeds: int = 8
-    n: int = 32
-    d: int = 10
-    steps: int = 200
-    attack_steps: int = 3  # the training PGD's steps
-    eval_steps: int = 20  # the strong attack that lower-estimates L*
-    eval_restarts: int = 3
-    ball: str = "ntk"
-    # the theorem design: PGD training, fixed R, the widths the gap is judged at
-    widths: tuple[int, ...] = (128, 512, 2048)
-    radius: float = 2.0
-    delta: float = 0.1
-    alpha: float | str = 1.0
-    attacks: tuple[str, ...] = ("pgd", "fgm")
-    # the weak attacks, at a radius where clean training is not robust (the twin "robust loss" needs it)
-    weak_widths: tuple[int, ...] = (512, 2048)
-    weak_radius: float = 1.0
-    weak_delta: float = 0.5
-    weak_attacks: tuple[str, ...] = ("fgm", "random", "none")
-    # lazy training: unconstrained, fixed step
-    lazy_widths: tuple[int, ...] = (128, 256, 512, 1024, 2048)
-    lazy_alpha: float = 10.0
-    lazy_steps: int = 100
-
-    def __post_init__(self) -> None:
-        _at_least(self, 2, "seeds", "n", "d")
-        _at_least(self, 1, "steps", "attack_steps", "eval_steps", "eval_restarts", "lazy_steps")
-        for name in ("widths", "weak_widths", "lazy_widths"):
-            _widths(name, getattr(self, name))
-        require_positive(self, "radius", "delta", "weak_radius", "weak_delta", "lazy_alpha")
-        if not (self.alpha == "theorem" or isinstance(self.alpha, (int, float)) and self.alpha > 0):
-            raise ValueError(f"alpha must be a step size > 0 or \"theorem\", got {self.alpha!r}")
-        for name in ("attacks", "weak_attacks"):
-            chosen = getattr(self, name)
-            if not chosen or any(a not in ATTACKS for a in chosen):
-                raise ValueError(f"{name} must be among {', '.join(ATTACKS)}, got {chosen!r}")
-        if self.ball not in BALLS:
-            raise ValueError(f"ball must be one of {', '.join(BALLS)}, got {self.ball!r}")
+    seeds: int = _seeds(8)
+    n: int = setting(32, meaning="points per dataset", low=2)
+    d: int = setting(10, meaning="input dimension", low=2)
+    steps: int = setting(200, meaning="projected gradient steps", low=1)
+    attack_steps: int = setting(3, meaning="the training PGD's steps", low=1)
+    eval_steps: int = setting(20, meaning="steps of the strong attack that lower-estimates L*", low=1)
+    eval_restarts: int = setting(3, meaning="restarts of that attack", low=1)
+    ball: str = setting("ntk", meaning="ntk: ||W - W_0||_F <= R; per_neuron: R / sqrt(m), the planted twin",
+                        choices=BALLS)
+    widths: tuple[int, ...] = _widths((128, 512, 2048), "widths of the theorem design")
+    radius: float = setting(2.0, meaning="radius R of the theorem design", above=0)
+    delta: float = setting(0.1, meaning="l2 perturbation radius of the theorem and lazy designs", above=0)
+    alpha: float | str = setting(1.0, meaning="step size, or theorem: R / (G sqrt T)", above=0,
+                                 choices=("theorem",))
+    attacks: tuple[str, ...] = setting(("pgd", "fgm"), meaning="attacks of the theorem design", choices=ATTACKS)
+    weak_widths: tuple[int, ...] = _widths((512, 2048), "widths of the weak design")
+    weak_radius: float = setting(1.0, meaning="radius R of the weak design", above=0)
+    weak_delta: float = setting(0.5, meaning="perturbation radius of the weak design", above=0)
+    weak_attacks: tuple[str, ...] = setting(("fgm", "random", "none"), meaning="attacks of the weak design",
+                                            choices=ATTACKS)
+    lazy_widths: tuple[int, ...] = _widths((128, 256, 512, 1024, 2048), "widths of the lazy design")
+    lazy_alpha: float = setting(10.0, meaning="fixed step of the lazy design", above=0)
+    lazy_steps: int = setting(100, meaning="steps of the lazy design", low=1)
 
     def runs(self, design: str) -> list[TrainingRun]:
         """``theorem`` (PGD training), ``weak`` (weak attacks at a large radius) or ``lazy`` (unconstrained)."""
@@ -221,29 +195,21 @@ class CapacityRun(Run):
 
 
 @dataclass(frozen=True)
-class CapacitySettings:
+class CapacitySettings(Settings):
     """D5: the smallest width that memorises the hard family, robustly and cleanly, per dimension d."""
 
-    dims: tuple[int, ...] = (3, 5, 9)
-    pairs: int = 2  # K: N = 2K points
-    patterns: int = 16  # random sign patterns per (d, width)
-    widths: tuple[int, ...] = (1, 2, 3, 4, 6, 8, 12, 16, 24)
-    margin: float = 0.02
-    steps: int = 500  # Adam steps
-    lr: float = 0.02
-    attack_steps: int = 5  # training PGD
-    attack_restarts: int = 2
-    eval_steps: int = 50  # the judging PGD
-    eval_restarts: int = 5
-
-    def __post_init__(self) -> None:
-        _at_least(self, 1, "pairs", "steps", "attack_steps", "attack_restarts", "eval_steps", "eval_restarts",
-                  "widths")
-        _at_least(self, 2, "patterns")
-        _at_least(self, 3, "dims")
-        _widths("dims", self.dims, even=False)
-        _widths("widths", self.widths, even=False)
-        require_positive(self, "margin", "lr")
+    dims: tuple[int, ...] = setting((3, 5, 9), meaning="dimensions d", low=3, count=2, increasing=True)
+    pairs: int = setting(2, meaning="K: N = 2K points", low=1)
+    patterns: int = setting(16, meaning="random sign patterns per (d, width)", low=2)
+    widths: tuple[int, ...] = _widths((1, 2, 3, 4, 6, 8, 12, 16, 24), "widths tried", even=False)
+    margin: float = setting(0.02, meaning="rho - sqrt(1 - 1/k): how far the robust radius is above the forcing "
+                                          "radius", above=0)
+    steps: int = setting(500, meaning="Adam steps", low=1)
+    lr: float = setting(0.02, meaning="Adam's learning rate", above=0)
+    attack_steps: int = setting(5, meaning="steps of the training PGD", low=1)
+    attack_restarts: int = setting(2, meaning="restarts of the training PGD", low=1)
+    eval_steps: int = setting(50, meaning="steps of the judging PGD", low=1)
+    eval_restarts: int = setting(5, meaning="restarts of the judging PGD", low=1)
 
     def runs(self, design: str = "") -> list[CapacityRun]:
         return [CapacityRun(dims=self.dims, pairs=self.pairs, patterns=self.patterns, widths=self.widths,
