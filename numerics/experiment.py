@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import inspect
 import json
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, fields
 from typing import TYPE_CHECKING, Any, Callable, ClassVar, Mapping
 
 from theory.quantities import Quantity
@@ -98,6 +98,22 @@ class Experiment:
         """Bytes the smallest piece of the job (one network, one training step's networks) needs at once, at
         least; a plan refuses a job whose piece exceeds all the memory of its device, before anything is drawn."""
         return 0
+
+
+@dataclass(frozen=True, kw_only=True)
+class Run:
+    """A job of a ``RunExperiment``: a projection of its experiment's settings (the fields it shares with them, by
+    name) and what its design sets.  Every field is part of the job's identity (``describe``)."""
+
+    @classmethod
+    def of(cls, settings, **values):
+        """The run with every field the settings have under the same name taken from them, but ``values``."""
+        own = {item.name for item in fields(cls)}
+        shared = {item.name: getattr(settings, item.name) for item in fields(settings) if item.name in own}
+        return cls(**{**shared, **values})
+
+    def describe(self) -> dict:
+        return asdict(self)
 
 
 class RunExperiment(Experiment):

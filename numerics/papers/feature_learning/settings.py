@@ -9,9 +9,9 @@ R_learn = 0.26 < 1: v loses the race).
 """
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, replace
+from dataclasses import dataclass, replace
 
-from numerics.experiment import register_aliases, register_settings
+from numerics.experiment import Run, register_aliases, register_settings
 from numerics.settings_fields import Settings, setting
 
 PATCHES = "feature_learning.patches"
@@ -21,7 +21,7 @@ DESIGNS = {"": ("main",), "st": ("main", "race"), "at": ("main", "kill")}
 
 
 @dataclass(frozen=True, kw_only=True)
-class PatchRun:
+class PatchRun(Run):
     """A job: standard and adversarial training of the same seeds' networks on the same data, then evaluation.
     Every field is part of its identity (``describe``)."""
 
@@ -51,9 +51,6 @@ class PatchRun:
     @property
     def d(self) -> int:
         return self.k + self.D
-
-    def describe(self) -> dict:
-        return asdict(self)
 
 
 @dataclass(frozen=True)
@@ -99,11 +96,7 @@ class PatchSettings(Settings):
         the kill design."""
         if design not in DESIGNS:
             raise ValueError(f"unknown patches design {design!r}; designs: {', '.join(repr(d) for d in DESIGNS)}")
-        main = PatchRun(design="main", seeds=self.seeds, k=self.k, D=self.D, P=self.P, alpha=self.alpha,
-                        beta=self.beta, sigma_xi=self.sigma_xi, q=self.q, rho=self.rho, m=self.m, sigma0=self.sigma0,
-                        n_train=self.n_train, n_test=self.n_test, eta=self.eta, steps=self.steps, eps=self.eps,
-                        pgd_steps=self.pgd_steps, pgd_restarts=self.pgd_restarts, eps_scales=self.eps_scales,
-                        dtype=self.dtype, radius_sweep=True)
+        main = PatchRun.of(self, design="main", radius_sweep=True)
         variants = {"main": main, "kill": replace(main, design="kill", m=self.kill_m, radius_sweep=False),
                     "race": replace(main, design="race", P=self.race_P, radius_sweep=False)}
         return [variants[name] for name in DESIGNS[design]]

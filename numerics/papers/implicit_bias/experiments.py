@@ -20,7 +20,7 @@ from numerics.papers.implicit_bias import data as datasets
 from numerics.papers.implicit_bias import references as refs
 from numerics.papers.implicit_bias.models import DeepLinear, Relu2
 from numerics.papers.implicit_bias.settings import (DEEP_LINEAR, HOMOGENEOUS, DeepLinearSettings,
-                                                    HomogeneousRun, HomogeneousSettings, LinearRun, Run)
+                                                    BatchRun, HomogeneousRun, HomogeneousSettings, LinearRun)
 from numerics.papers.implicit_bias.training import (Trace, checkpoint_steps, train_deep_linear,
                                                     train_relu2)
 
@@ -90,7 +90,7 @@ def linear_references(config: LinearRun, X: np.ndarray, y: np.ndarray) -> tuple[
 class TrainingRunExperiment(RunExperiment):
     """A run of this paper: its progress bar counts training steps."""
 
-    def size(self, config: Run, settings) -> int:
+    def size(self, config: BatchRun, settings) -> int:
         return config.steps
 
 

@@ -7,9 +7,9 @@ margin gamma for l2 attacks, of the l_inf-robust margin gamma_1 for l_inf attack
 """
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 
-from numerics.experiment import register_aliases, register_settings
+from numerics.experiment import Run, register_aliases, register_settings
 from numerics.settings_fields import Settings, setting
 
 DEEP_LINEAR, HOMOGENEOUS = "implicit_bias.deep_linear", "implicit_bias.homogeneous"
@@ -18,7 +18,7 @@ SCHEDULES = ("normalized", "constant")
 
 
 @dataclass(frozen=True, kw_only=True)
-class Run:
+class BatchRun(Run):
     """What every batched training run of this paper is: its data, attack, schedule and sizes (the job's
     identity: ``describe``)."""
 
@@ -35,12 +35,9 @@ class Run:
     checkpoints: int
     anneal: float  # the normalised step decays to anneal * eta over the second half (1: constant)
 
-    def describe(self) -> dict:
-        return asdict(self)
-
 
 @dataclass(frozen=True, kw_only=True)
-class LinearRun(Run):
+class LinearRun(BatchRun):
     """Deep linear nets (attack fgm: l2, or fgsm: l_inf, both exact for linear models): every seed times every
     perturbation fraction."""
 
@@ -55,7 +52,7 @@ class LinearRun(Run):
 
 
 @dataclass(frozen=True, kw_only=True)
-class HomogeneousRun(Run):
+class HomogeneousRun(BatchRun):
     """Two-layer relu^2 nets over seeds (attack fgm, pgd2: l2; fgsm, pgdinf: l_inf; none: clean training, Lyu &
     Li's problem)."""
 
@@ -121,21 +118,19 @@ class DeepLinearSettings(Settings):
 
     def runs(self, design: str) -> list[LinearRun]:
         """The runs of a design: ``l2`` (limit claims and the control), ``linf``, ``rate`` (constant steps)."""
-        common = dict(seeds=self.seeds, init=self.init, checkpoints=self.checkpoints, digest=_digest(self.data),
-                      anneal=self.anneal)
+        digest = _digest(self.data)
         if design == "l2":
-            return [LinearRun(data=self.data or "gaussian", attack="fgm", L=L, eps=self.l2_eps,
-                              control=self.control_eps, steps=self.l2_steps, eta=self.l2_eta,
-                              schedule="normalized", n=self.n, d=self.d, **common) for L in self.l2_depths]
+            return [LinearRun.of(self, data=self.data or "gaussian", digest=digest, attack="fgm", L=L, eps=self.l2_eps,
+                                 control=self.control_eps, steps=self.l2_steps, eta=self.l2_eta, schedule="normalized")
+                    for L in self.l2_depths]
         if design == "linf":
-            return [LinearRun(data=self.data or "sparse", attack="fgsm", L=L, eps=self.linf_eps, control=(),
-                              steps=self.linf_steps, eta=self.linf_eta, schedule="normalized", n=self.sparse_n,
-                              d=self.sparse_d, **common)
-                    for L in self.linf_depths]
+            return [LinearRun.of(self, data=self.data or "sparse", digest=digest, attack="fgsm", L=L, eps=self.linf_eps,
+                                 control=(), steps=self.linf_steps, eta=self.linf_eta, schedule="normalized",
+                                 n=self.sparse_n, d=self.sparse_d) for L in self.linf_depths]
         if design == "rate":
-            return [LinearRun(data=self.data or "gaussian", attack="fgm", L=L, eps=self.rate_eps, control=(0.0,),
-                              steps=self.rate_steps, eta=self.rate_eta, schedule="constant", n=self.n, d=self.d,
-                              **{**common, "anneal": 1.0}) for L in self.rate_depths]
+            return [LinearRun.of(self, data=self.data or "gaussian", digest=digest, attack="fgm", L=L,
+                                 eps=self.rate_eps, control=(0.0,), steps=self.rate_steps, eta=self.rate_eta,
+                                 schedule="constant", anneal=1.0) for L in self.rate_depths]
         raise ValueError(f"unknown deep-linear design {design!r}; designs: l2, linf, rate")
 
 
@@ -161,11 +156,8 @@ class HomogeneousSettings(Settings):
 
     def runs(self, norm: str) -> list[HomogeneousRun]:
         """One run per attack of the given norm (l2 or linf)."""
-        return [HomogeneousRun(data=self.data or "xor", digest=_digest(self.data), attack=attack, eps=self.eps,
-                               steps=self.steps, eta=self.eta, schedule="normalized", seeds=self.seeds, n=self.n,
-                               d=self.d, width=self.width, init=self.init, pgd_steps=self.pgd_steps,
-                               checkpoints=self.checkpoints, anneal=self.anneal)
-                for attack in self.attacks if ATTACK_NORMS[attack] == norm]
+        return [HomogeneousRun.of(self, data=self.data or "xor", digest=_digest(self.data), attack=attack,
+                                  schedule="normalized") for attack in self.attacks if ATTACK_NORMS[attack] == norm]
 
 
 def _check_data(settings, profile) -> None:

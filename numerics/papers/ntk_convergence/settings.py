@@ -6,11 +6,11 @@ per seed; perturbations are l2 balls of radius delta (X = 1 + delta).
 """
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 
 import math
 
-from numerics.experiment import register_aliases, register_settings
+from numerics.experiment import Run, register_aliases, register_settings
 from numerics.settings_fields import Settings, setting
 
 LINEARISATION = "ntk_convergence.linearisation"
@@ -31,14 +31,6 @@ def _widths(default: tuple[int, ...], meaning: str, even: bool = True):
 
 def _seeds(default: int):
     return setting(default, meaning="seeds (datasets and initialisations)", low=2)
-
-
-@dataclass(frozen=True)
-class Run:
-    """A job: every field is part of its identity (``describe``)."""
-
-    def describe(self) -> dict:
-        return asdict(self)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -69,8 +61,7 @@ class LinearisationSettings(Settings):
     activation: str = setting("softplus", meaning="the activation", choices=ACTIVATIONS)
 
     def runs(self, design: str = "") -> list[LinearisationRun]:
-        return [LinearisationRun(seeds=self.seeds, d=self.d, widths=self.widths, radii=self.radii, norms=self.norms,
-                                 inputs=self.inputs, ascent_steps=self.ascent_steps, activation=self.activation)]
+        return [LinearisationRun.of(self)]
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -102,9 +93,7 @@ class RegretSettings(Settings):
                                     low=1)
 
     def runs(self, design: str = "") -> list[RegretRun]:
-        return [RegretRun(seeds=self.seeds, n=self.n, d=self.d, width=self.width, radius=self.radius,
-                          delta=self.delta, horizons=self.horizons, attack_steps=self.attack_steps,
-                          comparator_steps=self.comparator_steps)]
+        return [RegretRun.of(self)]
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -165,17 +154,14 @@ class TrainingSettings(Settings):
 
     def runs(self, design: str) -> list[TrainingRun]:
         """``theorem`` (PGD training), ``weak`` (weak attacks at a large radius) or ``lazy`` (unconstrained)."""
-        common = dict(seeds=self.seeds, n=self.n, d=self.d, steps=self.steps, ball=self.ball,
-                      attack_steps=self.attack_steps, eval_steps=self.eval_steps, eval_restarts=self.eval_restarts)
         if design == "theorem":
-            return [TrainingRun(widths=self.widths, attacks=self.attacks, radius=self.radius, delta=self.delta,
-                                alpha=self.alpha, **common)]
+            return [TrainingRun.of(self)]
         if design == "weak":
-            return [TrainingRun(widths=self.weak_widths, attacks=self.weak_attacks, radius=self.weak_radius,
-                                delta=self.weak_delta, alpha=self.alpha, **common)]
+            return [TrainingRun.of(self, widths=self.weak_widths, attacks=self.weak_attacks, radius=self.weak_radius,
+                                   delta=self.weak_delta)]
         if design == "lazy":
-            return [TrainingRun(widths=self.lazy_widths, attacks=("pgd",), radius=None, delta=self.delta,
-                                alpha=self.lazy_alpha, **{**common, "steps": self.lazy_steps})]
+            return [TrainingRun.of(self, widths=self.lazy_widths, attacks=("pgd",), radius=None, alpha=self.lazy_alpha,
+                                   steps=self.lazy_steps)]
         raise ValueError(f"unknown training design {design!r}; designs: theorem, weak, lazy")
 
 
@@ -212,10 +198,7 @@ class CapacitySettings(Settings):
     eval_restarts: int = setting(5, meaning="restarts of the judging PGD", low=1)
 
     def runs(self, design: str = "") -> list[CapacityRun]:
-        return [CapacityRun(dims=self.dims, pairs=self.pairs, patterns=self.patterns, widths=self.widths,
-                            margin=self.margin, steps=self.steps, lr=self.lr, attack_steps=self.attack_steps,
-                            attack_restarts=self.attack_restarts, eval_steps=self.eval_steps,
-                            eval_restarts=self.eval_restarts)]
+        return [CapacityRun.of(self)]
 
 
 register_settings(LINEARISATION, LinearisationSettings)
