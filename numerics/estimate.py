@@ -56,6 +56,12 @@ class Estimate:
     def interval(self, delta: float) -> stats.Interval:
         return self.interval_at(delta)
 
+    def exceedance_p_value(self, rate: float) -> float:
+        """P(Bin(n, rate) >= k) for the k exceedances in n: small when they are too many for a bound that fails
+        with probability ``rate`` (exact binomial test)."""
+        k, n = self.exceedances
+        return stats.exceedance_pvalue(k, n, rate)
+
     def iid_interval(self, delta: float) -> stats.Interval | None:
         """The chi-square interval that would hold if all n_samples entries were i.i.d. Gaussian."""
         if self.sum_squares is None:

@@ -19,10 +19,12 @@ import sympy as sp
 
 from report.bibliography import bibliography
 from theory.claims import PROVENANCE_LABEL, Claim, Registry
+from theory.comparisons import COMPARISONS
 from theory.papers import discover
 from theory.printing import latex
 from theory.symbols import LATEX_NAMES
-from verify.verdict import band, worst_record
+from theory.typeset import escape, number
+from verify.verdict import worst_record
 
 TEMPLATES = Path(__file__).parent / "templates"
 
@@ -48,15 +50,6 @@ BREAKABLE = 110
 
 def tex(expr) -> str:
     return latex(expr)
-
-
-_SPECIAL = {"\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_",
-            "{": r"\{", "}": r"\}", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}"}
-
-
-def escape(text) -> str:
-    """Plain text (ids, sources, notes) made safe for LaTeX."""
-    return "".join(_SPECIAL.get(ch, ch) for ch in str(text))
 
 
 #: symbol names written in plain-text regimes and notes ("beta_{p,q}", "sigma_w2", "oo") and SymPy's spelling
@@ -123,17 +116,6 @@ def environment() -> jinja2.Environment:
     return env
 
 
-def number(x, digits: int = 4) -> str:
-    """A number for a table: ``--`` for none, 4 significant digits, powers of ten as LaTeX."""
-    if x is None:
-        return "--"
-    text = f"{x:.{digits}g}"
-    if "e" in text:
-        mantissa, exponent = text.split("e")
-        return f"${mantissa}\\cdot 10^{{{int(exponent)}}}$" if mantissa != "1" else f"$10^{{{int(exponent)}}}$"
-    return text
-
-
 def paper_of(registry: Registry) -> dict[str, str]:
     """claim id -> the key of the paper that registers it (without building any claim)."""
     return {claim_id: key for key, paper in discover().items() for group in paper.claims() for claim_id in group.ids
@@ -162,31 +144,7 @@ def definitions_table(claims: list[Claim]) -> tuple[list[dict], set]:
 
 def band_text(record: dict, claim: Claim, delta: float) -> str:
     """The band a configuration's interval was judged against, as it was applied (LaTeX)."""
-    tau, comparison = record["tolerance"], record["comparison"]
-    formula = tex(claim.tolerance)
-    if comparison == "rate_at_most":
-        p_value = "" if record["p_value"] is None else f", $p = {number(record['p_value']).strip('$')}$"
-        return (rf"exact binomial test: exceedance rate $\le {number(record['theory']).strip('$')}$ at level "
-                rf"{number(delta)}{p_value}")
-    if comparison == "sign":
-        side = "above" if record["theory"] > 0 else "below"
-        return f"sign test: the interval must lie wholly {side} 0"
-    if comparison == "test":
-        found = record["extras"]
-        return (rf"{escape(found['test'])} test at level {number(found['level'])}: accepted when the statistic is "
-                rf"$\le {number(found['critical_value']).strip('$')}$, i.e.\ $p \ge$ the level "
-                rf"($p = {number(record['p_value']).strip('$')}$); power {number(found['power'], 2)} against "
-                rf"{escape(found['alternative'])}")
-    low, high = band(comparison, tau, record["theory"])
-    value = number(tau).strip("$")
-    tau_is = rf"$\tau = {value}$" if formula == value else rf"$\tau = {formula} = {value}$"
-    if comparison == "at_most":
-        slack = "no slack, $\\tau = 0$" if tau == 0 else f"slack {tau_is}"
-        return rf"measured/bound $\le 1 + \tau = {number(high).strip('$')}$ ({slack})"
-    quantity = "measured/theory" if comparison == "ratio" else "measured $-$ theory"
-    runs = record["extras"].get("runs")
-    every = f" (each of {runs} runs must lie in it; {record['extras']['runs_outside']} outside)" if runs else ""
-    return f"{quantity} in $[{number(low).strip('$')}, {number(high).strip('$')}]$, {tau_is}{every}"
+    return COMPARISONS[record["comparison"]].latex(record, tex(claim.tolerance), delta)
 
 
 def configuration(record: dict) -> str:
@@ -225,7 +183,7 @@ def claim_context(claim: Claim, verdict: dict | None, covered: set, figures: lis
     names = {claim.lhs: claim.lhs_latex} if claim.lhs_latex else {}
     inline = [tex(d) for d in definitions if (d.lhs, d.rhs) not in covered]
     return {"id": claim.id, "kind": claim.kind.replace("_", " "), "provenance": claim.provenance, "place": claim.place,
-            "comparison": claim.comparison,
+            "region": claim.comparison.region,
             "source": claim.source, "regime": claim.regime, "cite": citation(claim, key),
             "display": display([latex(relation, names), *inline]),
             "verdict": verdict_context(verdict, claim) if verdict else None, "figures": figures}

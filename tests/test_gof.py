@@ -10,7 +10,9 @@ from scipy import stats as sst
 from numerics.estimate import Estimate
 from numerics.gof import (anderson_darling_critical, anderson_darling_normal, anderson_darling_normal_statistic,
                           anderson_darling_sf, anderson_darling_two_sample, anderson_darling_two_sample_statistic)
-from verify.verdict import Status, band, judge
+from theory.comparisons import COMPARISONS, Status
+
+TEST = COMPARISONS["test"]
 
 
 def _imhof_sf(x: float, terms: int = 20000) -> float:
@@ -92,12 +94,14 @@ def test_a_test_estimate_holds_its_statistic_exactly_when_p_clears_the_level():
             region = estimate.interval(level)
             accepted = region.low <= region.estimate <= region.high
             assert accepted == (estimate.p_value >= level)
-            assert (judge(region, 0.0, "test", p_value=estimate.p_value, delta=level) is Status.HOLDS) == accepted
+            judged = TEST.judge(region.low, region.high, 0.0, 0.0, p_value=estimate.p_value, delta=level)
+            assert (judged is Status.HOLDS) == accepted
 
 
 def test_a_test_has_no_band_and_needs_a_p_value():
     with pytest.raises(ValueError, match="no band"):
-        band("test", 0.0)
+        TEST.band(0.0, 0.0)
     estimate = Estimate.from_test(anderson_darling_normal(np.random.default_rng(6).standard_normal(100)))
     with pytest.raises(ValueError, match="p-value"):
-        judge(estimate.interval(0.01), 0.0, "test")
+        region = estimate.interval(0.01)
+        TEST.judge(region.low, region.high, 0.0, 0.0)

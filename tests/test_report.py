@@ -149,7 +149,7 @@ def test_dynamics_run_draws_its_three_figures_and_states_its_regime_map(tmp_path
 def _verdict(claim, configs: list[tuple[dict, float, float, float]], tolerance: float, theory: float,
              status: str = "HOLDS", p_value: float | None = None) -> dict:
     """A verdict in results.json's form, from fixed numbers: (config, statistic, ci_low, ci_high) per point."""
-    records = [{"config": config, "status": status, "comparison": claim.comparison, "statistic": stat,
+    records = [{"config": config, "status": status, "comparison": claim.comparison.name, "statistic": stat,
                 "ci_low": low, "ci_high": high, "tolerance": tolerance, "n_samples": 4096, "units": 64,
                 "measured": stat * theory, "theory": theory, "p_value": p_value, "extras": {}, "figures": {},
                 "reason": ""} for config, stat, low, high in configs]

@@ -3,12 +3,8 @@ from __future__ import annotations
 
 import pytest
 
-from numerics.stats import Interval
-from verify.verdict import ConfigResult, Status, combined_status, judge, worst
-
-
-def iv(low: float, high: float) -> Interval:
-    return Interval((low + high) / 2, low, high, (high - low) / 4, 1e-3)
+from theory.comparisons import COMPARISONS
+from verify.verdict import ConfigResult, Status, combined_status, worst
 
 
 @pytest.mark.parametrize("low, high, expected", [
@@ -20,18 +16,19 @@ def iv(low: float, high: float) -> Interval:
     (0.50, 1.50, Status.INCONCLUSIVE),
 ])
 def test_ratio_rule(low, high, expected):
-    assert judge(iv(low, high), 0.1, "ratio") is expected
+    assert COMPARISONS["ratio"].judge(low, high, 0.1, 1.0) is expected
 
 
 def test_difference_rule_targets_zero():
-    assert judge(iv(-0.02, 0.03), 0.05, "difference") is Status.HOLDS
-    assert judge(iv(0.2, 0.4), 0.05, "difference") is Status.VIOLATED
-    assert judge(iv(0.9, 1.1), 0.05, "difference") is Status.VIOLATED  # a ratio-style 1 is not 0
+    difference = COMPARISONS["difference"]
+    assert difference.judge(-0.02, 0.03, 0.05, 0.0) is Status.HOLDS
+    assert difference.judge(0.2, 0.4, 0.05, 0.0) is Status.VIOLATED
+    assert difference.judge(0.9, 1.1, 0.05, 0.0) is Status.VIOLATED  # a ratio-style 1 is not 0
 
 
 def test_negative_tolerance_is_refused():
     with pytest.raises(ValueError):
-        judge(iv(0.9, 1.1), -0.1, "ratio")
+        COMPARISONS["ratio"].judge(0.9, 1.1, -0.1, 1.0)
 
 
 def _result(status: Status, statistic: float) -> ConfigResult:
@@ -86,7 +83,7 @@ def _claim(comparison: str):
 
     from theory.claims import Claim
 
-    return Claim(id="t.c", paper="p", place="x", kind="equality", quantity="q", lhs=sp.Symbol("s"), rhs=sp.Integer(2),
+    return Claim(id="t.c", paper="p", place="x", quantity="q", lhs=sp.Symbol("s"), rhs=sp.Integer(2),
                  tolerance=sp.Rational(1, 10), regime="r", provenance="derived", source="s", comparison=comparison)
 
 
@@ -150,3 +147,29 @@ def test_a_verdict_with_no_usable_value_round_trips_through_json_as_null():
     assert data["statistic"] is None and data["configs"][0]["statistic"] is None
     back = Verdict.from_json(data)
     assert back.status is Status.OUT_OF_REGIME and back.statistic != back.statistic and back.provenance == "derived"
+
+
+NOTHING = (float("nan"), float("-inf"), float("inf"))  # what an estimate with no usable value gives
+
+
+@pytest.mark.parametrize("numbers, resumed", [(NOTHING, False), (NOTHING, True), ((175.1, 76.7, 288.9), False)])
+def test_an_out_of_regime_row_shows_dashes_not_numbers(numbers, resumed):
+    """Nothing was judged, so the table says so instead of printing xnan and -inf..inf, or a measured ratio that
+    reads like a violation (a resumed verdict reads its nulls back as NaN)."""
+    import io
+
+    from rich.console import Console
+
+    from verify.console import NONE, verdict_table
+    from verify.verdict import Verdict
+
+    config = vars(_result(Status.OUT_OF_REGIME, float("nan"))).copy()
+    verdict = Verdict("t.c", Status.OUT_OF_REGIME, *numbers, 0.1, 2, [config], 0,
+                      "cpu", 1.0, "n", "equality", "ratio", "s", 1e-3, provenance="derived")
+    if resumed:
+        verdict = Verdict.from_json(verdict.to_json())
+    out = io.StringIO()
+    Console(file=out, width=200).print(verdict_table([verdict]))
+    row = next(line for line in out.getvalue().splitlines() if line.strip().startswith("t.c"))
+    assert "nan" not in row and "inf" not in row and "175" not in row and row.count(NONE) == 2
+    assert "OUT_OF_REGIME" in row and "1\u00b10.100" in row  # the band it would have been judged against

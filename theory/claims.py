@@ -12,10 +12,9 @@ from typing import Callable, Iterable, Literal, get_args
 
 import sympy as sp
 
+from theory.comparisons import COMPARISONS, Comparison, comparison
 from theory.printing import latex, pretty
 
-Kind = Literal["equality", "distribution", "upper_bound", "trend", "trajectory"]
-Comparison = Literal["ratio", "difference", "at_most", "sign", "rate_at_most", "test"]
 #: where a statement comes from (DESIGN.md, "The claim"): the paper's own words, a seed document's summary of
 #: it, its exact form inferred from the abstract and the results it extends, derived by the project, or the
 #: project's operationalisation of a qualitative sentence
@@ -29,12 +28,10 @@ PROVENANCE_LABEL = {"stated": "paper", "reconstructed": "recon"}
 class Claim:
     """One checkable statement of a paper.
 
-    ``comparison`` says how the measured statistic S meets the right-hand side R: ``ratio`` judges S/R against
-    [1 - tau, 1 + tau], ``difference`` judges S - R against [-tau, tau] (for claims whose R is 0), ``at_most``
-    judges S/R <= 1 + tau (upper bounds), ``sign`` says S has the sign of R (trends), ``rate_at_most`` says S, an
-    exceedance rate, is not significantly above R (high-probability bounds), ``test`` says the sample's law is the
-    null law R states (a goodness-of-fit or two-sample test: HOLDS when p >= the level and the test's power against
-    its stated alternative is adequate, VIOLATED when p < the level; R is never evaluated).
+    ``comparison`` says how the measured statistic S meets the right-hand side R (``theory.comparisons``; given
+    by name or as a Comparison).  ``kind`` follows from it: a claim declares one only where its comparison
+    allows several (an equality about a law, a trajectory or a trend), and a kind the comparison does not check is
+    refused.
     ``params`` are passed to the estimator, SymPy expressions evaluated at each configuration first.
     ``tolerance`` is tau as an expression in the configuration symbols (e.g. sqrt(L/N) for finite width).
     ``rhs`` is fully substituted (what gets evaluated); ``abstract`` is the same right-hand side written with
@@ -44,7 +41,6 @@ class Claim:
     id: str
     paper: str
     place: str
-    kind: Kind
     quantity: str
     lhs: sp.Expr  # a symbol named by ``lhs_latex``, or an expression in defined symbols (their definitions print)
     rhs: sp.Expr
@@ -53,7 +49,8 @@ class Claim:
     provenance: Provenance
     source: str
     arch: str | None = None
-    comparison: Comparison = "ratio"
+    comparison: Comparison = COMPARISONS["ratio"]  # or its name
+    kind: str | None = None  # None: the comparison's first kind
     lhs_latex: str | None = None
     abstract: sp.Expr | None = None
     definitions: tuple[tuple[sp.Symbol, sp.Expr], ...] = ()
@@ -62,6 +59,13 @@ class Claim:
     def __post_init__(self) -> None:
         if self.provenance not in PROVENANCES:
             raise ValueError(f"{self.id}: provenance must be one of {', '.join(PROVENANCES)}, got {self.provenance!r}")
+        compared = comparison(self.comparison)
+        kind = self.kind or compared.kinds[0]
+        if kind not in compared.kinds:
+            raise ValueError(f"{self.id}: the {compared.name} comparison checks claims of kind "
+                             f"{' or '.join(compared.kinds)}, not {kind!r}")
+        object.__setattr__(self, "comparison", compared)  # frozen: set once, here
+        object.__setattr__(self, "kind", kind)
 
     def consistent(self) -> bool:
         """The abstract form with its definitions written out equals ``rhs`` (checked by the tests, not at
@@ -70,10 +74,11 @@ class Claim:
                                                     - self.rhs) == 0
 
     def relations(self) -> list[sp.Basic]:
-        """The claim as SymPy relations: lhs <= rhs for a bound (on a value or on a failure rate), lhs = rhs
-        otherwise, in the paper's symbols; then each definition those symbols (of either side) use."""
+        """The claim as SymPy relations: lhs against rhs by the relation its comparison states (<= for a bound
+        on a value or on a failure rate), in the paper's symbols; then each definition those symbols (of either
+        side) use."""
         shown = self.rhs if self.abstract is None else self.abstract
-        bound = sp.Le if self.comparison in ("at_most", "rate_at_most") else sp.Eq
+        bound = getattr(sp, self.comparison.relation)
         used = set(shown.free_symbols) | set(self.lhs.free_symbols)
         for symbol, value in self.definitions:  # in substitution order, so a definition's own symbols come later
             if symbol in used:

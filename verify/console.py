@@ -1,6 +1,7 @@
 """Terminal rendering: the verdict table, the claims list and progress bars (rich)."""
 from __future__ import annotations
 
+import math
 from typing import Callable, Iterable
 
 import sympy as sp
@@ -12,7 +13,8 @@ from rich.table import Table
 from rich.text import Text
 
 from theory.claims import PROVENANCE_LABEL, Claim
-from verify.verdict import ADEQUATE_POWER, Status, Verdict
+from theory.comparisons import ADEQUATE_POWER, COMPARISONS
+from verify.verdict import Status, Verdict
 
 STYLE = {Status.HOLDS: "bold green", Status.VIOLATED: "bold red", Status.INCONCLUSIVE: "bold yellow",
          Status.OUT_OF_REGIME: "bold cyan"}
@@ -33,9 +35,21 @@ LEGEND = (
 )
 
 
+#: what the table shows for a number that was not judged or not measured
+NONE = "\u2014"
+
+
 def _short(x: float) -> str:
     """Three decimals, or four significant digits from 100 on (keeps the column narrow)."""
     return f"{x:.3f}" if abs(x) < 100 or x != x else f"{x:.4g}"
+
+
+def _measured(v: Verdict) -> tuple[str, str]:
+    """The statistic in its units (x: a ratio, +: a difference) and its interval, or dashes where nothing was
+    judged (out of regime: what was measured there is in results.json) or nothing measured (a failed reference)."""
+    if v.status is Status.OUT_OF_REGIME or not math.isfinite(v.statistic):
+        return NONE, NONE
+    return f"{COMPARISONS[v.comparison].prefix}{_short(v.statistic)}", f"{_short(v.ci_low)}..{_short(v.ci_high)}"
 
 
 def _count(n: int) -> str:
@@ -47,23 +61,10 @@ def _count(n: int) -> str:
 
 
 def band(v: Verdict) -> str:
-    """What the statistic is judged against, in the statistic's own units."""
-    theory = v.configs[0]["theory"]
-    if v.comparison in ("ratio", "difference"):
-        target = 1.0 if v.comparison == "ratio" else 0.0
-        return f"{target:g}\u00b1{v.tolerance:.3f}"
-    if v.comparison == "at_most":
-        return f"\u2264{1 + v.tolerance:.3f}"
-    if v.comparison == "sign":
-        return "<0" if theory < 0 else ">0"
-    if v.comparison == "test":  # the speaking configuration's level (Bonferroni over the claim's configurations)
-        level = next((c["extras"]["level"] for c in v.configs if "level" in c["extras"]), v.delta)
-        return f"p\u2265{level:.0e} (test)"
-    return f"\u2264{theory:.0e} (test)"
-
-
-
-PREFIX = {"ratio": "x", "at_most": "x", "difference": "+", "sign": "", "rate_at_most": "", "test": ""}
+    """What the statistic is judged against, in the statistic's own units (a test: at the level of its first
+    tested configuration, Bonferroni over the claim's configurations)."""
+    level = next((c["extras"]["level"] for c in v.configs if "level" in c["extras"]), v.delta)
+    return COMPARISONS[v.comparison].text(v.tolerance, v.configs[0]["theory"], level)
 
 
 def verdict_table(verdicts: Iterable[Verdict]) -> Table:
@@ -78,8 +79,7 @@ def verdict_table(verdicts: Iterable[Verdict]) -> Table:
     for v in verdicts:
         units = sum(c["units"] for c in v.configs)
         table.add_row(v.claim_id, PROVENANCE_LABEL.get(v.provenance, v.provenance),
-                      f"{PREFIX[v.comparison]}{_short(v.statistic)}",
-                      f"{_short(v.ci_low)}..{_short(v.ci_high)}", band(v), f"{_count(units)}/{_count(v.n_samples)}",
+                      *_measured(v), band(v), f"{_count(units)}/{_count(v.n_samples)}",
                       f"[{STYLE[v.status]}]{v.status.value}[/]")
     return table
 
@@ -141,7 +141,7 @@ def tolerance_summary(claims: Iterable[Claim]) -> str:
     lines = [f"tau = {formula} for "
              + (f"all {len(ids)} claims" if len(ids) == len(claims) else ", ".join(ids))
              for formula, ids in groups.items()]
-    tests = sum(claim.comparison == "test" for claim in claims)
+    tests = sum(not claim.comparison.has_tolerance for claim in claims)
     exact = len(claims) - sum(len(ids) for ids in groups.values()) - tests
     if exact:
         lines.append(f"tau = 0 for the other {exact} claim(s): exact statements, judged by their intervals alone")

@@ -7,7 +7,6 @@ functions).
 from __future__ import annotations
 
 import math
-from dataclasses import replace
 
 import numpy as np
 import sympy as sp
@@ -15,9 +14,9 @@ import sympy as sp
 from numerics.backends import curve, value
 from numerics.estimate import Estimate
 from numerics.experiment import Estimator, Experiment, Sweep
-from numerics.stats import exceedance_pvalue
 from theory.claims import Claim
-from verify.verdict import ADEQUATE_POWER, ConfigResult, Status, Verdict, band, combined_status, judge, worst
+from theory.comparisons import COMPARISONS
+from verify.verdict import ConfigResult, Status, Verdict, combined_status, worst
 
 
 def point_values(experiment: Experiment, point) -> dict:
@@ -47,11 +46,11 @@ def estimator_arguments(claim: Claim, estimator: Estimator, values: dict) -> dic
 def theory_value(claim: Claim, experiment: Experiment, point) -> float:
     """The claim's right-hand side at a point, checked against its comparison (before any sampling).
 
-    A non-finite value, a ratio against a value that is not positive, or a negative tolerance is an error in
-    the claim at that configuration, not a verdict.
+    A non-finite value, a value the comparison refuses (a ratio against a value that is not positive), or a
+    negative tolerance is an error in the claim at that configuration, not a verdict.
     """
     values = point_values(experiment, point)
-    if claim.comparison == "test":  # the rhs states the null law; the test's p-value decides, no number is needed
+    if not claim.comparison.has_tolerance:  # the rhs states the null law; the test's p-value decides
         if not value(claim.tolerance, values) == 0:
             raise ValueError(f"{claim.id}: a test has no tolerance (its level is its error budget)")
         return 0.0
@@ -59,8 +58,9 @@ def theory_value(claim: Claim, experiment: Experiment, point) -> float:
     where = point_description(experiment, point)
     if not np.isfinite(theory):
         raise ValueError(f"{claim.id}: the right-hand side is not a finite number at {where}")
-    if claim.comparison in ("ratio", "at_most") and not theory > 0:
-        raise ValueError(f"{claim.id}: comparing by ratio needs a positive right-hand side, got {theory} at {where}")
+    refusal = claim.comparison.refusal(theory)
+    if refusal:
+        raise ValueError(f"{claim.id}: {refusal} at {where}")
     if not value(claim.tolerance, values) >= 0:
         raise ValueError(f"{claim.id}: the tolerance is not a non-negative number at {where}")
     return theory
@@ -70,52 +70,32 @@ def check_config(claim: Claim, experiment: Experiment, point, estimate: Estimate
                  theory: float | None = None) -> ConfigResult:
     """Judge one claim at one point from its estimate (``theory``: the rhs there, if already known)."""
     theory = theory_value(claim, experiment, point) if theory is None else theory
+    comparison = claim.comparison
     tolerance = value(claim.tolerance, point_values(experiment, point))
     interval = estimate.interval(delta)
-    p_value = estimate.p_value
-    # the statistic in the band's units: measured/theory (ratio, at_most), measured - theory (difference), or as is
-    scale = 1.0 / theory if claim.comparison in ("ratio", "at_most") else 1.0
-    shift = -theory if claim.comparison == "difference" else 0.0
+    scale, shift = comparison.scale(theory), comparison.shift(theory)  # the statistic in the band's units
     compared = interval.scaled(scale).shifted(shift)
-    if claim.comparison == "rate_at_most":
-        k, n = estimate.exceedances
-        p_value = exceedance_pvalue(k, n, theory)
+    p_value = comparison.p_value(estimate, theory)
     extras = dict(estimate.extras)
-    if claim.comparison == "test":
-        estimate, test_extras = powered(claim, estimate, delta)
-        extras.update(test_extras)
+    estimate, examined = comparison.examined(estimate, delta)
+    extras.update(examined)
     iid = estimate.iid_interval(delta)
     if iid is not None and iid.se > 0:
         extras["iid_ci_low"], extras["iid_ci_high"] = iid.low / theory, iid.high / theory
         extras["design_effect"] = (interval.se / iid.se) ** 2
-    status = judge(compared, tolerance, claim.comparison, expected_sign=theory, p_value=p_value, delta=delta)
+    status = comparison.judge(compared.low, compared.high, tolerance, theory, p_value, delta)
     if estimate.runs is not None:
-        low, high = band(claim.comparison, tolerance, theory)
+        low, high = comparison.band(tolerance, theory)
         scaled = np.asarray(estimate.runs) * scale + shift
         extras["runs"], extras["runs_outside"] = len(scaled), int(np.sum((scaled < low) | (scaled > high)))
     status, reason = overridden(estimate, status)
     return ConfigResult(
-        config=point_description(experiment, point), status=status, comparison=claim.comparison,
+        config=point_description(experiment, point), status=status, comparison=comparison.name,
         statistic=compared.estimate, ci_low=compared.low, ci_high=compared.high, tolerance=tolerance,
         n_samples=estimate.n_samples, units=units, measured=interval.estimate, theory=theory, p_value=p_value,
         extras=extras, figures=dict(estimate.figures),
         reason=reason,
     )
-
-
-def powered(claim: Claim, estimate: Estimate, delta: float) -> tuple[Estimate, dict]:
-    """A test's estimate made weak where its power against the stated alternative is below ``ADEQUATE_POWER`` at
-    the level ``delta``, and the test's description for the verdict (name, level, acceptance region, power)."""
-    test = estimate.test
-    if test is None:
-        raise ValueError(f"{claim.id}: a test claim needs an estimator that returns a test (Estimate.from_test)")
-    power = test.power_at(delta)
-    extras = {"test": test.name, "level": delta, "critical_value": test.critical_at(delta), "power": power,
-              "alternative": test.alternative, "power_replicates": test.replicates}
-    if power < ADEQUATE_POWER and not estimate.weak:
-        estimate = replace(estimate, weak=f"the test's power against {test.alternative} is {power:.2f} < "
-                                          f"{ADEQUATE_POWER:g} at n = {test.n} and level {delta:.2g}")
-    return estimate, extras
 
 
 def overridden(estimate: Estimate, status: Status) -> tuple[Status, str]:
@@ -134,24 +114,9 @@ def overridden(estimate: Estimate, status: Status) -> tuple[Status, str]:
 def notes(claim: Claim, results: list[ConfigResult], family_delta: float, test_delta: float) -> str:
     """The verdict's notes; intervals are family-wise at 1 - family_delta, each test at test_delta."""
     speaker = worst(results)
-    parts = []
-    if claim.comparison in ("ratio", "difference", "at_most"):
-        parts.append(f"tolerance tau = {claim.tolerance} = {speaker.tolerance:.4g} at the reported config")
-    if claim.comparison == "rate_at_most":
-        parts.append(f"exact binomial test of the exceedance rate against {speaker.theory:.3g} at level "
-                     f"{test_delta:g}")
-    elif claim.comparison == "test" and "test" in speaker.extras:
-        found = speaker.extras
-        parts.append(f"{found['test']} test at level {found['level']:.2g}: statistic {speaker.statistic:.4g}, "
-                     f"accepted up to {found['critical_value']:.4g} (the interval is that acceptance region); power "
-                     f"{found['power']:.2f} against {found['alternative']} ({found['power_replicates']} simulated "
-                     f"samples of the same size)")
-    elif "runs" in speaker.extras:
-        runs = speaker.extras["runs"]
-        parts.append(f"interval: the range over {runs} runs (seeds x settings), HOLDS when every run lies in the "
-                     f"band, VIOLATED when none does; {speaker.extras['runs_outside']} outside at the reported config")
-    else:
-        parts.append(f"{1 - family_delta:g} family-wise interval over {len(results)} config(s) (Bonferroni)")
+    parts = claim.comparison.notes(speaker, str(claim.tolerance), test_delta)
+    if claim.comparison.by_interval:
+        parts.append(interval_note(speaker, len(results), family_delta))
     if "design_effect" in speaker.extras:
         parts.append(f"i.i.d.-entries chi-square interval [{speaker.extras['iid_ci_low']:.4g}, "
                      f"{speaker.extras['iid_ci_high']:.4g}], design effect {speaker.extras['design_effect']:.3g}")
@@ -168,13 +133,22 @@ def notes(claim: Claim, results: list[ConfigResult], family_delta: float, test_d
     return "; ".join(parts)
 
 
+def interval_note(speaker: ConfigResult, configs: int, family_delta: float) -> str:
+    """What the interval that decided is: the range over runs, or family-wise over the configurations."""
+    if "runs" in speaker.extras:
+        return (f"interval: the range over {speaker.extras['runs']} runs (seeds x settings), HOLDS when every run "
+                f"lies in the band, VIOLATED when none does; {speaker.extras['runs_outside']} outside at the reported "
+                f"config")
+    return f"{1 - family_delta:g} family-wise interval over {configs} config(s) (Bonferroni)"
+
+
 def undecided(result: ConfigResult) -> str:
     """Why an INCONCLUSIVE result is undecided, and about how many units would decide it.
 
     The interval's half-width shrinks like 1/sqrt(units): if the estimate stays where it is, the interval clears
     the band edge it straddles once the units grow by (half-width / distance to the edge)^2.
     """
-    low, high = band(result.comparison, result.tolerance, result.theory)
+    low, high = COMPARISONS[result.comparison].band(result.tolerance, result.theory)
     edge = next(e for e in (low, high) if math.isfinite(e) and result.ci_low <= e <= result.ci_high)
     distance, half = abs(result.statistic - edge), (result.ci_high - result.ci_low) / 2
     if distance == 0:
@@ -235,7 +209,7 @@ def verdict(claim: Claim, experiment: Experiment, estimator: Estimator, points: 
         ci_low=speaker.ci_low, ci_high=speaker.ci_high, tolerance=speaker.tolerance,
         n_samples=sum(r.n_samples for r in results), configs=[vars(r).copy() for r in results],
         seed=seed, device=device, seconds=seconds, notes=notes(claim, results, delta, test_delta),
-        kind=claim.kind, comparison=claim.comparison, statement=claim.statement, delta=delta,
+        kind=claim.kind, comparison=claim.comparison.name, statement=claim.statement, delta=delta,
         p_value=speaker.p_value, figures=dict(speaker.figures), provenance=claim.provenance,
         smallest_violation=smallest_violation(experiment, points, results),
     )

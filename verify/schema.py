@@ -9,8 +9,10 @@ from pathlib import Path
 
 import jsonschema
 
+from theory import comparisons
+
 STATUSES = ["HOLDS", "VIOLATED", "INCONCLUSIVE", "OUT_OF_REGIME"]
-COMPARISONS = ["ratio", "difference", "at_most", "sign", "rate_at_most", "test"]
+COMPARISONS = list(comparisons.COMPARISONS)  # every registered comparison's name
 _number_or_null = {"type": ["number", "null"]}
 
 CONFIG_SCHEMA = {

@@ -29,8 +29,7 @@ THIRD = MARGINS["usage"].rhs
 
 def _claim(id: str, place: str, quantity: str, lhs: str, latex: str, rhs: sp.Expr, provenance: str, source: str,
            regime: str, comparison: str = "at_most", **params) -> Claim:
-    kind = "trend" if comparison == "sign" else "upper_bound"
-    return Claim(id=id, paper=PAPER, place=place, kind=kind, quantity=quantity, lhs=sp.Symbol(lhs), lhs_latex=latex,
+    return Claim(id=id, paper=PAPER, place=place, quantity=quantity, lhs=sp.Symbol(lhs), lhs_latex=latex,
                  rhs=rhs, tolerance=sp.Integer(0), regime=regime, provenance=provenance, source=source,
                  comparison=comparison, params=tuple(params.items()))
 
@@ -40,23 +39,23 @@ def claims() -> list[Claim]:
               for name in ("ST", "AT"))
     per_seed = "; every seed"
     return [
-        _claim("seed002.st.nonrobust_features", st + ": ST primarily learns the non-robust feature",
+        _claim("feature_learning.st.nonrobust_features", st + ": ST primarily learns the non-robust feature",
                "feature_ratio", "Gamma^u / Gamma^v (ST)", r"\Gamma^u_{\mathrm{ST}} / \Gamma^v_{\mathrm{ST}}", THIRD,
                "reconstructed", ABSTRACT + ": standard training 'primarily learns the non-robust feature rather "
                "than the robust feature'; the margin 3 is the digest's (C1)",
                MODEL + "; Gamma = max over a class's neurons of the correlation with its feature at T, geometric "
                "mean over classes" + per_seed, training="st", feature="u", over="v", regimes=("race",), design="st"),
-        _claim("seed002.st.clean", st + ": clean accuracy", "clean_rate", "clean error (ST)",
+        _claim("feature_learning.st.clean", st + ": clean accuracy", "clean_rate", "clean error (ST)",
                r"1 - \mathrm{acc}_{\mathrm{clean}}(\mathrm{ST})", TWENTIETH, "reconstructed",
                ABSTRACT + " (the network fits the data; the family's theorem gives clean accuracy 1 - o(1))",
                MODEL + "; Clopper-Pearson intervals per seed on the test set" + per_seed,
                training="st", side="error", regimes=("race",)),
-        _claim("seed002.st.not_robust", st + ": adversarial examples exist", "robust_rate", "robust accuracy (ST)",
+        _claim("feature_learning.st.not_robust", st + ": adversarial examples exist", "robust_rate", "robust accuracy (ST)",
                r"\mathrm{acc}_{\varepsilon}(\mathrm{ST})", TWENTIETH, "reconstructed",
                ABSTRACT + ": standard training is not robust (the family's o(1) robust accuracy)",
                MODEL + "; " + STRONG + per_seed, training="st", attack="strong", side="accuracy",
                regimes=("nonrobust", "robust")),
-        _claim("seed002.st.feature_direction", st + ": the perturbations along -v_y suffice", "robust_rate",
+        _claim("feature_learning.st.feature_direction", st + ": the perturbations along -v_y suffice", "robust_rate",
                "robust accuracy under the feature attack (ST)",
                r"\mathrm{acc}_{\varepsilon}^{-v_y + v_{y'}}(\mathrm{ST})",
                TWENTIETH, "reconstructed",
@@ -64,7 +63,7 @@ def claims() -> list[Claim]:
                "feature directions'; the closed form is " + DIGEST + " (b)",
                MODEL + "; the attack delta_p = eps sign(v_y' - v_y) on every patch alone" + per_seed,
                training="st", attack="feature", side="accuracy", regimes=("nonrobust",)),
-        _claim("seed002.st.pgd_dense_block", st + ": PGD's perturbations work through the non-robust directions",
+        _claim("feature_learning.st.pgd_dense_block", st + ": PGD's perturbations work through the non-robust directions",
                "pgd_blocks", "1 - dense block's share of PGD's margin drop (ST)",
                r"1 - \frac{\Delta_{\mathrm{dense}}}{\Delta_{\mathrm{dense}} + \Delta_{\mathrm{robust}}}",
                sp.Rational(3, 10), "reconstructed",
@@ -74,7 +73,7 @@ def claims() -> list[Claim]:
                "max F_j' made by the dense block applied alone, over the sum of the two blocks' drops (the mean "
                "cosine of the dense block with v_y' - v_y is reported)" + per_seed,
                training="st", block="dense", regimes=("nonrobust", "robust")),
-        _claim("seed002.st.threshold", "the robust-accuracy threshold of ST at beta / sqrt(D)", "threshold_error",
+        _claim("feature_learning.st.threshold", "the robust-accuracy threshold of ST at beta / sqrt(D)", "threshold_error",
                "max(1 - acc at 0.9 eps*, acc at 1.1 eps*) (ST)",
                r"\max(1 - \mathrm{acc}_{0.9\varepsilon^*}, \mathrm{acc}_{1.1\varepsilon^*}),\ \varepsilon^* = "
                + sp.latex(THRESHOLDS["nonrobust"]), TWENTIETH, "derived",
@@ -82,7 +81,7 @@ def claims() -> list[Claim]:
                MODEL + "; ST robust accuracy (" + STRONG.split(": ", 1)[1] + ") just below and above the threshold"
                + per_seed + "; the threshold is for a network that uses v only, so every seed's ST network must "
                "(Gamma^u_j / Gamma^v_j <= 1/3 for every class)", threshold="nonrobust", regimes=("usage",)),
-        _claim("seed002.at.paired_features", at + ": AT strengthens u and suppresses v", "paired_features",
+        _claim("feature_learning.at.paired_features", at + ": AT strengthens u and suppresses v", "paired_features",
                "sign min(log Gu_AT / Gu_ST, log Gv_ST / Gv_AT)",
                r"\operatorname{sign} \min\left(\log\frac{\Gamma^u_{\mathrm{AT}}}{\Gamma^u_{\mathrm{ST}}}, "
                r"\log\frac{\Gamma^v_{\mathrm{ST}}}{\Gamma^v_{\mathrm{AT}}}\right)", sp.Integer(1), "reconstructed",
@@ -90,39 +89,39 @@ def claims() -> list[Claim]:
                "the non-robust feature learning'",
                MODEL + "; paired on the seed (same data and initialisation); the sign must be positive on every seed",
                comparison="sign", effect="both", regimes=("kill",), design="at"),
-        _claim("seed002.at.robust_features", at + ": AT learns mainly the robust feature", "feature_ratio",
+        _claim("feature_learning.at.robust_features", at + ": AT learns mainly the robust feature", "feature_ratio",
                "Gamma^v / Gamma^u (AT)", r"\Gamma^v_{\mathrm{AT}} / \Gamma^u_{\mathrm{AT}}", THIRD, "reconstructed",
                ABSTRACT + "; the margin 3 is the digest's (C4)", MODEL + per_seed, training="at", feature="v",
                over="u", regimes=("kill",), design="at"),
-        _claim("seed002.at.clean", at + ": clean accuracy", "clean_rate", "clean error (AT)",
+        _claim("feature_learning.at.clean", at + ": clean accuracy", "clean_rate", "clean error (AT)",
                r"1 - \mathrm{acc}_{\mathrm{clean}}(\mathrm{AT})", TWENTIETH, "reconstructed",
                ABSTRACT + " (robustness is gained without giving up clean accuracy in the family's theorem)",
                MODEL + "; Clopper-Pearson intervals per seed on the test set" + per_seed, training="at",
                side="error", regimes=("kill",), design="at"),
-        _claim("seed002.at.feature_robust", at + ": robust to the non-robust-feature attack", "robust_rate",
+        _claim("feature_learning.at.feature_robust", at + ": robust to the non-robust-feature attack", "robust_rate",
                "robust error under the feature attack (AT)",
                r"1 - \mathrm{acc}_{\varepsilon}^{-v_y + v_{y'}}(\mathrm{AT})", TWENTIETH, "reconstructed",
                ABSTRACT + " ('improve the network robustness'); the attack is " + DIGEST + " (b)",
                MODEL + per_seed, training="at", attack="feature", side="error", regimes=("kill",), design="at"),
-        _claim("seed002.at.robust_gain", at + ": AT gains robust accuracy over ST", "robust_gain",
+        _claim("feature_learning.at.robust_gain", at + ": AT gains robust accuracy over ST", "robust_gain",
                "sign(acc_eps(AT) - acc_eps(ST))", r"\operatorname{sign}(\mathrm{acc}_{\varepsilon}(\mathrm{AT}) - "
                r"\mathrm{acc}_{\varepsilon}(\mathrm{ST}))", sp.Integer(1), "reconstructed",
                ABSTRACT + " ('improve the network robustness')",
                MODEL + "; " + STRONG + "; paired on the seed; the sign must be positive on every seed",
                comparison="sign", attack="strong", regimes=("kill",), design="at"),
-        _claim("seed002.at.robust_level", at + ": AT's robust accuracy is high", "robust_rate",
+        _claim("feature_learning.at.robust_level", at + ": AT's robust accuracy is high", "robust_rate",
                "robust error (AT)", r"1 - \mathrm{acc}_{\varepsilon}(\mathrm{AT})", TENTH, "reconstructed",
                ABSTRACT + "; the level 0.9 and its planting regime are the digest's (C5c, section 1.4(f))",
                MODEL + "; " + STRONG + per_seed + "; only where the planting ratio at the trained Gamma^u is within "
                "its margin on every seed", training="at", attack="strong", side="error", regimes=("kill", "planting")),
-        _claim("seed002.phase.st_order", "the learning race: ST learns v before u", "phase_order",
+        _claim("feature_learning.phase.st_order", "the learning race: ST learns v before u", "phase_order",
                "sign log(t_u / t_v) (ST)", r"\operatorname{sign} \log(t_u / t_v)", sp.Integer(1), "derived",
                DIGEST + " (a): v wins the race when P beta^q / alpha^q > 1, after which the loss and every gradient "
                "collapse",
                MODEL + "; t_f the first step at which the class mean of Gamma^f reaches 1 (censored at T + 1: a "
                "lower estimate of the log ratio); positive on every seed", comparison="sign", training="st",
                first="v", regimes=("race",)),
-        _claim("seed002.race.recursion", "the tensor-power phase of the race", "recursion_error",
+        _claim("feature_learning.race.recursion", "the tensor-power phase of the race", "recursion_error",
                "max_t |B_t / B_t^rec - 1| (joint recursion)", r"\max_{t \le t^*/2} |B_t / B^{\mathrm{rec}}_t - 1|",
                TENTH, "derived",
                DIGEST + " (a): B_{t+1} = B_t + eta (n_j/n)(1 - 1/k) P beta^q B_t^{q-1} / rho^{q-1}",
