@@ -11,7 +11,7 @@ import sympy as sp
 from scipy import stats as sst
 
 from numerics.estimate import Estimate
-from numerics.stats import Interval
+from numerics.stats import Interval, range_interval
 from theory.claims import Claim
 from theory.comparisons import COMPARISONS, Status, comparison
 from verify.schema import CONFIG_SCHEMA, VERDICT_SCHEMA
@@ -24,6 +24,7 @@ INF = math.inf
     ("ratio", 0.1, 2.0, (0.9, 1.1), (0.9, 1.1), (0.7, 0.85), (0.5, 1.5)),  # closed; too small is outside too
     ("difference", 0.05, 2.0, (-0.05, 0.05), (-0.02, 0.03), (0.9, 1.1), (0.0, 0.1)),  # a ratio's 1 is not 0
     ("at_most", 0.1, 2.0, (-INF, 1.1), (-5.0, 1.1), (1.2, 1.3), (1.0, 1.2)),
+    ("at_least", 0.1, 2.0, (0.9, INF), (0.9, 5.0), (0.7, 0.85), (0.8, 1.0)),
     ("sign", 0.0, 1.0, (0.0, INF), (0.17, 0.25), (-0.2, -0.1), (-0.1, 0.1)),
     ("sign", 0.0, -1.0, (-INF, 0.0), (-0.25, -0.17), (0.1, 0.2), (0.0, 0.1)),  # open at 0: a zero slope has no sign
 ])
@@ -55,6 +56,7 @@ def test_a_negative_tolerance_is_refused_by_every_comparison():
     ("ratio", 1.0, (1.2, None), (0.95, None)),  # either side of 1
     ("difference", 0.0, (-0.3, None), (0.1, None)),
     ("at_most", 1.0, (0.9, None), (0.5, None)),
+    ("at_least", 1.0, (1.1, None), (1.5, None)),  # a value nearer the lower bound
     ("sign", 1.0, (0.1, None), (0.5, None)),  # a slope nearer 0
     ("sign", -1.0, (-0.1, None), (-0.5, None)),
     ("rate_at_most", 1e-3, (0.01, 0.5), (0.001, 0.5)),
@@ -66,7 +68,7 @@ def test_severity_ranks_the_configuration_closer_to_violating_first(name, theory
 
 
 @pytest.mark.parametrize("name, scale, shift, refused", [
-    ("ratio", 0.5, 0.0, True), ("difference", 1.0, -2.0, False), ("at_most", 0.5, 0.0, True),
+    ("ratio", 0.5, 0.0, True), ("difference", 1.0, -2.0, False), ("at_most", 0.5, 0.0, True), ("at_least", 0.5, 0.0, True),
     ("sign", 1.0, 0.0, False), ("rate_at_most", 1.0, 0.0, False), ("test", 1.0, 0.0, False),
 ])
 def test_the_statistic_is_put_in_the_band_s_units(name, scale, shift, refused):
@@ -87,6 +89,8 @@ TEST_RECORD = {"tolerance": 0.0, "theory": 0.0, "p_value": 0.5, "extras": {
      "0\u00b10.050", r"measured $-$ theory in $[-0.05, 0.05]$, $\tau = 0.05$ (each of 3 runs must lie in it; 1 outside)"),
     ("at_most", {"tolerance": 0.0, "theory": 7.4, "extras": {}}, "0", "x", "\u22641.000",
      r"measured/bound $\le 1 + \tau = 1$ (no slack, $\tau = 0$)"),
+    ("at_least", {"tolerance": 0.1, "theory": 2.0, "extras": {}}, r"\frac{1}{10}", "x", "\u22650.900",
+     r"measured/bound $\ge 1 - \tau = 0.9$ (slack $\tau = \frac{1}{10} = 0.1$)"),
     ("sign", {"tolerance": 0.0, "theory": -1.0, "extras": {}}, "0", "", "<0",
      "sign test: the interval must lie wholly below 0"),
     ("rate_at_most", {"tolerance": 0.0, "theory": 1e-6, "p_value": 1.0, "extras": {}}, "0", "", "\u22641e-06 (test)",
@@ -134,6 +138,7 @@ def _claim(**fields) -> Claim:
 
 @pytest.mark.parametrize("name, kind, relation", [
     ("ratio", "equality", sp.Eq), ("difference", "equality", sp.Eq), ("at_most", "upper_bound", sp.Le),
+    ("at_least", "lower_bound", sp.Ge),
     ("sign", "trend", sp.Eq), ("rate_at_most", "upper_bound", sp.Le), ("test", "distribution", sp.Eq),
 ])
 def test_a_claim_s_kind_and_relation_follow_from_its_comparison(name, kind, relation):
@@ -156,3 +161,20 @@ def test_the_results_schema_names_every_registered_comparison():
     assert CONFIG_SCHEMA["properties"]["comparison"]["enum"] == list(COMPARISONS)
     assert VERDICT_SCHEMA["properties"]["comparison"]["enum"] == list(COMPARISONS)
     assert all(comparison(name).name == name for name in COMPARISONS)
+
+
+@pytest.mark.parametrize("runs, expected", [
+    ((2.0, 2.4), Status.HOLDS),  # the bound R = 2 holds on every run
+    ((0.8, 1.2), Status.VIOLATED),  # planted: every run wholly below (1 - tau) R = 1.8
+    ((1.0, 2.2), Status.INCONCLUSIVE),
+])
+def test_a_lower_bound_is_violated_by_an_interval_wholly_below_one_minus_tau(runs, expected):
+    from verify.judge import check_config
+
+    claim = _claim(comparison="at_least", tolerance=sp.Rational(1, 10))
+    assert "\u2265" in claim.text and claim.kind == "lower_bound"
+    estimate = Estimate(lambda delta: range_interval(runs), len(runs), runs=runs)
+    point = SimpleNamespace(values=lambda config: {}, describe=lambda config: {})
+    found = check_config(claim, point, None, estimate, 1e-3, len(runs))
+    assert found.status is expected and found.statistic == pytest.approx(sum(runs) / 2 / 2.0)  # in units of R
+    assert found.extras["runs_outside"] == sum(run / 2.0 < 0.9 for run in runs)

@@ -121,6 +121,11 @@ def _tau(record: dict, formula: str) -> str:
     return rf"$\tau = {value}$" if formula == value else rf"$\tau = {formula} = {value}$"
 
 
+def _slack(record: dict, formula: str) -> str:
+    """A bound's tau in LaTeX, as the slack it allows."""
+    return "no slack, $\\tau = 0$" if record["tolerance"] == 0 else f"slack {_tau(record, formula)}"
+
+
 class _Equality(Comparison):
     """S equals R within tau, measured as S/R or S - R against target +- tau."""
 
@@ -194,9 +199,29 @@ class AtMost(_Relative):
         return f"\u2264{1 + tolerance:.3f}"
 
     def latex(self, record: dict, tolerance: str, delta: float) -> str:
-        slack = "no slack, $\\tau = 0$" if record["tolerance"] == 0 else f"slack {_tau(record, tolerance)}"
         _, high = self.band(record["tolerance"], record["theory"])
-        return rf"measured/bound $\le 1 + \tau = {in_math(high)}$ ({slack})"
+        return rf"measured/bound $\le 1 + \tau = {in_math(high)}$ ({_slack(record, tolerance)})"
+
+
+class AtLeast(_Relative):
+    """A lower bound on a value or an expectation: S/R >= 1 - tau."""
+
+    name = "at_least"
+    kinds = ("lower_bound",)
+    relation = "Ge"
+
+    def band(self, tolerance: float, theory: float) -> tuple[float, float]:
+        return 1.0 - tolerance, math.inf
+
+    def severity(self, statistic: float, theory: float, p_value: float | None) -> float:
+        return -statistic
+
+    def text(self, tolerance: float, theory: float, level: float) -> str:
+        return f"\u2265{1 - tolerance:.3f}"
+
+    def latex(self, record: dict, tolerance: str, delta: float) -> str:
+        low, _ = self.band(record["tolerance"], record["theory"])
+        return rf"measured/bound $\ge 1 - \tau = {in_math(low)}$ ({_slack(record, tolerance)})"
 
 
 class Sign(Comparison):
@@ -319,8 +344,8 @@ class LawTest(_Tested):
 
 
 #: every comparison by the name results.json stores
-COMPARISONS: dict[str, Comparison] = {c.name: c for c in (Ratio(), Difference(), AtMost(), Sign(), RateAtMost(),
-                                                           LawTest())}
+COMPARISONS: dict[str, Comparison] = {c.name: c for c in (Ratio(), Difference(), AtMost(), AtLeast(), Sign(),
+                                                           RateAtMost(), LawTest())}
 
 
 def comparison(named: str | Comparison) -> Comparison:
