@@ -10,7 +10,7 @@ import pytest
 import torch
 
 import numerics.random
-from fakecuda import CUDA, FakeCudaGenerator, fake_cuda, fake_generator, on_fake_cuda
+from tests.fakecuda import CUDA, FakeCudaGenerator, fake_cuda, fake_generator, on_fake_cuda
 from numerics.random import Draws
 
 MIXED = "Expected all tensors to be on the same device"

@@ -21,7 +21,7 @@ from verify.suite import Suite
 #: a claim with a figure and two without, at sizes that take seconds
 ONLY = "meanfield.thm4_1.jacobian_variance.vanilla,meanfield.beta.1_1.*"
 TINY = {"networks": "12", "N": "24", "d": "4", "K": "4", "L": "2", "gaussian.matrices": "20"}
-README = Path(__file__).resolve().parent.parent / "README.md"
+README = Path(__file__).resolve().parents[2] / "README.md"
 
 
 def comparable(path: Path) -> dict:

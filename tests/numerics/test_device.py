@@ -16,17 +16,17 @@ import pytest
 import torch
 
 import numerics.random
-from fakecuda import fake_cuda
+from tests.fakecuda import fake_cuda
 from numerics.experiment import EXPERIMENTS, PROBES, members
 from numerics.papers import load_all
 from numerics.papers.meanfield import samples
-from tiny import TINY
+from tests.tiny import TINY
 from verify.catalog import catalog
 from verify.executors import run_job
 from verify.plan import Job, job_key
 from verify.profiles import get_profile
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 PACKAGES = ("theory", "numerics", "verify", "report")
 #: torch functions and tensor methods that draw random numbers, and the generator type itself
 RANDOM_CALLS = {"randn", "rand", "randint", "randperm", "randn_like", "rand_like", "randint_like", "normal",

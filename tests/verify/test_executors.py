@@ -11,7 +11,7 @@ import torch
 from typer.testing import CliRunner
 
 from numerics.experiment import PROBES
-from tiny import TINY
+from tests.tiny import TINY
 from verify import cli
 from verify.catalog import catalog
 from verify.checker import check_bound

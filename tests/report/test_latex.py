@@ -21,7 +21,7 @@ from theory.claims import Registry
 from theory.registry import REGISTRY
 from theory.symbols import L, N, d
 
-GOLDEN = Path(__file__).parent / "golden" / "report"
+GOLDEN = Path(__file__).resolve().parents[1] / "golden" / "report"
 #: the widest a line of the compiled document may run past the text block (pt); TeX reports anything above 0.1pt
 OVERFULL_LIMIT_PT = 1.0
 #: text that must never reach the PDF: SymPy's undefined branch, its spelling of infinity, raw symbol names

@@ -10,7 +10,7 @@ from typer.testing import CliRunner
 
 from numerics.experiment import EXPERIMENTS, SETTINGS
 from numerics.settings_fields import declarations
-from tiny import TINY
+from tests.tiny import TINY
 from verify import cli
 from verify.catalog import catalog
 from verify.profiles import ProfileError, get_profile, load_config, names, schema
