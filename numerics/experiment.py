@@ -23,6 +23,7 @@ from __future__ import annotations
 import inspect
 import json
 from dataclasses import asdict, dataclass, fields
+from enum import Enum
 from typing import TYPE_CHECKING, Any, Callable, ClassVar, Mapping
 
 from theory.quantities import Quantity
@@ -100,6 +101,16 @@ class Experiment:
         return 0
 
 
+def design_of(Design: type[Enum], value, experiment: str):
+    """``value`` (a claim's design: a member, or its text) as a member of ``Design``, or a ValueError listing
+    the designs of ``experiment``."""
+    try:
+        return Design(value)
+    except ValueError:
+        raise ValueError(f"unknown {experiment} design {value!r}; designs: "
+                         f"{', '.join(repr(member.value) for member in Design)}") from None
+
+
 @dataclass(frozen=True, kw_only=True)
 class Run:
     """A job of a ``RunExperiment``: a projection of its experiment's settings (the fields it shares with them, by
@@ -117,9 +128,10 @@ class Run:
 
 
 class RunExperiment(Experiment):
-    """An experiment whose configurations are its settings section's runs (``Settings.runs(design)``), the design
-    named by one claim param (``design_param``); the claims' right-hand sides are constants there, so a
-    configuration has no theory values and describes itself (``config.describe()``)."""
+    """An experiment whose configurations are its settings section's runs (``Settings.runs(design)``, or
+    ``Settings.runs()`` for a claim without one), the design named by one claim param (``design_param``: a member
+    of the paper's design enum, which the settings dispatch on); the claims' right-hand sides are constants there,
+    so a configuration has no theory values and describes itself (``config.describe()``)."""
 
     design_param: ClassVar[str] = "design"
 
@@ -128,7 +140,8 @@ class RunExperiment(Experiment):
         cls.config_params = (cls.design_param,)
 
     def points(self, claim, profile) -> list:
-        return profile[self.name].runs(dict(claim.params).get(self.design_param, ""))
+        design, settings = dict(claim.params).get(self.design_param), profile[self.name]
+        return settings.runs() if design is None else settings.runs(design)
 
     def values(self, config) -> dict:
         return {}

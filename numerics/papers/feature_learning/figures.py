@@ -15,7 +15,7 @@ from theory.papers.feature_learning.model import ROBUST_LIMIT, THRESHOLDS, D, al
 
 
 def _points(profile) -> list:
-    return [(PATCHES, run) for run in profile[PATCHES].runs("")]
+    return [(PATCHES, run) for run in profile[PATCHES].runs()]
 
 
 def _setting(config) -> dict:

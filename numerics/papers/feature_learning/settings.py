@@ -11,13 +11,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from numerics.experiment import Run, register_aliases, register_settings
+from numerics.experiment import Run, design_of, register_aliases, register_settings
 from numerics.settings_fields import Settings, setting
+from theory.papers.feature_learning.designs import PatchDesign
 
 PATCHES = "feature_learning.patches"
 DTYPES = ("float32", "float64")
 #: a claim's design names the runs it is judged at: the calibrated run first, then the one outside its regime
-DESIGNS = {"": ("main",), "st": ("main", "race"), "at": ("main", "kill")}
+DESIGNS = {PatchDesign.MAIN: ("main",), PatchDesign.ST: ("main", "race"), PatchDesign.AT: ("main", "kill")}
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -91,11 +92,10 @@ class PatchSettings(Settings):
             raise ValueError(f"D must be a power of 2 above k (the features are Sylvester-Hadamard rows 2..k+1), "
                              f"got D={self.D}, k={self.k}")
 
-    def runs(self, design: str = "") -> list[PatchRun]:
-        """The runs of a claim's design: ``""`` the calibrated run, ``st`` it and the race design, ``at`` it and
-        the kill design."""
-        if design not in DESIGNS:
-            raise ValueError(f"unknown patches design {design!r}; designs: {', '.join(repr(d) for d in DESIGNS)}")
+    def runs(self, design: PatchDesign = PatchDesign.MAIN) -> list[PatchRun]:
+        """The runs of a claim's design: MAIN the calibrated run, ST it and the race design, AT it and the kill
+        design."""
+        design = design_of(PatchDesign, design, PATCHES)
         main = PatchRun.of(self, design="main", radius_sweep=True)
         variants = {"main": main, "kill": replace(main, design="kill", m=self.kill_m, radius_sweep=False),
                     "race": replace(main, design="race", P=self.race_P, radius_sweep=False)}

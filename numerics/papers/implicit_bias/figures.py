@@ -17,6 +17,7 @@ from numerics.experiment import Probe, register_probe
 from numerics.papers.implicit_bias.estimators import normalized_margins
 from numerics.papers.implicit_bias.references import one_minus_cos
 from numerics.papers.implicit_bias.settings import DEEP_LINEAR, HOMOGENEOUS
+from theory.papers.implicit_bias.designs import LinearDesign, Norm
 
 
 def _band(values: np.ndarray) -> dict:
@@ -29,7 +30,7 @@ def _band(values: np.ndarray) -> dict:
 
 def _direction_points(profile) -> list:
     settings = profile[DEEP_LINEAR]
-    return [(DEEP_LINEAR, run) for design in ("rate", "l2") for run in settings.runs(design)]
+    return [(DEEP_LINEAR, run) for design in (LinearDesign.RATE, LinearDesign.L2) for run in settings.runs(design)]
 
 
 def direction_curves(samples: list, profile, verdicts: list) -> dict:
@@ -50,7 +51,7 @@ def direction_curves(samples: list, profile, verdicts: list) -> dict:
 
 def _margin_points(profile) -> list:
     settings = profile[HOMOGENEOUS]
-    return [(HOMOGENEOUS, run) for norm in ("l2", "linf") for run in settings.runs(norm)]
+    return [(HOMOGENEOUS, run) for norm in Norm for run in settings.runs(norm)]
 
 
 def margin_curves(samples: list, profile, verdicts: list) -> dict:

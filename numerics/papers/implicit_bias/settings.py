@@ -9,11 +9,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from numerics.experiment import Run, register_aliases, register_settings
+from numerics.experiment import Run, design_of, register_aliases, register_settings
 from numerics.settings_fields import Settings, setting
+from theory.papers.implicit_bias.designs import LinearDesign, Norm
 
 DEEP_LINEAR, HOMOGENEOUS = "implicit_bias.deep_linear", "implicit_bias.homogeneous"
-ATTACK_NORMS = {"fgm": "l2", "pgd2": "l2", "fgsm": "linf", "pgdinf": "linf"}
+ATTACK_NORMS = {"fgm": Norm.L2, "pgd2": Norm.L2, "fgsm": Norm.LINF, "pgdinf": Norm.LINF}
 SCHEDULES = ("normalized", "constant")
 
 
@@ -116,22 +117,22 @@ class DeepLinearSettings(Settings):
     rate_eta: float = setting(0.5, meaning="constant step of the rate runs", above=0)
     data: str = _data()
 
-    def runs(self, design: str) -> list[LinearRun]:
-        """The runs of a design: ``l2`` (limit claims and the control), ``linf``, ``rate`` (constant steps)."""
+    def runs(self, design: LinearDesign) -> list[LinearRun]:
+        """The runs of a design: L2 (limit claims and the control), LINF, RATE (constant steps)."""
         digest = _digest(self.data)
-        if design == "l2":
-            return [LinearRun.of(self, data=self.data or "gaussian", digest=digest, attack="fgm", L=L, eps=self.l2_eps,
-                                 control=self.control_eps, steps=self.l2_steps, eta=self.l2_eta, schedule="normalized")
-                    for L in self.l2_depths]
-        if design == "linf":
-            return [LinearRun.of(self, data=self.data or "sparse", digest=digest, attack="fgsm", L=L, eps=self.linf_eps,
-                                 control=(), steps=self.linf_steps, eta=self.linf_eta, schedule="normalized",
-                                 n=self.sparse_n, d=self.sparse_d) for L in self.linf_depths]
-        if design == "rate":
-            return [LinearRun.of(self, data=self.data or "gaussian", digest=digest, attack="fgm", L=L,
-                                 eps=self.rate_eps, control=(0.0,), steps=self.rate_steps, eta=self.rate_eta,
-                                 schedule="constant", anneal=1.0) for L in self.rate_depths]
-        raise ValueError(f"unknown deep-linear design {design!r}; designs: l2, linf, rate")
+        match design_of(LinearDesign, design, DEEP_LINEAR):
+            case LinearDesign.L2:
+                return [LinearRun.of(self, data=self.data or "gaussian", digest=digest, attack="fgm", L=L,
+                                     eps=self.l2_eps, control=self.control_eps, steps=self.l2_steps, eta=self.l2_eta,
+                                     schedule="normalized") for L in self.l2_depths]
+            case LinearDesign.LINF:
+                return [LinearRun.of(self, data=self.data or "sparse", digest=digest, attack="fgsm", L=L,
+                                     eps=self.linf_eps, control=(), steps=self.linf_steps, eta=self.linf_eta,
+                                     schedule="normalized", n=self.sparse_n, d=self.sparse_d) for L in self.linf_depths]
+            case LinearDesign.RATE:
+                return [LinearRun.of(self, data=self.data or "gaussian", digest=digest, attack="fgm", L=L,
+                                     eps=self.rate_eps, control=(0.0,), steps=self.rate_steps, eta=self.rate_eta,
+                                     schedule="constant", anneal=1.0) for L in self.rate_depths]
 
 
 @dataclass(frozen=True)
@@ -154,8 +155,9 @@ class HomogeneousSettings(Settings):
     checkpoints: int = setting(8, meaning="checkpoints along training", low=2)
     data: str = _data()
 
-    def runs(self, norm: str) -> list[HomogeneousRun]:
-        """One run per attack of the given norm (l2 or linf)."""
+    def runs(self, norm: Norm) -> list[HomogeneousRun]:
+        """One run per attack of the given norm."""
+        norm = design_of(Norm, norm, HOMOGENEOUS)
         return [HomogeneousRun.of(self, data=self.data or "xor", digest=_digest(self.data), attack=attack,
                                   schedule="normalized") for attack in self.attacks if ATTACK_NORMS[attack] == norm]
 

@@ -15,14 +15,16 @@ from dataclasses import asdict, dataclass, replace
 
 import torch
 
-from numerics.experiment import Experiment, Sweep, register_experiment
+from numerics.experiment import Experiment, Sweep, design_of, register_experiment
 from numerics.orders import PAIRS, pair_orders
+from numerics.papers.meanfield.designs import TrainingSetup
 from numerics.papers.meanfield.samples import (network_bytes, sample_gaussian_norms, sample_jacobians,
                                                sample_network_norms)
 from numerics.papers.meanfield.settings import (DYNAMICS, FIGURES, GAUSSIAN, JACOBIAN, NORMS, DynamicsSettings,
                                                 FigureSettings, GaussianSettings, JacobianSettings, NormSettings,
-                                                TrainingSetup, norm_spec)
+                                                norm_spec)
 from numerics.papers.meanfield.training import train_adversarial
+from theory.papers.meanfield.designs import DynamicsDesign, GaussianDesign, JacobianDesign
 from theory.papers.meanfield.network import NetworkSpec
 from theory.symbols import K as K_symbol
 from theory.symbols import d as d_symbol
@@ -72,7 +74,8 @@ class JacobianExperiment(NetworkExperiment):
 
     Claim params choose other configurations: ``K`` the first configuration at that output dimension (the paper's
     K = 1), ``low_width`` each configuration beside a narrower twin (a Sweep, for a trend in N), ``design`` =
-    "bias_variances" the configurations plus the first one at each of the settings' ``bias_sigma_b2``."""
+    ``JacobianDesign.BIAS_VARIANCES`` the configurations plus the first one at each of the settings'
+    ``bias_sigma_b2``."""
 
     name = JACOBIAN
     Settings = JacobianSettings
@@ -84,9 +87,11 @@ class JacobianExperiment(NetworkExperiment):
             return [replace(settings.specs(claim.arch)[0], K=int(params["K"]))]
         if "low_width" in params:
             return settings.width_sweeps(claim.arch, int(params["low_width"]))
-        if params.get("design", "bias_variances") != "bias_variances":
-            raise ValueError(f"{claim.id}: {self.name} knows the design bias_variances only, got {params['design']!r}")
-        return settings.bias_specs(claim.arch) if "design" in params else settings.specs(claim.arch)
+        if "design" not in params:
+            return settings.specs(claim.arch)
+        match design_of(JacobianDesign, params["design"], self.name):
+            case JacobianDesign.BIAS_VARIANCES:
+                return settings.bias_specs(claim.arch)
 
     def draw(self, config, settings, draws, progress=None):
         return sample_jacobians(config, settings.networks, settings.input_scales, draws, chunk=settings.chunk,
@@ -113,31 +118,33 @@ class FigureExperiment(JacobianExperiment):
 
 
 class GaussianExperiment(Experiment):
-    """||G||_{p->q} of Gaussian matrices for all nine pairs."""
+    """||G||_{p->q} of Gaussian matrices for all nine pairs, or for the claim's pair (p, q) only; the claim's
+    ``GaussianDesign`` chooses the shapes."""
 
     name = GAUSSIAN
     Settings = GaussianSettings
-    config_params = ("design", "axis")
+    config_params = ("design",)
 
     def points(self, claim, profile) -> list:
         settings, params = profile[self.name], dict(claim.params)
-        design = params.get("design")
-        if design in ("beta_shapes", "seed_shapes"):
-            return [Shape(K, d) for K, d in getattr(settings, design)]
-        if design == "trend" and params.get("axis") == "d":
-            return [Sweep((Shape(K, lo), Shape(K, hi))) for K, lo, hi in settings.d_trends]
-        if design == "trend" and params.get("axis") == "K":
-            return [Sweep((Shape(lo, d), Shape(hi, d))) for d, lo, hi in settings.K_trends]
         pair = f"{params.get('p')}_{params.get('q')}"
-        if design == "k1_dims":
-            return [Shape(1, d, pair) for d in settings.k1_dims]
-        if design == "k_map":
-            return [Shape(K, d, pair) for K, d in settings.k_map]
-        if design == "limit":  # judged at the largest K; the smaller ones give the regime boundary
-            return [Sweep(tuple(Shape(K, d, pair) for K in settings.limit_outputs), at=len(settings.limit_outputs) - 1)
-                    for d in settings.limit_dims]
-        raise ValueError(f"{claim.id}: {self.name} needs design beta_shapes, seed_shapes, k1_dims, k_map, limit or "
-                         f"trend (with axis d or K), got design={design!r}")
+        match design_of(GaussianDesign, params.get("design"), self.name):
+            case GaussianDesign.BETA_SHAPES:
+                return [Shape(K, d) for K, d in settings.beta_shapes]
+            case GaussianDesign.SEED_SHAPES:
+                return [Shape(K, d) for K, d in settings.seed_shapes]
+            case GaussianDesign.TREND_D:
+                return [Sweep((Shape(K, lo), Shape(K, hi))) for K, lo, hi in settings.d_trends]
+            case GaussianDesign.TREND_K:
+                return [Sweep((Shape(lo, d), Shape(hi, d))) for d, lo, hi in settings.K_trends]
+            case GaussianDesign.K1_DIMS:
+                return [Shape(1, d, pair) for d in settings.k1_dims]
+            case GaussianDesign.K_MAP:
+                return [Shape(K, d, pair) for K, d in settings.k_map]
+            case GaussianDesign.LIMIT:  # judged at the largest K; the smaller ones give the regime boundary
+                outputs = settings.limit_outputs
+                return [Sweep(tuple(Shape(K, d, pair) for K in outputs), at=len(outputs) - 1)
+                        for d in settings.limit_dims]
 
     def values(self, config: Shape) -> dict:
         return config.values()
@@ -226,7 +233,8 @@ class DynamicsExperiment(Experiment):
 
     def points(self, claim, profile) -> list:
         params = dict(claim.params)
-        return profile[self.name].design(params["design"], claim.arch, params.get("p", 2), params.get("q", 2))
+        return profile[self.name].design(design_of(DynamicsDesign, params.get("design"), self.name), claim.arch,
+                                         params.get("p", 2), params.get("q", 2))
 
     def values(self, config: TrainingSetup) -> dict:
         return config.values()

@@ -20,6 +20,7 @@ from numerics.opnorms import opnorm
 from numerics.papers.meanfield.experiments import (DynamicsExperiment, FigureExperiment, GaussianExperiment,
                                                    JacobianExperiment, Shape)
 from numerics.stats import mean_interval
+from theory.papers.meanfield.designs import DynamicsDesign
 from theory.papers.meanfield.network import ARCHITECTURES, NetworkSpec
 from theory.registry import load
 
@@ -103,7 +104,8 @@ def _mean_rows(x: list, samples: list[np.ndarray], delta: float, key: str) -> li
 
 def _map_points(profile) -> list:
     dynamics = profile[DynamicsExperiment.name]
-    return [(DynamicsExperiment.name, setup) for arch in ARCHITECTURES for setup in dynamics.design("map", arch)]
+    return [(DynamicsExperiment.name, setup) for arch in ARCHITECTURES
+            for setup in dynamics.design(DynamicsDesign.MAP, arch)]
 
 
 def summarize_map(samples: list, profile, verdicts: list) -> dict:
@@ -135,7 +137,8 @@ def summarize_map(samples: list, profile, verdicts: list) -> dict:
 
 def _depth_points(profile) -> list:
     dynamics = profile[DynamicsExperiment.name]
-    return [(DynamicsExperiment.name, point) for arch in ARCHITECTURES for point in dynamics.design("depths", arch)]
+    return [(DynamicsExperiment.name, point) for arch in ARCHITECTURES
+            for point in dynamics.design(DynamicsDesign.DEPTHS, arch)]
 
 
 def summarize_depths(samples: list, profile, verdicts: list) -> dict:

@@ -1,65 +1,26 @@
 """The mean-field paper's settings: one frozen dataclass per experiment (its profile section
-``meanfield.<name>``), the training setups the dynamics designs list, and the ``--set`` shorthands.
+``meanfield.<name>``), the cross-section checks, and the ``--set`` shorthands (the dynamics designs' setups are
+``designs``).
 
 Nothing here imports torch or builds a claim, so ``atv run`` validates a profile, a ``--set`` or a ``--config``
 and refuses a bad value in well under a second; ``experiments`` attaches each dataclass to its experiment.
 """
 from __future__ import annotations
 
-import math
-from dataclasses import asdict, dataclass, replace
-from typing import Literal
+from dataclasses import dataclass, replace
 
 from numerics.experiment import Sweep, register_aliases, register_settings
-from numerics.orders import norm_order
+from numerics.papers.meanfield.designs import REGIMES, dynamics_points
 from numerics.settings_fields import Settings, setting
+from theory.papers.meanfield.designs import DynamicsDesign
 from theory.papers.meanfield.dynamics import EXPLICIT_RESIDUAL_DEPTHS
 from theory.papers.meanfield.network import ARCHITECTURES, NetworkSpec
-from theory.symbols import eps, eta, t
 
 #: the experiments' names (their profile sections)
 JACOBIAN, FIGURES, GAUSSIAN, NORMS, DYNAMICS = (f"meanfield.{name}" for name in (
     "jacobian", "figures", "gaussian", "network_norms", "dynamics"))
 
-Regime = Literal["population", "dataset"]
-REGIMES: tuple[Regime, ...] = ("population", "dataset")
 DTYPES = ("float32", "float64")
-
-
-@dataclass(frozen=True)
-class TrainingSetup(Settings):
-    """One adversarial-training experiment: the network and how it is trained."""
-
-    spec: NetworkSpec = setting(meaning="the network (bias-free ReLU)")
-    eta: float = setting(meaning="learning rate of gradient descent on W", above=0)
-    eps: float = setting(meaning="radius of the l_p ball of the inner maximisation", above=0)
-    steps: int = setting(meaning="gradient steps", low=1)
-    p: float = setting(2, meaning="the perturbation norm (inf: l_oo)", low=1, finite=False)
-    q: float = setting(2, meaning="the output norm (inf: l_oo)", low=1, finite=False)
-    regime: Regime = setting("population", meaning="fresh inputs every step, or one dataset", choices=REGIMES)
-    inputs: int = setting(16, meaning="inputs per step (population) or the dataset's size (dataset)", low=1)
-    pgd_steps: int = setting(4, meaning="steps of the inner PGD", low=1)
-    pgd_restarts: int = setting(1, meaning="restarts of the inner PGD", low=1)
-    clean_steps: int = setting(0, meaning="> 0: also train the clean task from the initial and the final weights "
-                                          "(capacity)", low=0)
-    clean_lr: float = setting(0.2, meaning="the clean task's step, a fraction of each network's initial Polyak "
-                                           "step", above=0)
-    clean_inputs: int = setting(64, meaning="inputs of the clean task", low=1)
-
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "p", norm_order(self.p))
-        object.__setattr__(self, "q", norm_order(self.q))
-        super().__post_init__()
-
-    def as_dict(self) -> dict:
-        out = asdict(self)
-        out["spec"] = self.spec.as_dict()
-        out["p"], out["q"] = ("oo" if x == float("inf") else int(x) for x in (self.p, self.q))
-        return out
-
-    def values(self) -> dict:
-        """Substitution map for theory expressions: the spec's symbols, eta, eps and t = steps."""
-        return {**self.spec.values(), eta: self.eta, eps: self.eps, t: self.steps}
 
 
 def _networks(default: int, low: int, why: str):
@@ -274,7 +235,7 @@ class DynamicsSettings(Settings):
             raise ValueError(f"dynamics.narrow_N must lie in [1, dynamics.N = {self.N}) (0: N // 4), got "
                              f"{self.narrow_N}")
         for arch in ARCHITECTURES:
-            for design in DESIGNS:
+            for design in DynamicsDesign:
                 self.design(design, arch)
 
     @property
@@ -282,50 +243,9 @@ class DynamicsSettings(Settings):
         """The narrow width of the width-alleviation designs: ``narrow_N``, or N // 4 when it is 0."""
         return self.narrow_N or self.N // 4
 
-    def spec(self, arch: str, critical: bool = False, **changes) -> NetworkSpec:
-        """A bias-free ReLU spec; ``critical`` starts vanilla nets at omega = 1 (sigma_w2 = 2)."""
-        sigma_w2 = 2.0 if critical and arch == "vanilla" else dict(self.sigma_w2)[arch]
-        values = {"d": self.d, "K": 1, "N": self.N, "L": self.L, "sigma_w2": sigma_w2, **changes}
-        return NetworkSpec(arch=arch, sigma_b2=0.0, **values)
-
-    def setup(self, spec: NetworkSpec, eta: float, steps: int, p=2, q=2, **changes) -> TrainingSetup:
-        p, q = norm_order(p), norm_order(q)
-        eps = self.eps / math.sqrt(spec.d) if p == math.inf else self.eps
-        return TrainingSetup(spec, eta=eta, eps=eps, steps=steps, p=p, q=q, inputs=self.inputs,
-                             pgd_steps=self.pgd_steps, pgd_restarts=2 * spec.K if q == math.inf else 1, **changes)
-
-    def design(self, name: str, arch: str, p=2, q=2) -> list:
-        """The points of one design: setups, or a Sweep of setups judged as one point (its middle one's values)."""
-        rate = {"eta": self.rate_eta, "steps": self.rate_steps}
-        train = {"eta": self.train_eta, "steps": self.train_steps}
-
-        def sweep(setups: list) -> Sweep:
-            return Sweep(tuple(setups), at=len(setups) // 2)
-
-        if name == "map":
-            return [self.setup(self.spec(arch, N=n), eta, self.horizon, regime=regime)
-                    for n in self.map_widths for eta in self.map_etas for regime in self.regimes]
-        if name == "width":
-            return [sweep([self.setup(self.spec(arch, N=n), **rate) for n in self.widths])]
-        if name == "beta_d":
-            return [self.setup(self.spec(arch, d=dim), p=p, q=q, **rate) for dim in self.beta_dims]
-        if name == "beta_K":
-            return [self.setup(self.spec(arch, K=k), p=p, q=q, **rate) for k in self.beta_outputs]
-        if name == "depths":
-            return [sweep([self.setup(self.spec(arch, critical=True, L=depth), **train) for depth in self.depths])]
-        capacity = {"clean_steps": self.clean_steps, "clean_lr": self.clean_lr, **train}
-        if name == "capacity":
-            return [self.setup(self.spec(arch, critical=True), **capacity)]
-        widths = (self.narrow_width, self.N)
-        if name == "depths_width":  # the depths at each width; the theory side at N's middle depth
-            return [Sweep(tuple(self.setup(self.spec(arch, critical=True, N=n, L=depth), **train)
-                                for n in widths for depth in self.depths), at=len(self.depths) + len(self.depths) // 2)]
-        if name == "capacity_width":
-            return [Sweep(tuple(self.setup(self.spec(arch, critical=True, N=n), **capacity) for n in widths), at=1)]
-        raise ValueError(f"unknown dynamics design {name!r}; designs: {', '.join(DESIGNS)}")
-
-
-DESIGNS = ("map", "width", "beta_d", "beta_K", "depths", "capacity", "depths_width", "capacity_width")
+    def design(self, design: DynamicsDesign, arch: str, p=2, q=2) -> list:
+        """The points of one design (``designs.dynamics_points``)."""
+        return dynamics_points(self, design, arch, p, q)
 
 
 def norm_spec(arch: str, profile) -> NetworkSpec:

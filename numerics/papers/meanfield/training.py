@@ -24,7 +24,7 @@ from numerics.attacks import pgd
 from numerics.papers.meanfield.jacobian import jacobian_and_bias
 from numerics.papers.meanfield.networks import NetworkBatch, sample_networks
 from numerics.opnorms import opnorm, vector_norm
-from numerics.papers.meanfield.settings import TrainingSetup
+from numerics.papers.meanfield.designs import TrainingSetup
 from numerics.random import Draws
 from theory.papers.meanfield.network import NetworkSpec
 

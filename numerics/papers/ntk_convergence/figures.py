@@ -16,11 +16,12 @@ from numerics.stats import median_range
 from numerics.papers.ntk_convergence.estimators import _linearisation_bound, comparators, surrogate_bounds
 from numerics.papers.ntk_convergence.settings import LINEARISATION, REGRET, TRAINING
 from theory.papers.ntk_convergence.bounds import AVERAGE_REGRET_RATE, R, T, X, constants
+from theory.papers.ntk_convergence.designs import TrainingDesign
 
 
 def _width_points(profile) -> list:
-    return [(LINEARISATION, run) for run in profile[LINEARISATION].runs("")] + \
-        [(TRAINING, run) for run in profile[TRAINING].runs("theorem")]
+    return [(LINEARISATION, run) for run in profile[LINEARISATION].runs()] + \
+        [(TRAINING, run) for run in profile[TRAINING].runs(TrainingDesign.THEOREM)]
 
 
 def width_curves(samples: list, profile, verdicts: list) -> dict:
@@ -59,6 +60,7 @@ def lazy_curves(samples: list, profile, verdicts: list) -> dict:
 
 register_probe(Probe("ntk_convergence.width", ("ntk_convergence.lin.*", "ntk_convergence.thm.*"), _width_points, width_curves))
 register_probe(Probe("ntk_convergence.regret", ("ntk_convergence.ogd.*",),
-                     lambda profile: [(REGRET, run) for run in profile[REGRET].runs("")], regret_curves))
+                     lambda profile: [(REGRET, run) for run in profile[REGRET].runs()], regret_curves))
 register_probe(Probe("ntk_convergence.lazy", ("ntk_convergence.lazy.*",),
-                     lambda profile: [(TRAINING, run) for run in profile[TRAINING].runs("lazy")], lazy_curves))
+                     lambda profile: [(TRAINING, run) for run in profile[TRAINING].runs(TrainingDesign.LAZY)],
+                     lazy_curves))

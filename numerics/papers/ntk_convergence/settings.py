@@ -10,8 +10,9 @@ from dataclasses import dataclass
 
 import math
 
-from numerics.experiment import Run, register_aliases, register_settings
+from numerics.experiment import Run, design_of, register_aliases, register_settings
 from numerics.settings_fields import Settings, setting
+from theory.papers.ntk_convergence.designs import TrainingDesign
 
 LINEARISATION = "ntk_convergence.linearisation"
 REGRET = "ntk_convergence.regret"
@@ -60,7 +61,7 @@ class LinearisationSettings(Settings):
                                 low=0)
     activation: str = setting("softplus", meaning="the activation", choices=ACTIVATIONS)
 
-    def runs(self, design: str = "") -> list[LinearisationRun]:
+    def runs(self) -> list[LinearisationRun]:
         return [LinearisationRun.of(self)]
 
 
@@ -92,7 +93,7 @@ class RegretSettings(Settings):
     comparator_steps: int = setting(60, meaning="accelerated projected gradient steps for the hindsight comparator",
                                     low=1)
 
-    def runs(self, design: str = "") -> list[RegretRun]:
+    def runs(self) -> list[RegretRun]:
         return [RegretRun.of(self)]
 
 
@@ -152,17 +153,17 @@ class TrainingSettings(Settings):
     lazy_alpha: float = setting(10.0, meaning="fixed step of the lazy design", above=0)
     lazy_steps: int = setting(100, meaning="steps of the lazy design", low=1)
 
-    def runs(self, design: str) -> list[TrainingRun]:
-        """``theorem`` (PGD training), ``weak`` (weak attacks at a large radius) or ``lazy`` (unconstrained)."""
-        if design == "theorem":
-            return [TrainingRun.of(self)]
-        if design == "weak":
-            return [TrainingRun.of(self, widths=self.weak_widths, attacks=self.weak_attacks, radius=self.weak_radius,
-                                   delta=self.weak_delta)]
-        if design == "lazy":
-            return [TrainingRun.of(self, widths=self.lazy_widths, attacks=("pgd",), radius=None, alpha=self.lazy_alpha,
-                                   steps=self.lazy_steps)]
-        raise ValueError(f"unknown training design {design!r}; designs: theorem, weak, lazy")
+    def runs(self, design: TrainingDesign) -> list[TrainingRun]:
+        """THEOREM (PGD training), WEAK (weak attacks at a large radius) or LAZY (unconstrained)."""
+        match design_of(TrainingDesign, design, TRAINING):
+            case TrainingDesign.THEOREM:
+                return [TrainingRun.of(self)]
+            case TrainingDesign.WEAK:
+                return [TrainingRun.of(self, widths=self.weak_widths, attacks=self.weak_attacks,
+                                       radius=self.weak_radius, delta=self.weak_delta)]
+            case TrainingDesign.LAZY:
+                return [TrainingRun.of(self, widths=self.lazy_widths, attacks=("pgd",), radius=None,
+                                       alpha=self.lazy_alpha, steps=self.lazy_steps)]
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -197,7 +198,7 @@ class CapacitySettings(Settings):
     eval_steps: int = setting(50, meaning="steps of the judging PGD", low=1)
     eval_restarts: int = setting(5, meaning="restarts of the judging PGD", low=1)
 
-    def runs(self, design: str = "") -> list[CapacityRun]:
+    def runs(self) -> list[CapacityRun]:
         return [CapacityRun.of(self)]
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import sympy as sp
 
 from theory.claims import Claim
+from theory.papers.feature_learning.designs import PatchDesign
 from theory.papers.feature_learning.model import MARGINS, THRESHOLDS
 
 PAPER = "Li, Li (ICLR 2025)"
@@ -44,7 +45,8 @@ def claims() -> list[Claim]:
                "reconstructed", ABSTRACT + ": standard training 'primarily learns the non-robust feature rather "
                "than the robust feature'; the margin 3 is the digest's (C1)",
                MODEL + "; Gamma = max over a class's neurons of the correlation with its feature at T, geometric "
-               "mean over classes" + per_seed, training="st", feature="u", over="v", regimes=("race",), design="st"),
+               "mean over classes" + per_seed, training="st", feature="u", over="v", regimes=("race",),
+               design=PatchDesign.ST),
         _claim("feature_learning.st.clean", st + ": clean accuracy", "clean_rate", "clean error (ST)",
                r"1 - \mathrm{acc}_{\mathrm{clean}}(\mathrm{ST})", TWENTIETH, "reconstructed",
                ABSTRACT + " (the network fits the data; the family's theorem gives clean accuracy 1 - o(1))",
@@ -88,27 +90,28 @@ def claims() -> list[Claim]:
                ABSTRACT + ": adversarial training 'can provably strengthen the robust feature learning and suppress "
                "the non-robust feature learning'",
                MODEL + "; paired on the seed (same data and initialisation); the sign must be positive on every seed",
-               comparison="sign", effect="both", regimes=("kill",), design="at"),
+               comparison="sign", effect="both", regimes=("kill",), design=PatchDesign.AT),
         _claim("feature_learning.at.robust_features", at + ": AT learns mainly the robust feature", "feature_ratio",
                "Gamma^v / Gamma^u (AT)", r"\Gamma^v_{\mathrm{AT}} / \Gamma^u_{\mathrm{AT}}", THIRD, "reconstructed",
                ABSTRACT + "; the margin 3 is the digest's (C4)", MODEL + per_seed, training="at", feature="v",
-               over="u", regimes=("kill",), design="at"),
+               over="u", regimes=("kill",), design=PatchDesign.AT),
         _claim("feature_learning.at.clean", at + ": clean accuracy", "clean_rate", "clean error (AT)",
                r"1 - \mathrm{acc}_{\mathrm{clean}}(\mathrm{AT})", TWENTIETH, "reconstructed",
                ABSTRACT + " (robustness is gained without giving up clean accuracy in the family's theorem)",
                MODEL + "; Clopper-Pearson intervals per seed on the test set" + per_seed, training="at",
-               side="error", regimes=("kill",), design="at"),
+               side="error", regimes=("kill",), design=PatchDesign.AT),
         _claim("feature_learning.at.feature_robust", at + ": robust to the non-robust-feature attack", "robust_rate",
                "robust error under the feature attack (AT)",
                r"1 - \mathrm{acc}_{\varepsilon}^{-v_y + v_{y'}}(\mathrm{AT})", TWENTIETH, "reconstructed",
                ABSTRACT + " ('improve the network robustness'); the attack is " + DIGEST + " (b)",
-               MODEL + per_seed, training="at", attack="feature", side="error", regimes=("kill",), design="at"),
+               MODEL + per_seed, training="at", attack="feature", side="error", regimes=("kill",),
+               design=PatchDesign.AT),
         _claim("feature_learning.at.robust_gain", at + ": AT gains robust accuracy over ST", "robust_gain",
                "sign(acc_eps(AT) - acc_eps(ST))", r"\operatorname{sign}(\mathrm{acc}_{\varepsilon}(\mathrm{AT}) - "
                r"\mathrm{acc}_{\varepsilon}(\mathrm{ST}))", sp.Integer(1), "reconstructed",
                ABSTRACT + " ('improve the network robustness')",
                MODEL + "; " + STRONG + "; paired on the seed; the sign must be positive on every seed",
-               comparison="sign", attack="strong", regimes=("kill",), design="at"),
+               comparison="sign", attack="strong", regimes=("kill",), design=PatchDesign.AT),
         _claim("feature_learning.at.robust_level", at + ": AT's robust accuracy is high", "robust_rate",
                "robust error (AT)", r"1 - \mathrm{acc}_{\varepsilon}(\mathrm{AT})", TENTH, "reconstructed",
                ABSTRACT + "; the level 0.9 and its planting regime are the digest's (C5c, section 1.4(f))",

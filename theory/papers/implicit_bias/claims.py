@@ -14,6 +14,7 @@ from __future__ import annotations
 import sympy as sp
 
 from theory.claims import Claim
+from theory.papers.implicit_bias.designs import LinearDesign, Norm
 from theory.papers.implicit_bias.margins import MARGIN_DEFICIT_BOUND, e
 
 PAPER = "Lyu, Zhu (ICLR 2022)"
@@ -59,28 +60,28 @@ def deep_linear() -> list[Claim]:
     return [
         _claim("implicit_bias.dln.l2.direction", f"{DL} (l2)", "dln_direction_error", "1 - cos(w_prod, u_l2svm)", to_svm,
                DIRECTION_L2, "stated", ABSTRACT + ": the direction of the product converges to the max-margin "
-               "solution of the original data", design="l2", reference="l2_svm", twin_floor=l2_power),
+               "solution of the original data", design=LinearDesign.L2, reference="l2_svm", twin_floor=l2_power),
         _claim("implicit_bias.dln.l2.beyond_margin", f"{DL} without its precondition (control)", "dln_direction_error",
                "1 - cos(w_prod, u_l2svm) at eps >= gamma", to_svm, DIRECTION_L2, "derived",
                f"the precondition eps < gamma of the reconstructed {DL}; " + RECONSTRUCTED,
                regime=f"eps >= gamma: outside the {DL} (the adversarial points are not separable); reported as "
-                      "out of regime, never as a verdict", design="l2", reference="l2_svm", control=True,
+                      "out of regime, never as a verdict", design=LinearDesign.L2, reference="l2_svm", control=True,
                twin_floor=l2_power),
         _claim("implicit_bias.dln.l2.robust_margin", f"{DL} (l2): robust margin", "dln_margin_deficit", "|1 - r| / bound",
                robust_latex, sp.Integer(1), "derived",
-               "the robust margin of the l2-SVM direction is gamma - eps; " + RECONSTRUCTED, design="l2",
+               "the robust margin of the l2-SVM direction is gamma - eps; " + RECONSTRUCTED, design=LinearDesign.L2,
                direction_tolerance=DIRECTION_L2),
         _claim("implicit_bias.dln.alignment.rank_one", f"{DL}: alignment (rank one layers)", "dln_rank_ratio",
                "max_k sigma_2/sigma_1(W_k)", r"\max_k \sigma_2(W_k)/\sigma_1(W_k)", RANK_ONE, "reconstructed",
-               aligned_source, design="l2"),
+               aligned_source, design=LinearDesign.L2),
         _claim("implicit_bias.dln.alignment.adjacent", f"{DL}: alignment (adjacent layers)", "dln_misalignment",
                "max_k 1 - |v_{k+1}.u_k|", r"\max_k 1 - |v_{k+1}^\top u_k|", ALIGNED, "reconstructed",
-               aligned_source, design="l2"),
+               aligned_source, design=LinearDesign.L2),
         _claim("implicit_bias.dln.linf.mixed_direction", f"{DL} read for l_inf: the mixed-norm limit",
                "dln_direction_error", "1 - cos(w_prod, w_mixed)",
                r"1 - \cos(w_{\mathrm{prod}}, \bar u_{\infty,\epsilon})", DIRECTION_LINF, "derived",
                "derived here from the robust loss of a linear map; Li, Fang, Xu, Zhao (ICLR 2020) state the linear "
-               "case, Lyu & Zhu's TPAMI 2025 abstract an l2-l1 interpolation", design="linf",
+               "case, Lyu & Zhu's TPAMI 2025 abstract an l2-l1 interpolation", design=LinearDesign.LINF,
                reference="mixed_norm", twins=("l2_svm", "l1_svm"), twin_floor=linf_power),
         _claim("implicit_bias.dln.linf.literal", "the abstract's sentence read for l_inf perturbations",
                "dln_direction_error", "1 - cos(w_prod, u_l2svm) under l_inf", to_svm, DIRECTION_LINF, "stated",
@@ -88,13 +89,14 @@ def deep_linear() -> list[Claim]:
                "differ)", regime=DEEP_LINEAR_REGIME + "; the abstract's deep-linear sentence names no perturbation "
                "norm and the reconstructed theorem assumes an l2 adversary, so a VIOLATED verdict says the sentence "
                "does not extend to l_inf, not that the l2 result fails (implicit_bias.dln.l2.direction is the same sentence "
-               "under l2)", design="linf", reference="l2_svm", twins=("mixed_norm",), twin_floor=linf_power),
+               "under l2)", design=LinearDesign.LINF, reference="l2_svm", twins=("mixed_norm",), twin_floor=linf_power),
         _claim("implicit_bias.dln.rate_vs_clean", "adversarial vs clean training at equal steps", "dln_clean_gap",
                "sign(mean log(|w_clean - u| / |w_adv - u|))", gap_latex, sp.Integer(1), "derived",
                "extends Li, Fang, Xu, Zhao (ICLR 2020), who state it for linear models; deeper nets are the "
                "project's extrapolation (the abstract says nothing about rates)", kind="trend", comparison="sign",
                regime="deep linear net, linearly separable data, eps < gamma, exponential loss; constant-step "
-                      "gradient descent (the algorithm as run), checkpoints from step 1000 on", design="rate"),
+                      "gradient descent (the algorithm as run), checkpoints from step 1000 on",
+               design=LinearDesign.RATE),
     ]
 
 
@@ -108,14 +110,14 @@ def homogeneous() -> list[Claim]:
                   "held fixed (Algorithm 1's), A the constraints within 5% of min_i q_i")
     return [
         _claim("implicit_bias.hom.kkt.l2", f"{HN} (l2: FGM, PGD)", "hom_kkt_residual", kkt, latex, KKT_L2,
-               "reconstructed", source, regime=kkt_regime, norm="l2"),
+               "reconstructed", source, regime=kkt_regime, norm=Norm.L2),
         _claim("implicit_bias.hom.kkt.linf", f"{HN} (l_inf: FGSM, PGD)", "hom_kkt_residual", kkt + " (relaxed signs)",
-               latex, KKT_LINF, "reconstructed", source, regime=kkt_regime + relaxed, norm="linf",
+               latex, KKT_LINF, "reconstructed", source, regime=kkt_regime + relaxed, norm=Norm.LINF,
                relaxed=True),
         _claim("implicit_bias.hom.margin_monotone", f"{HN}: the smoothed adversarial margin does not decrease",
                "hom_margin_decrease", "max relative decrease of -log(sum_i exp(-q_i)) / ||theta||^3",
                r"\max_{t_k \ge t_0} \left(1 - \tilde\gamma(t_{k+1})/\tilde\gamma(t_k)\right)_+", MONOTONE,
                "reconstructed", "Lyu & Li (ICLR 2020), the smoothed margin's monotonicity after t_0; "
                + RECONSTRUCTED, regime=HOMOGENEOUS_REGIME + "; from t_0, the first checkpoint with "
-               "sum_i exp(-q_i) < 1", norm="l2"),
+               "sum_i exp(-q_i) < 1", norm=Norm.L2),
     ]

@@ -16,6 +16,7 @@ from __future__ import annotations
 import sympy as sp
 
 from theory.claims import Claim
+from theory.papers.meanfield.designs import GaussianDesign
 from theory.papers.meanfield.claims import PAPER, SEED_SOURCE, _pair_params
 from theory.papers.meanfield.norms import PAIRS, SEED_BETA, oo, pair_name
 from theory.symbols import K
@@ -49,11 +50,11 @@ def seed_regimes() -> list[Claim]:
         _seed_claim("2_2.k1", (2, 2), (2, 2), PLACE, **bound,
                     regime="K = 1 (the output dimension of the paper's experiment), d from 2 up to the paper's 1000; "
                            "E chi_d < sqrt(d) makes it a bound for every d",
-                    params=(*_pair_params(2, 2), ("design", "k1_dims"))),
+                    params=(*_pair_params(2, 2), ("design", GaussianDesign.K1_DIMS))),
         _seed_claim("2_2.k_map", (2, 2), (2, 2), PLACE, **bound,
                     regime="regime map at d = 1000 over K: where the value stops bounding the mean as K grows "
                            "(E sigma_max(G)/sqrt(d) -> 1 + sqrt(K/d))",
-                    params=(*_pair_params(2, 2), ("design", "k_map"))),
+                    params=(*_pair_params(2, 2), ("design", GaussianDesign.K_MAP))),
     ]
     for suffix, (pair, read_as) in LIMITS.items():
         written = pair_name(*pair)
@@ -64,8 +65,8 @@ def seed_regimes() -> list[Claim]:
             kind="equality", quantity="gaussian_beta_limit", tolerance=LIMIT_TOLERANCE, comparison="ratio",
             regime=f"K -> oo at fixed d{reading}: judged at the largest K of the grid, with the smallest K from which "
                    f"the ratio stays within the tolerance reported (the regime boundary)",
-            params=(*_pair_params(*read_as), ("design", "limit"), ("value", sp.Lambda(K, SEED_BETA[pair])),
-                    ("within", LIMIT_TOLERANCE))))
+            params=(*_pair_params(*read_as), ("design", GaussianDesign.LIMIT),
+                    ("value", sp.Lambda(K, SEED_BETA[pair])), ("within", LIMIT_TOLERANCE))))
     return claims
 
 
@@ -84,5 +85,5 @@ def dimension_trends() -> list[Claim]:
             regime=f"any K; beta_{{{name}}} {'grows like sqrt(d)' if sign > 0 else 'decreases'} in d",
             provenance="derived", source="the operator norm of a Gaussian matrix as d grows (the abstract's "
                                          "\"various impacts of the input and output dimensions\")",
-            comparison="sign", params=(*_pair_params(p, q), ("design", "trend"), ("axis", "d"))))
+            comparison="sign", params=(*_pair_params(p, q), ("design", GaussianDesign.TREND_D))))
     return claims

@@ -20,6 +20,7 @@ import sympy as sp
 import sympy.stats as sps
 
 from theory.claims import Claim, expand_definitions
+from theory.papers.meanfield.designs import GaussianDesign, JacobianDesign
 from theory.papers.meanfield.network import definitions
 from theory.papers.meanfield.norms import PAIRS, SEED_BETA, chevet, delta, oo, pair_name, tail
 from theory.papers.meanfield.recursions import BIAS, JACOBIAN
@@ -35,7 +36,7 @@ BIAS_REGIME = (REGIME + "; judged also at the first configuration with the large
                "2 mu_m E[D y] that survives infinite width (meanfield.thm4_1.bias_variance_derived), so a VIOLATED there is "
                "a finding against the theorem as stated, not a finite-width effect")
 #: the claim param that judges a claim at the bias variances of the settings' bias_sigma_b2 too
-BIAS_VARIANCES = (("design", "bias_variances"),)
+BIAS_VARIANCES = (("design", JacobianDesign.BIAS_VARIANCES),)
 FINITE_WIDTH_TOLERANCE = sp.sqrt(L / N)
 
 #: the law the theorem states for the entries; its kurtosis is what the Gaussianity claims measure
@@ -95,7 +96,7 @@ SEED_SOURCE = "a summary of the paper (its list of derived upper bounds)"
 
 
 #: the Gaussian-matrix shapes of the profile that the Chevet and tail claims are checked at
-BETA_SHAPES = ("design", "beta_shapes")
+BETA_SHAPES = ("design", GaussianDesign.BETA_SHAPES)
 
 
 def _pair_params(p, q) -> tuple[tuple[str, object], ...]:
@@ -160,7 +161,8 @@ def seed_values() -> list[Claim]:
                "approach, as K -> oo limits); the values in their own regimes are seed001.beta.2_2.k1 and "
                "seed001.beta.*.limit" + (" (this one as written; read as beta_{1,oo} it is a limit)"
                                          if (p, q) == (oo, 2) else ""), provenance="seed",
-        source=SEED_SOURCE, comparison="at_most", params=(*_pair_params(p, q), ("design", "seed_shapes")))
+        source=SEED_SOURCE, comparison="at_most",
+        params=(*_pair_params(p, q), ("design", GaussianDesign.SEED_SHAPES)))
         for (p, q), value in SEED_BETA.items()]
 
 
@@ -176,7 +178,7 @@ def dimension_trends() -> list[Claim]:
                 lhs_latex=rf"\operatorname{{sign}} \partial_{{\log {axis}}} \log \beta_{{{sp.latex(p)},{sp.latex(q)}}}",
                 rhs=sp.Integer(sign), tolerance=sp.Integer(0), regime=f"larger {axis} {words} the bound",
                 provenance="seed", source=SEED_SOURCE, comparison="sign",
-                params=(*_pair_params(p, q), ("design", "trend"), ("axis", axis))))
+                params=(*_pair_params(p, q), ("design", GaussianDesign.trend(axis)))))
     return claims
 
 

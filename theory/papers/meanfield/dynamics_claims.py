@@ -15,6 +15,7 @@ import sympy as sp
 
 from theory.papers.meanfield import dynamics as dyn
 from theory.claims import Claim, expand_definitions
+from theory.papers.meanfield.designs import DynamicsDesign
 from theory.papers.meanfield.norms import pair_name
 from theory.symbols import L, N, t
 
@@ -54,10 +55,6 @@ ALLEVIATION = ("proxy for the abstract's 'network width alleviates these issues'
                "with width")
 TRAINED_FROM_CRITICALITY = ("after the profile's l2 adversarial training (train_steps steps of size train_eta) from "
                             "criticality for vanilla nets (omega = 1), bias-free ReLU, K = 1")
-#: the designs of ``verify.profiles.DynamicsSettings`` each claim is checked on
-DESIGN = "design"
-
-
 def _claim(name: str, arch: str, quantity: str, lhs: str, latex: str, rhs: sp.Expr, tolerance: sp.Expr,
            regime: str, provenance: str, comparison: str = "ratio", kind: str = "trajectory",
            defined: tuple[tuple[sp.Symbol, sp.Expr], ...] = (), source: str = SOURCE, **params) -> Claim:
@@ -82,12 +79,12 @@ def euler(arch: str, exact: bool) -> Claim:
                       dyn.euler_ratio(arch), FLOAT_TOLERANCE,
                       "bias-free vanilla network, every step, layer and network (exact: Euler's theorem for a "
                       "function of degree 1 in W_l)", "derived", kind="equality", defined=_defined(arch),
-                      **{DESIGN: "map"})
+                      design=DynamicsDesign.MAP)
     return _claim("euler", arch, "euler_ratio_mean", "<W_l, grad_l L_adv>/L_adv",
                   r"\langle W_l, \nabla_{W_l} L_{adv}\rangle / L_{adv}", dyn.euler_ratio(arch),
                   FINITE_WIDTH, "residual network at initialisation (a heuristic: exact in expectation for a "
                   "squared loss)", "derived", kind="equality", defined=_defined(arch),
-                  **{DESIGN: "map"})
+                  design=DynamicsDesign.MAP)
 
 
 def ode(arch: str, power: sp.Expr = L / 2, width_scaling: bool = True) -> Claim:
@@ -96,7 +93,7 @@ def ode(arch: str, power: sp.Expr = L / 2, width_scaling: bool = True) -> Claim:
     return _claim("ode", arch, "variance_drop", "sigma_w2 - sigma^2(t)", r"\sigma_w^2 - \sigma^2(t)", dyn.DROP,
                   FINITE_WIDTH, EARLY + "; L in {2, 4} for residual networks (explicit dsolve solution)",
                   "derived", defined=defined, curve=sp.Lambda(t, expand_definitions(dyn.DROP, defined)),
-                  band=FINITE_WIDTH, **{DESIGN: "map"})
+                  band=FINITE_WIDTH, design=DynamicsDesign.MAP)
 
 
 def width(arch: str, width_scaling: bool = True) -> Claim:
@@ -105,7 +102,7 @@ def width(arch: str, width_scaling: bool = True) -> Claim:
     return _claim("width", arch, "variance_rate_width_slope", "dlog(-dsigma^2/dt)/dlog N",
                   r"\partial_{\log N} \log(-\dot\sigma^2)", exponent, WIDTH_TOLERANCE,
                   "initial rate (first steps, small eta), widths of the profile", "derived", comparison="difference",
-                  kind="trend", source=WIDTH_SOURCE, **{DESIGN: "width"})
+                  kind="trend", source=WIDTH_SOURCE, design=DynamicsDesign.WIDTH)
 
 
 #: (p, q) and the exact beta each varies: d through the dual norm of a single output row, K through the max entry
@@ -116,11 +113,11 @@ def beta_dependence(arch: str, pair: str) -> Claim:
     """The initial rate -dsigma^2/dt = c r0^(L/2)/alpha (vanilla) with c carrying beta_{p,q}(d, K)
     (``pair`` as in claim ids: '2_2', 'oo_2', '1_oo')."""
     (p, q), = [key for key in BETA_PAIRS if pair_name(*key) == pair]
-    axis = "K" if (p, q) == (1, sp.oo) else "d"
+    axis, design = ("K", DynamicsDesign.BETA_K) if (p, q) == (1, sp.oo) else ("d", DynamicsDesign.BETA_D)
     return _claim(f"beta.{pair_name(p, q)}", arch, "variance_rate", "-dsigma^2/dt (t = 0)", r"-\dot\sigma^2(0)",
                   dyn.rate_abstract(arch), FINITE_WIDTH,
                   f"initial rate; {axis} varied, beta_{{p,q}} exact (K = 1, or p = 1, q = oo)", "derived",
-                  defined=_defined(arch, BETA_PAIRS[(p, q)]), source=BETA_SOURCE, **{DESIGN: f"beta_{axis}"},
+                  defined=_defined(arch, BETA_PAIRS[(p, q)]), source=BETA_SOURCE, design=design,
                   p=str(p), q=str(q))
 
 
@@ -130,7 +127,7 @@ def trainability(arch: str) -> Claim:
                   r"\operatorname{sign} \partial_L \log\|\nabla_{W_1} \ell_{clean}\|",
                   dyn.trainability(arch), sp.Integer(0), TRAINED_FROM_CRITICALITY + "; depths of the profile",
                   "proxy", comparison="sign", kind="trend", defined=_defined(arch), source=TRAINABILITY_SOURCE,
-                  **{DESIGN: "depths"})
+                  design=DynamicsDesign.DEPTHS)
 
 
 def capacity(arch: str) -> Claim:
@@ -140,7 +137,7 @@ def capacity(arch: str) -> Claim:
                   sp.sign(dyn.capacity_reduction(arch)), sp.Integer(0),
                   TRAINED_FROM_CRITICALITY + "; the same clean training from the trained and the initial weights",
                   "proxy", comparison="sign", kind="trend", defined=_defined(arch), source=CAPACITY_SOURCE,
-                  **{DESIGN: "capacity"})
+                  design=DynamicsDesign.CAPACITY)
 
 
 def trainability_width(arch: str) -> Claim:
@@ -156,7 +153,7 @@ def trainability_width(arch: str) -> Claim:
                   "||grad before||)",
                   "proxy", comparison="sign", kind="trend", defined=_defined(arch),
                   source=ALLEVIATION.format(proxy="the change that adversarial training causes in " + GRADIENT_PROXY),
-                  **{DESIGN: "depths_width"})
+                  design=DynamicsDesign.DEPTHS_WIDTH)
 
 
 def capacity_width(arch: str) -> Claim:
@@ -169,4 +166,4 @@ def capacity_width(arch: str) -> Claim:
                   dyn.width_alleviation(dyn.capacity_reduction(arch), arch), sp.Integer(0),
                   TRAINED_FROM_CRITICALITY + "; widths N' < N (dynamics.narrow_N, by default N/4) at the profile's L",
                   "proxy", comparison="sign", kind="trend", defined=_defined(arch),
-                  source=ALLEVIATION.format(proxy=CAPACITY_PROXY), **{DESIGN: "capacity_width"})
+                  source=ALLEVIATION.format(proxy=CAPACITY_PROXY), design=DynamicsDesign.CAPACITY_WIDTH)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import sympy as sp
 
 from theory.claims import Claim
+from theory.papers.ntk_convergence.designs import TrainingDesign
 from theory.papers.ntk_convergence.bounds import (LINEARISATION_BOUND, RELATIVE_MOVEMENT, R, aligned_ratio,
                                                   width_exponent, x_norm)
 
@@ -74,26 +75,26 @@ def claims() -> list[Claim]:
                "of the optimal robust loss; the finite-width inequality (D2) is " + DIGEST,
                ball_regime + "; PGD and FGM training attacks; hat-L* the lowest strong-attack robust loss among W_0 "
                "and every run's final iterate (a lower estimate of L*, so HOLDS is conclusive)",
-               design="theorem", attacks=("pgd", "fgm")),
+               design=TrainingDesign.THEOREM, attacks=("pgd", "fgm")),
         _claim("ntk_convergence.thm.any_attack", MAIN + " with weak attacks (D2)", "upper_bound", "surrogate_ratio",
                "min_t L_A / bound", surrogate, sp.Integer(1), "derived",
                "the abstract: the guarantee holds for a heuristic attack, on its surrogate loss; "
                + DIGEST + " (D2 holds for any map into the perturbation set)",
                ball_regime + "; FGM, a random point of the ball and no attack (clean training), at a radius where "
-               "clean training is not robust", design="weak"),
+               "clean training is not robust", design=TrainingDesign.WEAK),
         _claim("ntk_convergence.ball.reach", "the ball's function-space radius does not depend on the width", "trend",
                "reach_exponent", "slope of log(L*(W_0) - hat-L*) in log m",
                r"\partial \log (L^*(W_0) - \hat L^*) / \partial \log m", width_exponent(R), "derived",
                "derived here: at fixed R the best robust loss in the ball tends to a "
                "positive limit, the RKHS ball's; only the gap to it vanishes",
                ball_regime + "; the best comparator's advantage over W_0, widths paired",
-               comparison="difference", tolerance=REACH_TOLERANCE, design="theorem"),
+               comparison="difference", tolerance=REACH_TOLERANCE, design=TrainingDesign.THEOREM),
         _claim("ntk_convergence.lazy.movement", "lazy training (D4)", "trend", "lazy_exponent",
                "slope of log(||W_T - W_0|| / ||W_0||) in log m",
                r"\partial \log (\|W_T - W_0\|_F / \|W_0\|_F) / \partial \log m", width_exponent(RELATIVE_MOVEMENT),
                "derived", DIGEST + " (D4): the distance needed is O(1) in m while ||W_0||_F ~ sqrt(m d)",
                TWO_LAYER + "; unconstrained adversarial training (PGD) at a fixed step and horizon, widths paired",
-               comparison="difference", tolerance=SLOPE_TOLERANCE, design="lazy"),
+               comparison="difference", tolerance=SLOPE_TOLERANCE, design=TrainingDesign.LAZY),
         _claim("ntk_convergence.capacity.ratio_grows", "robust interpolation needs more capacity (v2 abstract)", "trend",
                "capacity_trend", "slope of log(m_rob / m_clean) in log d",
                r"\operatorname{sign} \partial \log (m_{50}^{\mathrm{rob}} / m_{50}^{\mathrm{clean}}) / \partial \log d",
