@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import sympy as sp
 
+from theory.building import builder
 from theory.claims import Claim
 from theory.papers.feature_learning.designs import PatchDesign
 from theory.papers.feature_learning.model import MARGINS, THRESHOLDS
@@ -28,11 +29,7 @@ TWENTIETH, TENTH = sp.Rational(1, 20), sp.Rational(1, 10)
 THIRD = MARGINS["usage"].rhs
 
 
-def _claim(id: str, place: str, quantity: str, lhs: str, latex: str, rhs: sp.Expr, provenance: str, source: str,
-           regime: str, comparison: str = "at_most", **params) -> Claim:
-    return Claim(id=id, paper=PAPER, place=place, quantity=quantity, lhs=sp.Symbol(lhs), lhs_latex=latex,
-                 rhs=rhs, tolerance=sp.Integer(0), regime=regime, provenance=provenance, source=source,
-                 comparison=comparison, params=tuple(params.items()))
+_claim = builder(PAPER)
 
 
 def claims() -> list[Claim]:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import sympy as sp
 
+from theory.building import builder
 from theory.claims import Claim
 from theory.papers.implicit_bias.designs import LinearDesign, Norm
 from theory.papers.implicit_bias.margins import MARGIN_DEFICIT_BOUND, e
@@ -40,12 +41,7 @@ HOMOGENEOUS_REGIME = ("bias-free two-layer relu^2 net (3-homogeneous, C^1), XOR 
                       "perturbation, exponential loss, after every adversarial point is classified right (t_0)")
 
 
-def _claim(id: str, place: str, quantity: str, lhs: str, latex: str, rhs: sp.Expr, provenance: str, source: str,
-           regime: str = DEEP_LINEAR_REGIME, comparison: str = "at_most", kind: str | None = None,
-           **params) -> Claim:
-    return Claim(id=id, paper=PAPER, place=place, kind=kind, quantity=quantity, lhs=sp.Symbol(lhs), lhs_latex=latex,
-                 rhs=rhs, tolerance=sp.Integer(0), regime=regime, provenance=provenance, source=source,
-                 comparison=comparison, params=tuple(params.items()))
+_claim = builder(PAPER, regime=DEEP_LINEAR_REGIME)
 
 
 def deep_linear() -> list[Claim]:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import sympy as sp
 
 from theory.papers.meanfield import dynamics as dyn
+from theory.building import claim
 from theory.claims import Claim, expand_definitions
 from theory.papers.meanfield.designs import DynamicsDesign
 from theory.papers.meanfield.norms import pair_name
@@ -56,14 +57,12 @@ ALLEVIATION = ("proxy for the abstract's 'network width alleviates these issues'
 TRAINED_FROM_CRITICALITY = ("after the profile's l2 adversarial training (train_steps steps of size train_eta) from "
                             "criticality for vanilla nets (omega = 1), bias-free ReLU, K = 1")
 def _claim(name: str, arch: str, quantity: str, lhs: str, latex: str, rhs: sp.Expr, tolerance: sp.Expr,
-           regime: str, provenance: str, comparison: str = "ratio", kind: str = "trajectory",
-           defined: tuple[tuple[sp.Symbol, sp.Expr], ...] = (), source: str = SOURCE, **params) -> Claim:
-    """A Section 6 claim; ``rhs`` is written in the paper's symbols, ``defined`` says what they are."""
-    return Claim(id=f"meanfield.dyn.{name}.{arch}", paper=PAPER, place=PLACE, kind=kind, quantity=quantity,
-                 lhs=sp.Symbol(lhs), lhs_latex=latex, rhs=expand_definitions(rhs, defined),
-                 abstract=rhs if defined else None, definitions=defined, tolerance=tolerance, regime=regime,
-                 provenance=provenance, source=source, arch=arch, comparison=comparison,
-                 params=tuple(params.items()))
+           regime: str, provenance: str, comparison: str = "ratio", kind: str = "trajectory", source: str = SOURCE,
+           **params) -> Claim:
+    """A Section 6 claim ``meanfield.dyn.<name>.<arch>``; ``rhs`` is written in the paper's symbols, and the
+    keyword ``defined`` says what they are (``theory.building.claim``)."""
+    return claim(f"meanfield.dyn.{name}.{arch}", PLACE, quantity, lhs, latex, rhs, provenance, source, regime,
+                 paper=PAPER, comparison=comparison, tolerance=tolerance, kind=kind, arch=arch, **params)
 
 
 def _defined(arch: str, beta_value: sp.Expr = BETA_22) -> tuple[tuple[sp.Symbol, sp.Expr], ...]:
