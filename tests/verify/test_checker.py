@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import math
-import signal
 import subprocess
 import sys
 
@@ -22,26 +21,6 @@ from verify.expr import parse_bound
 
 TIGHT = "eps*(1 + sqrt(K/d))*sqrt(omega**L)"  # leading-order (2,2) bound eps beta_{2,2} sqrt(omega^L)
 runner = CliRunner()
-
-
-@pytest.fixture
-def deadline():
-    """Fail, instead of hanging, a check that takes more than 30 s (each takes about a second): a regression of
-    the magnitude guard must not stall the suite."""
-    if not hasattr(signal, "setitimer"):
-        yield
-        return
-
-    def expire(signum, frame):
-        pytest.fail("the check took more than 30 s")
-
-    previous = signal.signal(signal.SIGALRM, expire)
-    signal.setitimer(signal.ITIMER_REAL, 30)
-    try:
-        yield
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
 
 
 def test_a_tight_bound_scaled_by_0_7_is_caught_and_shrunk():

@@ -67,21 +67,17 @@ NOT_FINITE = {  # refused at parse time, naming what the value is
 
 
 @pytest.mark.parametrize("name", sorted(ATTACKS))
-def test_attacks_are_refused_quickly_with_one_sentence(name):
-    start = time.perf_counter()
-    with pytest.raises(ExpressionError) as info:
+def test_attacks_are_refused_with_one_sentence_and_never_hang(name, deadline):
+    with pytest.raises(ExpressionError) as info:  # refused before any expensive arithmetic; deadline: a hang guard
         parse(ATTACKS[name], SYMBOLS)
-    assert time.perf_counter() - start < 1.0  # refused before any expensive arithmetic
     assert "\n" not in str(info.value)
 
 
 @pytest.mark.parametrize("name", sorted(NOT_FINITE))
-def test_bounds_that_are_not_finite_real_numbers_are_refused_at_parse_time(name):
+def test_bounds_that_are_not_finite_real_numbers_are_refused_at_parse_time(name, deadline):
     text, what = NOT_FINITE[name]
-    start = time.perf_counter()
     with pytest.raises(ExpressionError, match="not a finite real number") as info:
         parse(text, SYMBOLS)
-    assert time.perf_counter() - start < 1.0
     assert what in str(info.value) and "\n" not in str(info.value)
 
 
@@ -97,13 +93,9 @@ def test_numbers_within_the_size_limit_are_still_allowed():
     assert parse("(-1)**d * eps", SYMBOLS) == (-1) ** d * eps
 
 
-def test_enclosure_decides_astronomical_bounds_in_microseconds():
-    with time_limit(20):  # a regression fails instead of hanging
-        _enclose_astronomical_bounds()
-
-
-def _enclose_astronomical_bounds() -> None:
-    start = time.perf_counter()
+def test_enclosure_decides_astronomical_bounds_without_computing_them(deadline):
+    """Each value below has more digits than atoms in the universe: deciding it at all (within the hang guard)
+    shows the enclosure never computes it."""
     huge = enclose(parse_bound("eps*exp(exp(exp(d)))", ADV_LOSS, {"arch": "vanilla"}), {d: 10, eps: 0.1})
     assert huge.astronomical and huge.settle() == math.inf  # e^(e^(e^10)): never computed
     assert enclose(parse_bound("-exp(exp(exp(exp(N))))", ADV_LOSS, {"arch": "vanilla"}), {N: 256}).settle() == -math.inf
@@ -113,7 +105,6 @@ def _enclose_astronomical_bounds() -> None:
     assert enclose(tiny, {d: 10, eps: 0.1}).settle() == 0.1
     cancelling = parse_bound("exp(exp(exp(d))) - exp(exp(exp(d)) + 1)", ADV_LOSS, {"arch": "vanilla"})
     assert enclose(cancelling, {d: 10}).settle() is None  # too wide to decide: refused by the checker
-    assert time.perf_counter() - start < 0.5
 
 
 def test_enclosure_names_the_subexpression_that_is_not_finite():
@@ -126,13 +117,11 @@ def test_enclosure_names_the_subexpression_that_is_not_finite():
 
 
 @pytest.mark.skipif(not hasattr(signal, "setitimer"), reason="SIGALRM timers are POSIX-only")
-def test_time_limit_interrupts_the_main_thread_and_is_a_no_op_elsewhere():
-    start = time.perf_counter()
-    with pytest.raises(TimeoutError):
+def test_time_limit_interrupts_the_main_thread_and_is_a_no_op_elsewhere(deadline):
+    with pytest.raises(TimeoutError):  # the loop ends only by the limit; deadline fails the test if it never fires
         with time_limit(0.2):
             while True:
                 pass
-    assert time.perf_counter() - start < 2.0
     assert signal.getsignal(signal.SIGALRM) is signal.SIG_DFL  # the handler is restored
     done = []
     worker = threading.Thread(target=lambda: done.append(_sleep_under(time_limit(0.01), 0.05)))
