@@ -147,29 +147,3 @@ def test_a_verdict_with_no_usable_value_round_trips_through_json_as_null():
     assert data["statistic"] is None and data["configs"][0]["statistic"] is None
     back = Verdict.from_json(data)
     assert back.status is Status.OUT_OF_REGIME and back.statistic != back.statistic and back.provenance == "derived"
-
-
-NOTHING = (float("nan"), float("-inf"), float("inf"))  # what an estimate with no usable value gives
-
-
-@pytest.mark.parametrize("numbers, resumed", [(NOTHING, False), (NOTHING, True), ((175.1, 76.7, 288.9), False)])
-def test_an_out_of_regime_row_shows_dashes_not_numbers(numbers, resumed):
-    """Nothing was judged, so the table says so instead of printing xnan and -inf..inf, or a measured ratio that
-    reads like a violation (a resumed verdict reads its nulls back as NaN)."""
-    import io
-
-    from rich.console import Console
-
-    from verify.console import NONE, verdict_table
-    from verify.verdict import Verdict
-
-    config = vars(_result(Status.OUT_OF_REGIME, float("nan"))).copy()
-    verdict = Verdict("t.c", Status.OUT_OF_REGIME, *numbers, 0.1, 2, [config], 0,
-                      "cpu", 1.0, "n", "equality", "ratio", "s", 1e-3, provenance="derived")
-    if resumed:
-        verdict = Verdict.from_json(verdict.to_json())
-    out = io.StringIO()
-    Console(file=out, width=200).print(verdict_table([verdict]))
-    row = next(line for line in out.getvalue().splitlines() if line.strip().startswith("t.c"))
-    assert "nan" not in row and "inf" not in row and "175" not in row and row.count(NONE) == 2
-    assert "OUT_OF_REGIME" in row and "1\u00b10.100" in row  # the band it would have been judged against
