@@ -18,8 +18,8 @@ import jinja2
 import sympy as sp
 
 from report.bibliography import bibliography
-from theory.claims import PROVENANCE_LABEL, Claim, Registry
-from theory.comparisons import COMPARISONS
+from theory.claims import PROVENANCE_LABEL, PROVENANCES, Claim, Registry
+from theory.comparisons import COMPARISONS, Status
 from theory.papers import discover
 from theory.printing import latex
 from theory.symbols import LATEX_NAMES
@@ -44,6 +44,11 @@ PROVENANCE_HEADING = {
     "derived": "Claims derived by the project",
     "proxy": "Proxies: the project's measures of qualitative sentences",
 }
+#: how the front section's count table names each provenance (the paper's own claims as "paper")
+PROVENANCE_ROW = {name: "paper" if name == "stated" else name for name in PROVENANCES}
+#: a verdict the front section lists as a finding: one of these statuses on a claim of one of these provenances
+FINDING_STATUSES = (Status.VIOLATED.value, Status.OUT_OF_REGIME.value)
+FINDING_PROVENANCES = ("stated", "reconstructed")
 #: a display longer than this (in characters of LaTeX, a rough width measure) is typeset breakable (breqn)
 BREAKABLE = 110
 
@@ -54,22 +59,95 @@ def tex(expr) -> str:
 
 #: symbol names written in plain-text regimes and notes ("beta_{p,q}", "sigma_w2", "oo") and SymPy's spelling
 _SPELLED = {"eps": "epsilon"}
-_NAMED = re.compile(r"\b(oo|sigma_[wb]2|alpha|beta|gamma|delta|epsilon|eps|eta|omega|kappa|tau)"
-                    r"(_\{[^}]*\}|_\w+)?(?!\w)")
+_GREEK = ("alpha|beta|gamma|Gamma|delta|epsilon|eps|eta|omega|kappa|tau|rho|chi|sigma|mu|lambda|theta|oo|"
+          "sigma_[wb]2")
+_SCRIPT = r"[_^](?:\{[^}]*\}|\([^()]*\)|[A-Za-z0-9]+)"
+#: the SymPy-style spellings prose may contain: sqrt(...), a norm ||x||, a named symbol with its scripts, x**y, x^y
+_MATHS = re.compile(rf"sqrt\(|\|\|[\w(),.^{{}}-]+\|\|(?:{_SCRIPT})*|\b(?:{_GREEK})(?:{_SCRIPT})*(?!\w)"
+                    rf"|\b\w+\*\*(?:\w+|\([^()]*\))|\b[A-Za-z][A-Za-z0-9]*(?=\^)(?:{_SCRIPT})+"
+                    r"|\b[a-z][a-z0-9]*(?:_[a-z0-9]+){2,}\b")
+#: a settings key (snake_case, two underscores or more: bias_sigma_b2), set as an identifier, not as a formula
+_KEY = re.compile(r"[a-z][a-z0-9]*(?:_[a-z0-9]+){2,}")
+_FUNCTIONS = {"ln": r"\ln", "log": r"\log", "exp": r"\exp", "max": r"\max", "min": r"\min", "sin": r"\sin",
+              "cos": r"\cos", "tanh": r"\tanh"}
+_MATH_SIGNS = {"**": "^", "||": r"\|", "->": r"\to", "<=": r"\le", ">=": r"\ge", "<<": r"\ll", ">>": r"\gg",
+               "~": r"\sim", "%": r"\%", "#": r"\#", "&": r"\&", "$": r"\$", "\\": r"\backslash{}", "{": r"\{",
+               "}": r"\}"}
+_MATH_TOKEN = re.compile(rf"sqrt\(|sigma_[wb]2|[A-Za-z]+|\*\*|\|\||->|<=|>=|<<|>>|.", re.S)
+
+
+def _closing(text: str, start: int) -> int:
+    """The index of the bracket closing the one at ``start`` (the end of the text if none does)."""
+    pairs, depth = {"(": ")", "{": "}"}, 0
+    for i in range(start, len(text)):
+        if text[i] == text[start]:
+            depth += 1
+        elif text[i] == pairs[text[start]]:
+            depth -= 1
+            if depth == 0:
+                return i
+    return len(text)
+
+
+def _symbol(word: str, script: bool) -> str:
+    """A word of a formula in LaTeX: a named symbol, a function, a letter, or (several letters) upright text."""
+    if word == "oo":
+        return latex(sp.oo)
+    if re.fullmatch(_GREEK, word):
+        names = {str(symbol): name for symbol, name in LATEX_NAMES.items()}
+        return names.get(word) or latex(sp.Symbol(_SPELLED.get(word, word)))
+    if word in _FUNCTIONS and not script:
+        return _FUNCTIONS[word]
+    return word if len(word) == 1 else rf"\mathrm{{{word}}}"
+
+
+def formula(text: str, script: bool = False) -> str:
+    """A formula written in plain text (SymPy's spelling: sqrt(x), x**2, oo, beta_{1,oo}, omega^L) as LaTeX math
+    (without the dollars); ``script``: it is a sub- or superscript (several letters there are a label)."""
+    out, i, scripts = [], 0, ""
+    while i < len(text):
+        if text[i] in "_^" and i + 1 < len(text):
+            kind, j = text[i], i + 1
+            if text[j] in "{(":
+                end = _closing(text, j)
+                argument, i = text[j + 1:end], end + 1
+            else:
+                found = re.match(r"[A-Za-z0-9]+", text[j:])
+                argument, i = (found.group(), j + len(found.group())) if found else ("", j)
+            printed = formula(argument, script=True)
+            if scripts.endswith(kind):  # beta_2_2: one subscript, its parts separated by a comma
+                out[-1] = out[-1][:-1] + "," + printed + "}"
+            else:
+                out.append(("{}" if kind in scripts else "") + kind + "{" + printed + "}")
+            scripts += kind
+            continue
+        token = _MATH_TOKEN.match(text, i).group()
+        if token == "sqrt(":
+            end = _closing(text, i + 4)
+            out.append(r"\sqrt{" + formula(text[i + 5:end]) + "}")
+            i = end + 1
+        elif token[0].isalpha():
+            out.append(_symbol(token, script))
+            i += len(token)
+        else:
+            out.append(_MATH_SIGNS.get(token, token))
+            i += len(token)
+        scripts = "" if token != "**" else scripts
+        if re.search(r"\\[A-Za-z]+$", out[-1]) and text[i:i + 1].isalpha():
+            out[-1] += " "  # \to q, not \toq
+    return "".join(out)
 
 
 def prose(text) -> str:
-    """Plain text made safe for LaTeX, with the symbol names it spells (beta_{p,q}, oo, sigma_w2) as mathematics."""
-    names = {str(symbol): name for symbol, name in LATEX_NAMES.items()}
-    out, last = [], 0
-    for match in _NAMED.finditer(str(text)):
-        name, sub = match.group(1), match.group(2) or ""
-        printed = latex(sp.oo) if name == "oo" else names.get(name) or latex(sp.Symbol(_SPELLED.get(name, name)))
-        if sub:
-            printed += "_{" + (sub[2:-1] if sub.startswith("_{") else sub[1:]) + "}"
-        out += [_words(str(text)[last:match.start()]), f"${printed}$"]
-        last = match.end()
-    return "".join(out) + _words(str(text)[last:])
+    """Plain text made safe for LaTeX, with the formulas it spells (beta_{p,q}, oo, sigma_w2, sqrt(d), x**2,
+    ||G||_F) as mathematics."""
+    text, out, last, at = str(text), [], 0, 0
+    while (match := _MATHS.search(text, at)):
+        end = _closing(text, match.end() - 1) + 1 if match.group() == "sqrt(" else match.end()
+        found = text[match.start():end]
+        out += [_words(text[last:match.start()]), ident(found) if _KEY.fullmatch(found) and not re.match(rf"(?:{_GREEK})_", found) else f"${formula(found)}$"]
+        last = at = end
+    return "".join(out) + _words(text[last:])
 
 
 _RELATIONS = {"<<": r"\ll", ">>": r"\gg", "<=": r"\le", ">=": r"\ge", "->": r"\to", "<": "<", ">": ">",
@@ -216,17 +294,35 @@ def paper_sections(registry: Registry, results: dict | None, figures: list[str],
                 report.citation.key) for claim in claims if claim.provenance == provenance])
             if groups:
                 parts.append({"provenance": provenance, "heading": heading, "groups": groups})
+        verdict_rows = [{**c["verdict"], "provenance": PROVENANCE_LABEL.get(part["provenance"], part["provenance"])}
+                        for part in parts for g in part["groups"].values() for c in g["claims"] if c["verdict"]]
         sections.append({
             "key": key, "paper": paper, "report": report, "derivations": report.derivations(env),
             "legend": [(name, PROVENANCE_LEGEND[name], sum(c.provenance == name for c in claims))
                        for name in PROVENANCE_LEGEND if any(c.provenance == name for c in claims)],
             "definitions": table, "parts": parts,
-            "verdicts": [{**c["verdict"], "provenance": PROVENANCE_LABEL.get(part["provenance"], part["provenance"])}
-                         for part in parts
-                         for g in part["groups"].values() for c in g["claims"] if c["verdict"]],
+            "verdicts": verdict_rows, **front(parts),
             "figures": [{"stem": f.stem, "caption": f.caption(data[f.probe]),
                          "claims": f.supports} for f in shown]})
     return sections
+
+
+def front(parts: list[dict]) -> dict:
+    """What the front section shows of a paper: its verdict counts by provenance and status (a row per provenance
+    with a verdict, in ``PROVENANCES`` order) and its findings, every VIOLATED or OUT_OF_REGIME verdict on a claim the
+    paper states or that is reconstructed from it, with its numbers and band (the verdict table's, as applied)."""
+    judged = [(part["provenance"], c) for part in parts for g in part["groups"].values() for c in g["claims"]
+              if c["verdict"]]
+    statuses = [status.value for status in Status]
+    counts = [{"provenance": PROVENANCE_ROW[name],
+               "counts": [sum(p == name and c["verdict"]["status"] == status for p, c in judged)
+                          for status in statuses]}
+              for name in PROVENANCES if any(p == name for p, _ in judged)]
+    findings = [{**c["verdict"], **{k: None for k in ("statistic", "ci_low", "ci_high")  # unjudged: dashes
+                                    if c["verdict"]["status"] == Status.OUT_OF_REGIME.value},
+                 "region": c["region"], "provenance": PROVENANCE_ROW[p]} for p, c in judged
+                if p in FINDING_PROVENANCES and c["verdict"]["status"] in FINDING_STATUSES]
+    return {"statuses": statuses, "counts": counts, "findings": findings}
 
 
 def place_groups(entries: list[dict]) -> dict[str, dict]:
