@@ -288,3 +288,58 @@ def test_the_legend_explains_every_provenance():
     from theory.claims import PROVENANCES
 
     assert list(PROVENANCE_LEGEND) == list(PROVENANCES)
+
+
+def _planted_results() -> dict:
+    """A results file with a VIOLATED reconstructed verdict, a VIOLATED derived one, an OUT_OF_REGIME stated one and
+    a HOLDS stated one (implicit_bias and meanfield), and a profile whose settings the appendix lists."""
+    def planted(claim_id, status, stat, low, high):
+        claim = REGISTRY[claim_id]
+        return _verdict(claim, [({"K": 2, "d": 8}, stat, low, high)], 0.0, 1.0, status)
+
+    verdicts = [planted("implicit_bias.hom.kkt.l2", "VIOLATED", 1.375, 1.25, 1.5),
+                planted("implicit_bias.dln.l2.robust_margin", "VIOLATED", 2.625, 2.5, 2.75),
+                planted("implicit_bias.dln.l2.direction", "HOLDS", 0.5, 0.25, 0.75),
+                planted("meanfield.thm4_1.bias_variance.vanilla", "OUT_OF_REGIME", *[float("nan")] * 3)]
+    profile = {"name": "planted", "description": "a planted profile", "delta": 0.001,
+               "sections": {"gaussian": {"matrices": 123457, "shapes": "2x8"}}}
+    metadata = {"started": "2024-01-01", "device": "cpu", "seed": 0, "git_revision": "abc", "profile": profile,
+                "versions": {"torch": "2", "sympy": "1"}}
+    return {"metadata": metadata, "verdicts": verdicts}
+
+
+def test_the_front_section_lists_stated_and_reconstructed_findings_before_the_papers():
+    text = render(REGISTRY, _planted_results())
+    front = text[text.index(r"\section*{Findings}"):text.index(r"\section{")]
+    assert ident("implicit_bias.hom.kkt.l2") in front  # the reconstructed VIOLATED verdict, with its numbers
+    finding = front[front.index(ident("implicit_bias.hom.kkt.l2")):].split("\n")[0]
+    assert r"\textbf{VIOLATED}" in finding and "statistic 1.375" in finding and "[1.25, 1.5]" in finding
+    assert "$n$ = 4096" in finding and "band: " in finding and r"\le 1 + \tau" in finding  # the comparison's band
+    assert ident("implicit_bias.dln.l2.robust_margin") not in front  # a derived VIOLATED verdict is no finding
+    assert ident("implicit_bias.dln.l2.direction") not in front  # a stated one that HOLDS neither
+    assert r"\textbf{OUT\_OF\_REGIME}" in front and ident("meanfield.thm4_1.bias_variance.vanilla") in front
+    # the counts: implicit_bias has a paper (stated) row with one HOLDS, a reconstructed and a derived VIOLATED
+    lyu = front[front.index(r"\subsection*{Adversarial Training"):] if r"\subsection*{Adversarial Training" in front \
+        else front[front.rindex("provenance & HOLDS"):]
+    assert "paper & 1 & -- & -- & --" in lyu and "reconstructed & -- & 1 & -- & --" in lyu
+    assert "derived & -- & 1 & -- & --" in lyu
+
+
+def test_the_settings_are_in_an_appendix_after_the_findings():
+    text = render(REGISTRY, _planted_results())
+    assert "matrices=123457" in text
+    settings, appendix = text.index("matrices=123457"), text.index(r"\appendix")
+    assert text.index(r"\section*{Findings}") < text.index(r"\section{") < appendix < settings
+
+
+def test_no_sympy_spelling_reaches_the_prose():
+    """Outside mathematics (and ids), the document never spells oo, beta_{1,oo}, **, sqrt( or sigma_w2."""
+    text = render(REGISTRY, _planted_results())
+    text = re.sub(r"\\begin\{(gather\*|dmath\*|cases)\}.*?\\end\{\1\}", " ", text, flags=re.S)
+    text = re.sub(r"\\begin\{longtable\}\{@\{\}>\{\$\}.*?\\end\{longtable\}", " ", text, flags=re.S)
+    text = re.sub(r"\\texttt\{(?:[^{}]|\{[^{}]*\})*\}", " ", text)  # claim ids
+    text = re.sub(r"\$[^$]*\$", " ", text)
+    leaks = re.findall(r".{0,30}(?:\boo\b|\*\*|sqrt\(|Piecewise|sigma\\?_[wb]2\b|beta\\?_).{0,30}", text)
+    assert not leaks, leaks
+    assert prose("read as beta_{1,oo}") == r"read as $\beta_{1,\infty}$"
+    assert prose("E chi_d/sqrt(d) and x**2") == r"E $\chi_{d}$/$\sqrt{d}$ and $x^2$"
