@@ -20,6 +20,11 @@ from verify.checker import CheckError, bound_value, check_bound, refutes
 from verify.expr import parse_bound
 
 TIGHT = "eps*(1 + sqrt(K/d))*sqrt(omega**L)"  # leading-order (2,2) bound eps beta_{2,2} sqrt(omega^L)
+#: TIGHT is the mean-field MEAN: a single draw exceeds it by up to 31% at K = 1, so slack over it shows nothing.
+#: The high-probability forms (Chevet's mean plus six standard deviations) are true per draw: at 1x they found no
+#: counterexample in 200 examples at seeds 0-2; 1.2x of them is a slack a user would state.
+HIGH_PROBABILITY_OPNORM = "sqrt(omega**L/d)*(sqrt(K) + sqrt(d) + 6)"
+HIGH_PROBABILITY = f"eps*{HIGH_PROBABILITY_OPNORM}"
 runner = CliRunner()
 
 
@@ -32,16 +37,17 @@ def test_a_tight_bound_scaled_by_0_7_is_caught_and_shrunk():
 
 
 @pytest.mark.slow
-def test_the_same_bound_with_tenfold_slack_survives_200_examples():
-    result = check_bound(f"10*{TIGHT}", "adv_loss", 2, 2, examples=200, seed=0)
-    assert not result.found and result.examples >= 200 and 0 < result.closest_ratio < 1
+def test_the_high_probability_bound_with_a_fifth_of_slack_survives_200_examples():
+    result = check_bound(f"1.2*{HIGH_PROBABILITY}", "adv_loss", 2, 2, examples=200, seed=0)
+    # true per draw, so every example sits below 1/1.2 of the scaled bound
+    assert not result.found and result.examples >= 200 and 0 < result.closest_ratio < 1 / 1.2
 
 
 def test_jacobian_opnorm_quantity_finds_a_false_bound_and_spares_a_true_one():
     assert check_bound("0.5*sqrt(omega**L/d)", "jacobian_opnorm", 2, 2, examples=50, seed=1).found
-    # Chevet-scale bound with generous finite-width slack: (sqrt(K) + sqrt(d)) sqrt(omega^L/d) * 10
-    assert not check_bound("10*(sqrt(K) + sqrt(d))*sqrt(omega**L/d)", "jacobian_opnorm", 2, 2, examples=50,
-                           seed=1).found
+    # the high-probability bound with 1.2x slack (not 10x): true per draw, so it must survive
+    true = check_bound(f"1.2*{HIGH_PROBABILITY_OPNORM}", "jacobian_opnorm", 2, 2, examples=50, seed=1)
+    assert not true.found and true.examples >= 50 and 0 < true.closest_ratio < 1 / 1.2
 
 
 def test_same_seed_same_result():
@@ -202,7 +208,7 @@ from verify.testing import assert_bound, configs, measure  # noqa: E402
 
 
 def test_my_bound():
-    assert_bound("10*eps*(1 + sqrt(K/d))*sqrt(omega**L)", "meanfield.adv_loss", p="2", q="2", examples=20)
+    assert_bound("1.2*eps*sqrt(omega**L/d)*(sqrt(K) + sqrt(d) + 6)", "meanfield.adv_loss", p="2", q="2", examples=20)
 
 
 @settings(max_examples=20)
