@@ -180,13 +180,13 @@ class Estimator:
 class Probe:
     """The data of a figure: experiment points to run and a summary of their samples.
 
-    ``claims`` are globs of the claim ids the figure illustrates: it runs only when one of them is selected.
     ``points(profile)`` lists (experiment name, point) pairs; ``summarize(samples, profile, verdicts)`` gets one
     sample (a tuple for a Sweep) per point, in that order, and the run's verdicts; it returns JSON-able data.
+    Which claims it serves is said once, by the figures drawn from it (``report.figures.Figure.supports``): a run
+    computes it when a selected claim is one of them.
     """
 
     name: str
-    claims: tuple[str, ...]
     points: Callable[[Any], list]
     summarize: Callable[[list, Any, list], dict]
 

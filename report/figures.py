@@ -20,9 +20,11 @@ import matplotlib.pyplot as plt  # noqa: E402
 
 @dataclass(frozen=True)
 class Figure:
-    """One figure: ``draw(data)`` returns a matplotlib figure (None when the probe's data has nothing for it);
-    ``caption(data)`` is LaTeX naming the activation, variances and sizes it shows, and why they differ from
-    its verdicts' configuration where they do; ``supports`` are globs of the claim ids it illustrates."""
+    """One figure: ``probe`` names the numerics probe whose data it draws; ``draw(data)`` returns a matplotlib
+    figure (None when the probe's data has nothing for it); ``caption(data)`` is LaTeX naming the activation,
+    variances and sizes it shows, and why they differ from its verdicts' configuration where they do;
+    ``supports`` are globs of the claim ids it illustrates, written only here: the report cites the figure from
+    those claims, and a run computes the probe when one of them is selected."""
 
     stem: str
     probe: str

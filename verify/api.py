@@ -124,8 +124,6 @@ def _check(request: Request):
 def _execute(request: Request, chosen, claim_ids: list[str], sink: ResultsSink, threads: Threads,
              on_verdict: Callable[[Verdict], None], progress: Progress) -> Results:
     """Build the claims, plan (every claim checked at every point before anything is drawn), execute and judge."""
-    from fnmatch import fnmatchcase
-
     import torch
 
     from numerics.device import describe, resolve
@@ -146,12 +144,12 @@ def _execute(request: Request, chosen, claim_ids: list[str], sink: ResultsSink, 
     job_device = str(resolve(requested)) if local else requested
     runner = make_executor(request.executor, request.address)
     load_all()  # registers the probes (a resumed run may have no claim left to load them)
-    probes = [probe for probe in PROBES.values() if request.figures and any(
-        fnmatchcase(claim.id, pattern) for claim in claims for pattern in probe.claims)]
-    drawn = {figure.probe for figure in registered().values()}
-    undrawn = [probe.name for probe in probes if probe.name not in drawn]
-    if undrawn:
-        raise RegistrationError(f"no report module draws the figure {undrawn[0]!r}")
+    wanted = {figure.probe for figure in registered().values() if request.figures and any(
+        figure.illustrates(claim.id) for claim in claims)}  # a figure's claim globs say when its probe runs
+    unknown = sorted(wanted - set(PROBES))
+    if unknown:
+        raise RegistrationError(f"a report figure draws the probe {unknown[0]!r}, which no paper registers")
+    probes = [probe for name, probe in PROBES.items() if name in wanted]
     suite = Suite(chosen, request.seed, job_device, runner)
     plan = suite.plan(entries, probes)  # checks every claim at every point
     where = describe(job_device) if local else f"ray ({request.address or 'local cluster'}), {requested}"

@@ -42,7 +42,5 @@ def radius_curves(samples: list, profile, verdicts: list) -> dict:
             "robust_limit": float(ROBUST_LIMIT.subs(alpha, config.alpha)), **_setting(config)}
 
 
-register_probe(Probe("feature_learning.coefficients", ("feature_learning.st.nonrobust_features", "feature_learning.at.*features",
-                                                       "feature_learning.phase.*"), _points, coefficient_curves))
-register_probe(Probe("feature_learning.radius", ("feature_learning.st.not_robust", "feature_learning.st.threshold",
-                                                 "feature_learning.at.robust_*"), _points, radius_curves))
+register_probe(Probe("feature_learning.coefficients", _points, coefficient_curves))
+register_probe(Probe("feature_learning.radius", _points, radius_curves))

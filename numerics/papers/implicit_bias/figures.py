@@ -69,5 +69,5 @@ def margin_curves(samples: list, profile, verdicts: list) -> dict:
             "data": first.data, "eta": first.eta}
 
 
-register_probe(Probe("implicit_bias.direction", ("implicit_bias.dln.*",), _direction_points, direction_curves))
-register_probe(Probe("implicit_bias.margins", ("implicit_bias.hom.*",), _margin_points, margin_curves))
+register_probe(Probe("implicit_bias.direction", _direction_points, direction_curves))
+register_probe(Probe("implicit_bias.margins", _margin_points, margin_curves))

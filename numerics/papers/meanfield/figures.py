@@ -154,10 +154,9 @@ def summarize_depths(samples: list, profile, verdicts: list) -> dict:
 
 # the Theorem 5.1 norm claims meanfield.thm5_1.<p>_<q>.<arch> only: the exact-L_adv claims (meanfield.thm5_1.exact.*) draw
 # nothing these figures show
-register_probe(Probe("meanfield.theorem4_1", ("meanfield.thm4_1.*", "meanfield.thm5_1.[12o]*"), _theorem_points,
-                     summarize_theorem))
-register_probe(Probe("meanfield.dynamics_map", ("meanfield.dyn.ode.*",), _map_points, summarize_map))
-register_probe(Probe("meanfield.dynamics_depths", ("meanfield.dyn.trainability.*",), _depth_points, summarize_depths))
+register_probe(Probe("meanfield.theorem4_1", _theorem_points, summarize_theorem))
+register_probe(Probe("meanfield.dynamics_map", _map_points, summarize_map))
+register_probe(Probe("meanfield.dynamics_depths", _depth_points, summarize_depths))
 
 
 def summarize_tightness(samples: list, profile, verdicts: list) -> dict:
@@ -185,5 +184,4 @@ def summarize_tightness(samples: list, profile, verdicts: list) -> dict:
 
 
 # reads the verdicts only: no experiment of its own
-register_probe(Probe("meanfield.tightness", ("meanfield.thm5_1.bound.*", "meanfield.thm5_1.step1.*"), lambda profile: [],
-                     summarize_tightness))
+register_probe(Probe("meanfield.tightness", lambda profile: [], summarize_tightness))

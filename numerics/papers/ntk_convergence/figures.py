@@ -58,9 +58,9 @@ def lazy_curves(samples: list, profile, verdicts: list) -> dict:
             "seeds": sample.config.seeds}
 
 
-register_probe(Probe("ntk_convergence.width", ("ntk_convergence.lin.*", "ntk_convergence.thm.*"), _width_points, width_curves))
-register_probe(Probe("ntk_convergence.regret", ("ntk_convergence.ogd.*",),
+register_probe(Probe("ntk_convergence.width", _width_points, width_curves))
+register_probe(Probe("ntk_convergence.regret",
                      lambda profile: [(REGRET, run) for run in profile[REGRET].runs()], regret_curves))
-register_probe(Probe("ntk_convergence.lazy", ("ntk_convergence.lazy.*",),
+register_probe(Probe("ntk_convergence.lazy",
                      lambda profile: [(TRAINING, run) for run in profile[TRAINING].runs(TrainingDesign.LAZY)],
                      lazy_curves))

@@ -1,0 +1,25 @@
+"""A figure owns its claim globs: the report cites it from them and a run computes its probe for them."""
+from __future__ import annotations
+
+from numerics.experiment import PROBES
+from numerics.papers import load_all
+from report.figures import registered
+from theory.registry import load
+
+
+def test_every_probe_is_drawn_and_every_figure_draws_a_registered_probe_for_claims_that_exist():
+    load_all()
+    figures = registered().values()
+    assert {figure.probe for figure in figures} == set(PROBES)
+    ids = load().ids()
+    for figure in figures:
+        for pattern in figure.supports:
+            assert any(figure.illustrates(claim_id) for claim_id in ids), f"{figure.stem}: {pattern} matches no claim"
+
+
+def test_the_margin_figure_runs_for_the_monotonicity_claim_only():
+    """The implicit-bias margins probe once ran for every implicit_bias.hom.* claim while its figure illustrates the
+    smoothed margin's monotonicity only; the figure's globs decide now."""
+    (figure,) = [f for f in registered().values() if f.probe == "implicit_bias.margins"]
+    assert figure.illustrates("implicit_bias.hom.margin_monotone")
+    assert not figure.illustrates("implicit_bias.hom.kkt.l2")
