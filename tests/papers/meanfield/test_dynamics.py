@@ -23,6 +23,7 @@ from numerics.papers.meanfield.experiments import DynamicsSettings
 from numerics.random import Draws
 from verify.profiles import get_profile
 from verify.suite import Suite
+from tests.papers.meanfield.undecided import assert_undecided_but_close
 from verify.verdict import Status
 
 c, r = dyn.RATE_CONSTANT, dyn.rr
@@ -173,7 +174,7 @@ def test_euler_claims_and_their_twins(suite):
 def test_beta_dependence_with_the_wrong_beta_is_violated(suite):
     claim = mfd.beta_dependence("vanilla", "oo_2")
     wrong = dataclasses.replace(claim, rhs=dyn.initial_rate("vanilla", mfd.BETA_22))  # beta_{2,2} for l_oo
-    assert suite.check(claim).status is not Status.VIOLATED
+    assert_undecided_but_close(suite.check(claim), within=0.25)
     assert suite.check(wrong).status is Status.VIOLATED
 
 

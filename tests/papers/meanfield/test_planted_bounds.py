@@ -14,6 +14,7 @@ from theory.papers.meanfield.norms import PAIRS, beta_chevet, pair_name
 from theory.registry import REGISTRY
 from verify.profiles import get_profile
 from verify.suite import Suite
+from tests.papers.meanfield.undecided import assert_undecided_but_close
 from verify.verdict import Status
 
 pytestmark = pytest.mark.slow
@@ -46,7 +47,7 @@ def planted(claim, factor):
 @pytest.mark.parametrize("pair", ["1_1", "2_2", "oo_2"])
 def test_theorem_5_1_bound_scaled_by_0_8_is_violated(suite, arch, pair):
     claim = REGISTRY[f"meanfield.thm5_1.{pair}.{arch}"]
-    assert suite.check(claim).status is not Status.VIOLATED
+    assert_undecided_but_close(suite.check(claim), within=0.3)
     assert suite.check(planted(claim, 0.8)).status is Status.VIOLATED
 
 
@@ -90,7 +91,7 @@ def test_trend_with_the_wrong_sign_is_violated(suite, pair):
 @pytest.mark.parametrize("p, q", PAIRS)
 def test_theorem_5_1_bound_holds_or_is_undecided_and_a_lower_bound_is_violated(suite, arch, p, q):
     claim = REGISTRY[f"meanfield.thm5_1.bound.{pair_name(p, q)}.{arch}"]
-    assert suite.check(claim).status is not Status.VIOLATED
+    assert_undecided_but_close(suite.check(claim), within=0.3)
     assert suite.check(planted(claim, BOUND_PLANT)).status is Status.VIOLATED
 
 
@@ -99,7 +100,7 @@ def test_theorem_5_1_bound_holds_or_is_undecided_and_a_lower_bound_is_violated(s
 def test_theorem_5_1_bound_with_another_pairs_smaller_beta_is_violated(suite, arch, pair, smaller):
     claim = REGISTRY[f"meanfield.thm5_1.bound.{pair}.{arch}"]
     wrong = dataclasses.replace(claim, params=(*claim.params, ("beta_pair", smaller)))
-    assert suite.check(claim).status is not Status.VIOLATED
+    assert_undecided_but_close(suite.check(claim), within=0.3)
     assert suite.check(wrong).status is Status.VIOLATED
 
 
@@ -115,5 +116,5 @@ def test_step_one_certificate_holds_and_a_tighter_local_bound_is_violated(suite,
 @pytest.mark.parametrize("arch", ["vanilla", "residual"])
 def test_seed_bound_at_k1_is_not_violated_and_a_lower_one_is(suite, arch):
     claim = REGISTRY[f"seed001.thm5_1.2_2.{arch}"]
-    assert suite.check(claim).status is not Status.VIOLATED
+    assert_undecided_but_close(suite.check(claim), within=0.3)
     assert suite.check(planted(claim, SEED_PLANT)).status is Status.VIOLATED

@@ -16,6 +16,7 @@ from theory.papers.meanfield.norms import PAIRS, pair_name
 from theory.registry import REGISTRY
 from verify.profiles import get_profile
 from verify.suite import Suite
+from tests.papers.meanfield.undecided import assert_undecided_but_close
 from verify.verdict import Status
 
 pytestmark = pytest.mark.slow
@@ -30,6 +31,6 @@ def suite():
 @pytest.mark.parametrize("family", ["bound", "step1"])
 def test_the_bound_and_its_first_step_scaled_by_0_8_are_caught(suite, family, p, q):
     claim = REGISTRY[f"meanfield.thm5_1.{family}.{pair_name(p, q)}.vanilla"]
-    assert suite.check(claim).status is not Status.VIOLATED
+    assert_undecided_but_close(suite.check(claim), within=0.15)
     planted = dataclasses.replace(claim, rhs=0.8 * claim.rhs, abstract=None, definitions=())
     assert suite.check(planted).status is Status.VIOLATED
