@@ -25,9 +25,10 @@ README = Path(__file__).resolve().parents[2] / "README.md"
 
 
 def comparable(path: Path) -> dict:
-    """results.json without what differs from run to run at the same seed: wall-clock times and the argv."""
+    """results.json without what differs from run to run at the same seed: wall-clock times (and where they went)
+    and the argv."""
     data = json.loads(Path(path).read_text())
-    for key in ("started", "finished", "argv", "resumed"):
+    for key in ("started", "finished", "argv", "resumed", "timings"):
         data["metadata"].pop(key, None)
     for verdict in data["verdicts"]:
         verdict.pop("seconds")

@@ -157,12 +157,14 @@ def gaussian_beta(sample: GaussianSample, p, q) -> Estimate:
 
 
 @estimator(GAUSSIAN, sweep=True)
-def gaussian_beta_slope(samples: tuple[GaussianSample, GaussianSample], p, q, axis: str) -> Estimate:
-    """d log beta / d log(axis) between two shapes that differ in ``axis`` ('d' or 'K') only.
+def gaussian_beta_slope(samples: tuple[GaussianSample, GaussianSample], p, q) -> Estimate:
+    """d log beta / d log(axis) between two shapes that differ in one axis, d or K (the claim's design chose it:
+    the shapes say which).
 
     beta = E||G|| / sqrt(d); the log of a mean has standard error sd/(sqrt(n) mean) (delta method).
     """
     lo, hi = samples
+    axis = "d" if lo.d != hi.d else "K"
     x_lo, x_hi = getattr(lo, axis), getattr(hi, axis)
     if x_lo >= x_hi:
         raise ValueError(f"the two shapes must increase in {axis}")
