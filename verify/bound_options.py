@@ -13,6 +13,7 @@ from typing import Mapping
 from theory.papers import quantity as lookup
 from theory.quantities import Quantity, Range
 from verify.expr import ExpressionError, parse
+from verify.options import key_values
 
 
 class RequestError(ValueError):
@@ -21,13 +22,7 @@ class RequestError(ValueError):
 
 def pairs(items: list[str], flag: str, form: str) -> dict[str, str]:
     """``["a=1", "b=2"]`` -> {"a": "1", "b": "2"}; a RequestError naming the first malformed item."""
-    read = {}
-    for item in items:
-        key, sep, value = item.partition("=")
-        if not sep or not key.strip() or not value.strip():
-            raise RequestError(f"{flag} expects {form}, got {item!r}")
-        read[key.strip()] = value.strip()
-    return read
+    return key_values(items, flag, form, RequestError)
 
 
 def spans(items: list[str]) -> dict[str, tuple[float, float]]:

@@ -23,6 +23,7 @@ from numerics.device import DeviceError, check_spelling
 from numerics.experiment import KEY_ALIASES, SECTION_ALIASES, SETTINGS
 from numerics.papers import load_settings
 from numerics.settings_fields import Declaration, declarations
+from verify.options import key_values
 
 FOLDER = Path(__file__).parent
 #: a profile's own settings, beside its sections
@@ -231,13 +232,7 @@ def get_profile(name: str) -> Profile:
 
 def parse_set(pairs: list[str]) -> dict[str, str]:
     """``["N=256", "sigma_b2=0.1"]`` -> ``{"N": "256", "sigma_b2": "0.1"}``."""
-    out = {}
-    for pair in pairs:
-        key, sep, value = pair.partition("=")
-        if not sep or not key.strip() or not value.strip():
-            raise ProfileError(f"--set expects key=value, got {pair!r}")
-        out[key.strip()] = value.strip()
-    return out
+    return key_values(pairs, "--set", "key=value", ProfileError)
 
 
 def load_config(path: Path) -> dict[str, object]:
