@@ -130,8 +130,11 @@ class Paper:
     authors: str
     venue: str
     claims: Callable[[], list[ClaimGroup]]
-    #: the quantities its theorems bound (``theory.quantities.Quantity``), for check-bound and verify.testing
-    quantities: tuple = ()
+    #: the names of the quantities its theorems bound (``theory.quantities.Quantity``, id "<key>.<name>"), for
+    #: check-bound and verify.testing; ``build_quantities`` returns them (it may import SymPy-heavy modules, so a
+    #: refusal that only needs the names never calls it)
+    quantities: tuple[str, ...] = ()
+    build_quantities: Callable[[], tuple] = tuple
     #: where the paper comes in listings, tables and the report (the central paper first), then by key
     order: int = 1
 

@@ -37,18 +37,34 @@ def discover() -> dict:
     return dict(sorted(papers.items(), key=lambda item: (item[1].order, item[0])))
 
 
+def quantity_ids() -> list[str]:
+    """Every declared quantity's id, in paper order, without building any quantity."""
+    return [f"{paper.key}.{name}" for paper in discover().values() for name in paper.quantities]
+
+
+@lru_cache(maxsize=None)
+def _built(key: str) -> dict:
+    """The quantities of paper ``key`` by id, built now; an error if they are not the ones it declares."""
+    paper = discover()[key]
+    built = {quantity.id: quantity for quantity in paper.build_quantities()}
+    declared = [f"{key}.{name}" for name in paper.quantities]
+    if sorted(built) != sorted(declared):
+        raise ValueError(f"paper {key!r} declares the quantities {', '.join(declared)} but builds {', '.join(built)}")
+    return {quantity_id: built[quantity_id] for quantity_id in declared}
+
+
 def quantities() -> dict:
     """Every declared quantity of every paper, by id (``theory.quantities.Quantity``), in paper order."""
-    return {quantity.id: quantity for paper in discover().values() for quantity in paper.quantities}
+    return {quantity_id: quantity for key in discover() for quantity_id, quantity in _built(key).items()}
 
 
 def quantity(name: str):
-    """The quantity with id ``name`` (or a bare name that only one paper declares); a LookupError listing the
-    ids otherwise."""
-    known = quantities()
-    if name in known:
-        return known[name]
-    bare = [found for found in known.values() if found.name == name]
-    if len(bare) == 1:
-        return bare[0]
-    raise LookupError(f"--quantity must be one of {', '.join(known)}, got {name!r}")
+    """The quantity with id ``name`` (or a bare name that only one paper declares), building only its paper's;
+    a LookupError listing the ids otherwise."""
+    ids = quantity_ids()
+    if name not in ids:
+        bare = [quantity_id for quantity_id in ids if quantity_id.partition(".")[2] == name]
+        if len(bare) != 1:
+            raise LookupError(f"--quantity must be one of {', '.join(ids)}, got {name!r}")
+        name = bare[0]
+    return _built(name.partition(".")[0])[name]

@@ -6,7 +6,6 @@ from __future__ import annotations
 from importlib import import_module
 
 from theory.claims import ClaimGroup, Paper
-from theory.papers.feature_learning.quantities import QUANTITIES
 
 IDS = ("st.nonrobust_features", "st.clean", "st.not_robust", "st.feature_direction", "st.pgd_dense_block",
        "st.threshold", "at.paired_features", "at.robust_features", "at.clean",
@@ -22,4 +21,5 @@ PAPER = Paper(key="feature_learning",
                     "Process Under Structured Data",
               authors="Li, Li", venue="ICLR 2025",
               claims=lambda: [ClaimGroup(tuple(f"feature_learning.{name}" for name in IDS), _build)],
-              quantities=QUANTITIES)
+              quantities=("fooling_radius", "feature_ratio"),
+              build_quantities=lambda: import_module(f"{__name__}.quantities").QUANTITIES)

@@ -7,7 +7,6 @@ from functools import partial
 from importlib import import_module
 
 from theory.claims import ClaimGroup, Paper
-from theory.papers.implicit_bias.quantities import QUANTITIES
 
 DEEP_LINEAR = ("dln.l2.direction", "dln.l2.beyond_margin", "dln.l2.robust_margin", "dln.alignment.rank_one",
                "dln.alignment.adjacent", "dln.linf.mixed_direction", "dln.linf.literal", "dln.rate_vs_clean")
@@ -25,4 +24,5 @@ def _claims() -> list[ClaimGroup]:
 
 PAPER = Paper(key="implicit_bias", title="Implicit Bias of Adversarial Training for Deep Neural Networks",
               authors="Lyu, Zhu", venue="ICLR 2022", claims=_claims,
-              quantities=QUANTITIES)
+              quantities=("direction_error", "margin_deficit"),
+              build_quantities=lambda: import_module(f"{__name__}.quantities").QUANTITIES)
