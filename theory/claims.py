@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import fnmatch
 from dataclasses import dataclass
-from typing import Callable, Iterable, Literal, get_args
-
-import sympy as sp
+from typing import TYPE_CHECKING, Callable, Iterable, Literal, get_args
 
 from theory.comparisons import COMPARISONS, Comparison, comparison
-from theory.printing import latex, pretty
+
+if TYPE_CHECKING:  # SymPy loads with the first claim built: discovering papers and matching ids stay light
+    import sympy as sp
 
 #: where a statement comes from (DESIGN.md, "The claim"): the paper's own words, a seed document's summary of
 #: it, its exact form inferred from the abstract and the results it extends, derived by the project, or the
@@ -70,6 +70,8 @@ class Claim:
     def consistent(self) -> bool:
         """The abstract form with its definitions written out equals ``rhs`` (checked by the tests, not at
         construction: the SymPy simplification costs seconds over all claims)."""
+        import sympy as sp
+
         return self.abstract is None or sp.simplify(expand_definitions(self.abstract, self.definitions)
                                                     - self.rhs) == 0
 
@@ -77,6 +79,8 @@ class Claim:
         """The claim as SymPy relations: lhs against rhs by the relation its comparison states (<= for a bound
         on a value or on a failure rate), in the paper's symbols; then each definition those symbols (of either
         side) use."""
+        import sympy as sp
+
         shown = self.rhs if self.abstract is None else self.abstract
         bound = getattr(sp, self.comparison.relation)
         used = set(shown.free_symbols) | set(self.lhs.free_symbols)
@@ -89,18 +93,24 @@ class Claim:
     @property
     def statement(self) -> str:
         """The claim as LaTeX, printed from the SymPy objects themselves (relations joined by ``,\\quad``)."""
+        from theory.printing import latex
+
         names = {self.lhs: self.lhs_latex} if self.lhs_latex else {}
         return r",\quad ".join(latex(relation, names) for relation in self.relations())
 
     @property
     def text(self) -> str:
         """The claim in Unicode mathematics for terminals: the relation, then "where" and its definitions."""
+        from theory.printing import pretty
+
         first, *rest = (pretty(relation) for relation in self.relations())
         return first + ("\nwhere\n" + "\n".join(rest) if rest else "")
 
 
 def expand_definitions(expr: sp.Expr, definitions: tuple[tuple[sp.Symbol, sp.Expr], ...]) -> sp.Expr:
     """Substitute each definition in order (later ones may define symbols used by earlier ones)."""
+    import sympy as sp
+
     for symbol, value in definitions:
         expr = expr.subs(symbol, value)
     return sp.piecewise_fold(expr)

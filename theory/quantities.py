@@ -15,11 +15,12 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 from enum import Enum
-from typing import Callable, Mapping
-
-import sympy as sp
+from typing import TYPE_CHECKING, Callable, Mapping
 
 from theory.claims import Provenance
+
+if TYPE_CHECKING:  # a quantity holds SymPy objects, but this module needs none: a refusal by name loads no SymPy
+    import sympy as sp
 
 
 class Certainty(Enum):

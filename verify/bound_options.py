@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import shlex
 from dataclasses import dataclass
-from typing import Mapping
+from typing import TYPE_CHECKING, Mapping
 
 from theory.papers import quantity as lookup
-from theory.quantities import Quantity, Range
-from verify.expr import ExpressionError, parse
 from verify.options import key_values
+
+if TYPE_CHECKING:
+    from theory.quantities import Quantity, Range
 
 
 class RequestError(ValueError):
@@ -61,7 +62,9 @@ class BoundRequest:
             raise RequestError("the bound EXPR is required, e.g. atv check-bound 'eps*sqrt(omega**L)' "
                                "--quantity meanfield.adv_loss")
         try:
-            found = lookup(quantity)
+            found = lookup(quantity)  # an unknown name is refused before SymPy loads
+            from verify.expr import parse
+
             given = pairs(options, "--option", "KEY=VALUE")
             for key, value in shorthands.items():
                 if value is not None:
@@ -85,4 +88,4 @@ class BoundRequest:
                 + (f" {options}" if options else "") + (" --lower" if self.lower else "") + f" --at {shlex.quote(at)}")
 
 
-__all__ = ["BoundRequest", "ExpressionError", "RequestError"]
+__all__ = ["BoundRequest", "RequestError"]

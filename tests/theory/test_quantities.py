@@ -136,3 +136,19 @@ def test_a_request_is_read_and_refused_without_loading_torch():
             "except RequestError: pass\nprint('torch' in sys.modules)")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert done.returncode == 0 and done.stdout.strip() == "False", done.stderr
+
+
+def test_an_unknown_quantity_or_claim_is_refused_before_sympy_loads():
+    """Discovering the papers, listing quantity and claim ids and refusing a name by them import no SymPy (it is
+    most of a refusal's start-up); a planted SymPy import in a paper's ``__init__`` would fail this."""
+    import subprocess
+    import sys
+
+    code = ("import sys\nfrom verify.bound_options import BoundRequest, RequestError\n"
+            "from theory.registry import REGISTRY\n"
+            "try: BoundRequest.read('eps', 'nosuch.q', [], {}, False, [], None)\n"
+            "except RequestError as err: print('refused' if 'must be one of' in str(err) else err)\n"
+            "assert REGISTRY.match(['meanfield.thm4_1.*'])\n"
+            "print('sympy' in sys.modules)")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0 and done.stdout.split() == ["refused", "False"], done.stdout + done.stderr

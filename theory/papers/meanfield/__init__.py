@@ -8,8 +8,7 @@ from functools import partial
 from importlib import import_module
 
 from theory.claims import ClaimGroup, Paper
-from theory.papers.meanfield.network import ARCHITECTURES
-from theory.papers.meanfield.norms import PAIRS, SEED_BETA, pair_name
+from theory.papers.meanfield.names import ARCHITECTURES, PAIR_NAMES, SEED_PAIRS
 
 THEOREM_4_1 = ("jacobian_variance", "bias_variance", "jacobian_gaussian", "bias_gaussian", "independence",
                "input_independence", "bias_input_independence")
@@ -34,8 +33,9 @@ def _group(ids, module: str, function: str, *args) -> ClaimGroup:
 
 
 def _claims() -> list[ClaimGroup]:
-    """The claim groups, in the order the verdict table lists them; ids only, nothing is built here."""
-    names = [pair_name(p, q) for p, q in PAIRS]
+    """The claim groups, in the order the verdict table lists them; ids only, nothing is built here (the
+    names are plain strings: listing and matching ids import no SymPy)."""
+    names = PAIR_NAMES
     return [
         *[group for arch in ARCHITECTURES for group in (
             _group([f"meanfield.thm4_1.{name}.{arch}" for name in THEOREM_4_1], "claims", "theorem_4_1", arch),
@@ -52,7 +52,7 @@ def _claims() -> list[ClaimGroup]:
         _group(["seed001.beta.2_2.k1", "seed001.beta.2_2.k_map",
                 *(f"seed001.beta.{reading}.limit" for reading in ("1_2", "1_1", "oo_2.as_1_oo"))],
                "beta_regimes", "seed_regimes"),
-        _group([f"seed001.beta.{pair_name(p, q)}" for p, q in SEED_BETA], "claims", "seed_values"),
+        _group([f"seed001.beta.{pair}" for pair in SEED_PAIRS], "claims", "seed_values"),
         _group([f"seed001.dims.{axis}.{name}" for name in names for axis in ("d", "K")], "claims",
                "dimension_trends"),
         _group([f"meanfield.beta.trend.d.{name}" for name in names], "beta_regimes", "dimension_trends"),

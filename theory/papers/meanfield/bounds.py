@@ -16,13 +16,13 @@ from typing import Mapping
 
 import sympy as sp
 
+from theory.papers.meanfield.names import ARCHITECTURES
 from theory.quantities import Certainty, PaperBound, Quantity, Range
 from theory.symbols import K, L, N, alpha, d, eps, omega, sigma_b2, sigma_w2, u, v
 
 SYMBOLS = {"d": d, "K": K, "N": N, "L": L, "eps": eps, "sigma_w2": sigma_w2, "sigma_b2": sigma_b2, "u": u, "v": v,
            "alpha": alpha, "omega": omega}
 NORMS = ("2", "1", "oo")
-ARCHITECTURES = ("vanilla", "residual")
 NETWORK_OPTIONS = {"p": NORMS, "q": NORMS, "arch": ARCHITECTURES}
 
 #: the network domain: the mean-field regime the paper states (width well above depth, moderate variances)

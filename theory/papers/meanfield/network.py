@@ -12,7 +12,6 @@ from functools import lru_cache
 from typing import Literal
 
 import sympy as sp
-import sympy.stats as sps
 
 from theory.papers.meanfield.bounds import NETWORK_OPTIONS
 from theory.symbols import K, L, N, alpha, d, omega, sigma_b2, sigma_w2, u, v, z
@@ -31,8 +30,11 @@ def derive_alpha() -> sp.Expr:
 
     phi' is piecewise constant, so the expectation is the sum over its pieces of value^2 times the Gaussian
     probability of the piece (SymPy computes each from the law of Z; a fifth of the time of integrating the
-    Piecewise).  Derived on first use, so importing the specs costs nothing.
+    Piecewise).  Derived on first use, so importing the specs costs nothing (sympy.stats loads here, not at import:
+    check-bound parses a bound before it).
     """
+    import sympy.stats as sps
+
     Z = sps.Normal("Z", 0, 1)
     total, covered = sp.Integer(0), sp.false
     for value, condition in SLOPE.args:

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import sympy as sp
 
+from theory.papers.meanfield.names import NORM_NAMES
 from theory.symbols import K, L, N, d, eps, omega
 
 oo = sp.oo
-P_VALUES = (1, 2, oo)
+P_VALUES = tuple(oo if name == "oo" else int(name) for name in NORM_NAMES)
 PAIRS = tuple((p, q) for p in P_VALUES for q in P_VALUES)
 
 #: failure probability of a high-probability bound
