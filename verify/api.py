@@ -19,8 +19,8 @@ from pathlib import Path
 from typing import Callable, Mapping, Sequence
 
 from verify.results import Results, ResultsSink
-from verify.runs import (Request, Threads, check_threads, choose_threads, now, resume_conflict, split_globs,
-                         time_spent)
+from verify.runs import (Request, Threads, check_threads, check_workers, choose_threads, now, resume_conflict,
+                         split_globs, time_spent)
 from verify.verdict import Verdict
 
 #: the options that decide a run's numbers or its folder: a resumed run takes them from its folder
@@ -36,6 +36,7 @@ class Started:
     kept: int  # verdicts an interrupted run finished, not judged again
     jobs: list[str]  # the experiment of each job to run
     threads: Threads  # torch's CPU threads in this process, and how they were chosen
+    workers: int  # processes the jobs are spread over (1: this one)
     path: Path | None  # the results.json written as the run goes, if any
 
 
@@ -72,7 +73,7 @@ class Interrupted(KeyboardInterrupt):
 def run(only: str | Sequence[str] | None = None, profile: str = "quick", seed: int = 0, device: str | None = None,
         executor: str = "local", address: str | None = None, out: str | Path | None = None,
         overrides: Mapping[str, object] | None = None, figures: bool = True, threads: int | None = None,
-        resume: str | Path | None = None, overwrite: bool = False,
+        workers: int | None = None, resume: str | Path | None = None, overwrite: bool = False,
         on_verdict: Callable[[Verdict], None] | None = None, progress: Progress | None = None) -> Results:
     """Verify the claims ``only`` selects (comma-separated globs or a list; None: every claim) and return their
     verdicts.
@@ -80,7 +81,9 @@ def run(only: str | Sequence[str] | None = None, profile: str = "quick", seed: i
     ``profile``: quick | paper | paper-cpu | full; ``overrides``: settings over the profile (KEY -> value, as
     ``atv run --set``); ``seed``: the same seed gives the same verdicts on any executor; ``device``: auto | cpu |
     cuda[:i] (default: the profile's); ``executor``: local | ray (``address``: a Ray cluster); ``figures``: compute
-    the figures' data (drawn into ``out`` when given); ``threads``: torch's CPU threads (default: the idle cores).
+    the figures' data (drawn into ``out`` when given); ``threads``: torch's CPU threads (default: the idle cores);
+    ``workers``: processes a local CPU run spreads its jobs over, the threads shared among them (default: one per
+    thread; 1 runs every job in this process).
     ``out``: a folder for results.json, rewritten after every verdict (None: nothing is written; ``Results.save``
     writes later); a folder holding a run is refused unless ``overwrite``.  ``resume``: continue the unfinished
     run in that folder with its own options (then none of ``RUN_OPTIONS`` may be given).  Ctrl-C raises
@@ -99,9 +102,10 @@ def run(only: str | Sequence[str] | None = None, profile: str = "quick", seed: i
         request = Request(profile, dict(overrides or {}), globs, seed, device, figures, executor, address)
         sink = ResultsSink(out, overwrite=overwrite)
     check_threads(threads)
+    check_workers(workers)
     chosen, claim_ids = _check(request)
     sink.check_selection(claim_ids)
-    return _execute(request, chosen, claim_ids, sink, choose_threads(threads),
+    return _execute(request, chosen, claim_ids, sink, choose_threads(threads), workers,
                     on_verdict or (lambda verdict: None), progress or Progress())
 
 
@@ -122,7 +126,7 @@ def _check(request: Request):
 
 
 def _execute(request: Request, chosen, claim_ids: list[str], sink: ResultsSink, threads: Threads,
-             on_verdict: Callable[[Verdict], None], progress: Progress) -> Results:
+             workers: int | None, on_verdict: Callable[[Verdict], None], progress: Progress) -> Results:
     """Build the claims, plan (every claim checked at every point before anything is drawn), execute and judge."""
     import torch
 
@@ -142,7 +146,10 @@ def _execute(request: Request, chosen, claim_ids: list[str], sink: ResultsSink, 
     local = request.executor == "local"
     # a local run resolves its device here (and refuses an absent GPU now); Ray workers resolve their own
     job_device = str(resolve(requested)) if local else requested
-    runner = make_executor(request.executor, request.address)
+    # one GPU serves one process; on CPUs the threads are shared among the workers (one each by default)
+    workers = 1 if not local or job_device != "cpu" else min(workers or threads.count, threads.count)
+    runner = make_executor(request.executor, request.address, workers=workers,
+                           threads=max(1, threads.count // workers))
     load_all()  # registers the probes (a resumed run may have no claim left to load them)
     wanted = {figure.probe for figure in registered().values() if request.figures and any(
         figure.illustrates(claim.id) for claim in claims)}  # a figure's claim globs say when its probe runs
@@ -155,7 +162,7 @@ def _execute(request: Request, chosen, claim_ids: list[str], sink: ResultsSink, 
     where = describe(job_device) if local else f"ray ({request.address or 'local cluster'}), {requested}"
     metadata = run_metadata(chosen.describe(), where, request.seed, request.executor)
     metadata.update(request=request.to_json(), threads=threads.count if local else None,
-                    threads_source=threads.source if local else None)
+                    threads_source=threads.source if local else None, workers=workers if local else None)
     state, before = "failed", torch.get_num_threads()
     torch.set_num_threads(threads.count)
     spent: dict[str, float] = {}  # the jobs' compute seconds by experiment
@@ -163,7 +170,7 @@ def _execute(request: Request, chosen, claim_ids: list[str], sink: ResultsSink, 
     try:
         sink.open(metadata, claim_ids)  # locks the folder: a second run into it is refused from here on
         jobs = [job.experiment for job in plan.jobs]
-        progress.start(Started(metadata, claim_ids, len(sink.kept), jobs, threads, sink.path))
+        progress.start(Started(metadata, claim_ids, len(sink.kept), jobs, threads, workers, sink.path))
 
         def record(verdict: Verdict) -> None:
             sink.add(verdict)

@@ -88,7 +88,9 @@ class Display:
         profile, kept = started.metadata["profile"], started.kept
         console.print(f"[bold]atv run[/] profile={profile['name']} ({profile['description']}), "
                       f"device={started.metadata['device']}, seed={started.metadata['seed']}, "
-                      f"threads={started.threads.count} ({started.threads.source}), {len(started.claims)} claim(s)"
+                      f"threads={started.threads.count} ({started.threads.source})"
+                      + (f" in {started.workers} processes" if started.workers > 1 else "")
+                      + f", {len(started.claims)} claim(s)"
                       + (f", {kept} kept from the interrupted run" if kept else "") + f" -> {started.path}")
         self.started = True
         self.plain = None if console.is_terminal else PlainProgress(console.file, len(started.claims) - kept,
@@ -97,7 +99,7 @@ class Display:
         self.claims_done = self.bars.task("claims", len(started.claims), keep=True)
         self.claims_done(kept)
         self.jobs_done = self.bars.task("jobs", len(started.jobs), keep=True)
-        self.time_left = TimeLeft(started.jobs)
+        self.time_left = TimeLeft(started.jobs, started.workers)
 
     def task(self, label: str, total: int):
         return (self.plain or self.bars).task(label, total)
@@ -135,6 +137,8 @@ def run(
     address: Optional[str] = typer.Option(None, help="Ray cluster address (default: start a local cluster)"),
     threads: Optional[int] = typer.Option(None, parser=integer(1), help="torch CPU threads (default: the idle "
                                                                         "cores, at least 1)"),
+    workers: Optional[int] = typer.Option(None, parser=integer(1), help="processes a local CPU run spreads its "
+                                          "jobs over, sharing the threads (default: one per thread; 1: this process)"),
     overwrite: bool = typer.Option(False, help="replace the run already in OUT (otherwise it is refused)"),
     resume: Optional[Path] = typer.Option(None, help="continue the unfinished run in this folder, with its own "
                                                      "options; finished claims are kept, not rerun"),
@@ -163,7 +167,7 @@ def run(
         else:
             options = dict(only=only, profile=profile, seed=seed, device=device, executor=executor, address=address,
                            out=out, overrides=overrides, figures=figures, overwrite=overwrite)
-        results = verify_run(threads=threads, progress=display, **options)
+        results = verify_run(threads=threads, workers=workers, progress=display, **options)
     except Interrupted as stop:
         from verify.console import verdict_table
 

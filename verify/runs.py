@@ -224,6 +224,12 @@ def check_threads(threads: int | None) -> None:
         raise RunError(f"--threads must be between 1 and {MAX_THREADS}, got {threads}")
 
 
+def check_workers(workers: int | None) -> None:
+    """``--workers`` is None (one per thread) or between 1 and MAX_THREADS."""
+    if workers is not None and not 1 <= workers <= MAX_THREADS:
+        raise RunError(f"--workers must be between 1 and {MAX_THREADS}, got {workers}")
+
+
 def choose_threads(threads: int | None) -> Threads:
     """The given thread count, or the idle cores now (``default_threads``)."""
     check_threads(threads)
@@ -233,11 +239,12 @@ def choose_threads(threads: int | None) -> Threads:
 class TimeLeft:
     """A rough estimate of a run's time left: each job left is costed at the mean time of the finished jobs of
     its experiment (of all finished jobs while its experiment has none), so a few heavy jobs at the start do
-    not inflate the estimate for the light ones after them."""
+    not inflate the estimate for the light ones after them; ``workers`` processes share the jobs left."""
 
-    def __init__(self, experiments: list[str]) -> None:
+    def __init__(self, experiments: list[str], workers: int = 1) -> None:
         self.left = list(experiments)  # the experiment of every job not yet finished
         self.seconds: dict[str, list[float]] = {}
+        self.workers = workers
 
     def done(self, experiment: str, seconds: float) -> str:
         """Record a finished job; the estimate as text ('' until one job has finished)."""
@@ -246,7 +253,7 @@ class TimeLeft:
         self.seconds.setdefault(experiment, []).append(seconds)
         every = [s for times in self.seconds.values() for s in times]
         mean = {name: sum(times) / len(times) for name, times in self.seconds.items()}
-        total = sum(mean.get(name, sum(every) / len(every)) for name in self.left)
+        total = sum(mean.get(name, sum(every) / len(every)) for name in self.left) / self.workers
         return f"about {clock(total)} left" if self.left else ""
 
 

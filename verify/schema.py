@@ -69,6 +69,7 @@ RESULTS_SCHEMA = {
                 "figures": {"type": "array", "items": {"type": "string"}},
                 "request": {"type": "object"},  # the options that decide the numbers (verify.runs.Request)
                 "threads": {"type": ["integer", "null"]},  # torch's CPU threads in this process (null: Ray)
+                "workers": {"type": ["integer", "null"]},  # processes the jobs ran in (null: Ray)
                 "resumed": {"type": "array", "items": {"type": "string"}},  # when each resume started
             },
         },

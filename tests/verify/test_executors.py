@@ -15,7 +15,7 @@ from tests.tiny import TINY
 from verify import cli
 from verify.catalog import catalog
 from verify.checker import check_bound
-from verify.executors import ExecutorError, make_executor
+from verify.executors import ExecutorError, LocalExecutor, PoolExecutor, make_executor
 from verify.profiles import get_profile
 from verify.suite import Suite
 
@@ -35,7 +35,7 @@ def run(tmp_path, name: str, *args: str) -> dict:
 
 @pytest.fixture(scope="module")
 def local(tmp_path_factory) -> dict:
-    return run(tmp_path_factory.mktemp("local"), "local", "--executor", "local")
+    return run(tmp_path_factory.mktemp("local"), "local", "--executor", "local", "--workers", "1")
 
 
 @pytest.mark.slow
@@ -63,6 +63,45 @@ def test_one_torch_thread_writes_the_verdicts_of_two(local, tmp_path):
     finally:
         torch.set_num_threads(threads)
     assert numbers(other["verdicts"]) == numbers(local["verdicts"])
+
+
+@pytest.mark.slow
+def test_two_worker_processes_write_the_verdicts_of_one(local, tmp_path):
+    pooled = run(tmp_path, "pool", "--threads", "2", "--workers", "2")
+    assert pooled["metadata"]["workers"] == 2 and local["metadata"]["workers"] == 1
+    assert numbers(pooled["verdicts"]) == numbers(local["verdicts"])
+    assert [v["claim_id"] for v in pooled["verdicts"]] == [v["claim_id"] for v in local["verdicts"]]
+    assert pooled["figures_data"] == local["figures_data"]
+
+
+def untimed(sample) -> str:
+    """A sample's full printout without the wall-clock seconds it records."""
+    import re
+
+    return re.sub(r"seconds=[-+0-9.e]+", "seconds=?", repr(sample))
+
+
+def test_a_pool_gives_each_job_its_own_sample_and_stops_its_workers_when_closed():
+    """Results come back in completion order, each paired with its own job (a mix-up would pair a sample with
+    another job's key); closing the stream early terminates the workers instead of waiting for their jobs."""
+    import multiprocessing
+
+    profile = get_profile("quick").with_overrides(TINY)
+    plan = Suite(profile, seed=1).plan(list(catalog().values())[:40])
+    jobs = plan.jobs[:4]
+    assert len({job.experiment for job in jobs}) >= 1 and len(jobs) == 4
+    alone = {job.key: result.sample for job, result in LocalExecutor().run(jobs)}
+    stream = PoolExecutor(2).run(jobs)
+    pooled = {}
+    for job, result in stream:
+        pooled[job.key] = result.sample
+        if len(pooled) == 2:
+            break
+    stream.close()
+    assert multiprocessing.active_children() == []
+    assert pooled and all(untimed(sample) == untimed(alone[key]) for key, sample in pooled.items())
+    with pytest.raises(ValueError, match="two workers"):
+        PoolExecutor(1)
 
 
 def test_a_claim_alone_gets_the_numbers_it_gets_in_the_whole_suite():
