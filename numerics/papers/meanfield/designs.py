@@ -14,8 +14,7 @@ from numerics.experiment import Sweep, design_of
 from numerics.orders import norm_order
 from numerics.settings_fields import Settings, setting
 from theory.papers.meanfield.designs import DynamicsDesign
-from theory.papers.meanfield.network import NetworkSpec
-from theory.symbols import eps, eta, t
+from theory.papers.meanfield.spec import NetworkSpec
 
 if TYPE_CHECKING:
     from numerics.papers.meanfield.settings import DynamicsSettings
@@ -57,6 +56,8 @@ class TrainingSetup(Settings):
 
     def values(self) -> dict:
         """Substitution map for theory expressions: the spec's symbols, eta, eps and t = steps."""
+        from theory.symbols import eps, eta, t  # SymPy: not at import, the settings are read before it loads
+
         return {**self.spec.values(), eta: self.eta, eps: self.eps, t: self.steps}
 
 

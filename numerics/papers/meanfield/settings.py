@@ -13,8 +13,8 @@ from numerics.experiment import Sweep, register_aliases, register_settings
 from numerics.papers.meanfield.designs import REGIMES, dynamics_points
 from numerics.settings_fields import Settings, setting
 from theory.papers.meanfield.designs import DynamicsDesign
-from theory.papers.meanfield.dynamics import EXPLICIT_RESIDUAL_DEPTHS
-from theory.papers.meanfield.network import ARCHITECTURES, NetworkSpec
+from theory.papers.meanfield.names import ARCHITECTURES, EXPLICIT_RESIDUAL_DEPTHS
+from theory.papers.meanfield.spec import NetworkSpec
 
 #: the experiments' names (their profile sections)
 JACOBIAN, FIGURES, GAUSSIAN, NORMS, DYNAMICS = (f"meanfield.{name}" for name in (

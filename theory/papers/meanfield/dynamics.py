@@ -19,6 +19,7 @@ from functools import lru_cache
 import sympy as sp
 
 from theory.claims import expand_definitions
+from theory.papers.meanfield.names import EXPLICIT_RESIDUAL_DEPTHS
 from theory.papers.meanfield.network import definitions, omega_of
 from theory.papers.meanfield.norms import dual, gaussian_norm_mean
 from theory.papers.meanfield.recursions import SKIP
@@ -73,8 +74,6 @@ STATED_VANILLA = sp.Piecewise(
     ((r0 ** (1 - L / 2) + (L / 2 - 1) * RATE_CONSTANT * t) ** (-2 / (L - 2)), sp.Ne(L, 2)),
     (r0 * sp.exp(-RATE_CONSTANT * t), True))
 
-#: depths at which dsolve returns the residual solution explicitly (higher depths give it implicitly)
-EXPLICIT_RESIDUAL_DEPTHS = (2, 4)
 
 
 def _initial_value(solution: sp.Eq) -> sp.Expr:

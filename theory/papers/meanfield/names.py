@@ -9,3 +9,6 @@ PAIR_NAMES = tuple(f"{p}_{q}" for p in NORM_NAMES for q in NORM_NAMES)
 #: the pairs seed 001 states beta for (the keys of ``norms.SEED_BETA``, in order)
 SEED_PAIRS = ("1_2", "2_2", "oo_2", "1_1")
 ARCHITECTURES = ("vanilla", "residual")
+#: depths at which dsolve returns the residual training ODE's solution explicitly (higher depths give it
+#: implicitly): the dynamics settings allow only these (``dynamics`` solves at each)
+EXPLICIT_RESIDUAL_DEPTHS = (2, 4)

@@ -6,17 +6,14 @@ the theory cannot drift apart.
 """
 from __future__ import annotations
 
-import math
-from dataclasses import asdict, dataclass
 from functools import lru_cache
-from typing import Literal
 
 import sympy as sp
 
 from theory.papers.meanfield.bounds import NETWORK_OPTIONS
-from theory.symbols import K, L, N, alpha, d, omega, sigma_b2, sigma_w2, u, v, z
+from theory.papers.meanfield.spec import Architecture, NetworkSpec, SpecError  # noqa: F401 (re-exported)
+from theory.symbols import alpha, omega, sigma_w2, u, v, z
 
-Architecture = Literal["vanilla", "residual"]
 ARCHITECTURES: tuple[Architecture, ...] = NETWORK_OPTIONS["arch"]
 
 #: phi(z) and its slope D(z) = phi'(z): the diagonal of the D matrices in J = P_out D W ... D W P_in
@@ -74,10 +71,6 @@ def expand(expr: sp.Expr, arch: str) -> sp.Expr:
     return expr
 
 
-class SpecError(ValueError):
-    """A configuration value outside its allowed range (reported to users as one sentence)."""
-
-
 def omega_of(arch: str, stated: bool = False) -> sp.Expr:
     """The architecture's omega in (u, v, sigma_w2), or with ``stated`` in (alpha, sigma_w2) as the seed writes it."""
     try:
@@ -85,43 +78,3 @@ def omega_of(arch: str, stated: bool = False) -> sp.Expr:
     except KeyError:
         raise SpecError(f"architecture {arch!r} is unknown; allowed: {', '.join(ARCHITECTURES)}") from None
     return expr if stated else expr.subs(alpha, derive_alpha())
-
-
-@dataclass(frozen=True)
-class NetworkSpec:
-    """The papers' network: x in R^d -> P_in -> L trainable layers of width N -> P_out -> R^K."""
-
-    arch: Architecture
-    d: int
-    K: int
-    N: int
-    L: int
-    sigma_w2: float
-    sigma_b2: float
-    u: float = 1.0
-    v: float = 0.0
-
-    def __post_init__(self) -> None:
-        omega_of(self.arch, stated=True)  # an unknown architecture is refused (without deriving alpha)
-        for name in ("d", "K", "N", "L"):
-            value = getattr(self, name)
-            if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-                raise SpecError(f"{name} must be a positive integer, got {value!r}")
-        for name in ("sigma_w2", "sigma_b2", "u", "v"):
-            value = getattr(self, name)
-            if not isinstance(value, (int, float)) or not math.isfinite(value):
-                raise SpecError(f"{name} must be a finite number, got {value!r}")
-        if self.sigma_w2 <= 0:
-            raise SpecError(f"sigma_w2 must be > 0 (a variance), got {self.sigma_w2!r}")
-        if self.sigma_b2 < 0:
-            raise SpecError(f"sigma_b2 must be >= 0 (a variance), got {self.sigma_b2!r}")
-        if self.u == 0 and self.v == 0:
-            raise SpecError("u and v cannot both be 0: the activation would be identically zero")
-
-    def values(self) -> dict[sp.Symbol, float]:
-        """Substitution map from the shared symbols to this spec's numbers."""
-        return {d: self.d, K: self.K, N: self.N, L: self.L, sigma_w2: self.sigma_w2,
-                sigma_b2: self.sigma_b2, u: self.u, v: self.v}
-
-    def as_dict(self) -> dict[str, object]:
-        return asdict(self)
