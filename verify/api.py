@@ -87,7 +87,8 @@ def run(only: str | Sequence[str] | None = None, profile: str = "quick", seed: i
     ``out``: a folder for results.json, rewritten after every verdict (None: nothing is written; ``Results.save``
     writes later); a folder holding a run is refused unless ``overwrite``.  ``resume``: continue the unfinished
     run in that folder with its own options (then none of ``RUN_OPTIONS`` may be given).  Ctrl-C raises
-    ``Interrupted`` with the verdicts so far.
+    ``Interrupted`` with the verdicts so far; a results.json that cannot be written (disk full, folder removed)
+    raises ``verify.schema.WriteError``, the file keeping its last complete write.
     """
     arguments = locals()
     if resume is not None:

@@ -68,9 +68,13 @@ def integer(low: int, high: int | None = None, high_text: str | None = None):
 SEED = integer(0, 2**63, "2^63")
 
 
-def fail(message: str) -> typer.Exit:
+#: exit code of a run whose results.json could not be written (sysexits' EX_IOERR)
+WRITE_FAILED = 74
+
+
+def fail(message: str, code: int = 2) -> typer.Exit:
     err_console.print(f"atv: error: {message}", highlight=False, markup=False, soft_wrap=True)
-    return typer.Exit(code=2)
+    return typer.Exit(code=code)
 
 
 class Display:
@@ -183,7 +187,10 @@ def run(
         raise fail(str(err.args[0] if err.args else err)) from None
     except RuntimeError as err:
         from verify.executors import ExecutorError  # torch is loaded by now
+        from verify.schema import WriteError
 
+        if isinstance(err, WriteError):
+            raise fail(str(err), WRITE_FAILED) from None
         if not isinstance(err, ExecutorError):
             raise
         raise fail(str(err)) from None

@@ -4,6 +4,7 @@ from __future__ import annotations
 import copy
 import json
 import os
+from contextlib import suppress
 from functools import lru_cache
 from pathlib import Path
 
@@ -100,9 +101,15 @@ def validate(results: dict) -> None:
     jsonschema.validate(results, results_schema(), cls=_VALIDATOR)
 
 
+class WriteError(RuntimeError):
+    """results.json could not be written (disk full, folder removed, no permission): one sentence; the file on disk
+    is the last one written completely (each write goes to a temporary file, renamed over it when whole)."""
+
+
 class ResultsWriter:
     """A run's results, validated on every change; given a folder, DIR/results.json is rewritten atomically after
-    every change, so an interrupted run keeps what it finished."""
+    every change, so an interrupted run keeps what it finished.  After a failed write the writer stops writing
+    (``failed``): the run ends with the file as it last was whole."""
 
     def __init__(self, out_dir: Path | None, metadata: dict, order: list[str] | None = None,
                  verdicts: list[dict] = ()) -> None:
@@ -113,6 +120,7 @@ class ResultsWriter:
             self.path.parent.mkdir(parents=True, exist_ok=True)
         self.results = {"metadata": metadata, "verdicts": list(verdicts)}
         self._rank = {claim_id: i for i, claim_id in enumerate(order or [])}
+        self.failed: WriteError | None = None
         self._write()
 
     def add(self, verdict: dict) -> None:
@@ -136,8 +144,19 @@ class ResultsWriter:
 
     def _write(self) -> None:
         validate(self.results)
-        if self.path is None:
+        if self.path is None or self.failed is not None:
             return
         tmp = self.path.with_suffix(".json.tmp")
-        tmp.write_text(json.dumps(self.results, indent=2, allow_nan=False) + "\n")
-        os.replace(tmp, self.path)
+        try:
+            tmp.write_text(json.dumps(self.results, indent=2, allow_nan=False) + "\n")
+            os.replace(tmp, self.path)
+        except OSError as err:
+            kept = None
+            with suppress(OSError, ValueError, KeyError):
+                tmp.unlink(missing_ok=True)
+                kept = len(json.loads(self.path.read_text())["verdicts"])
+            self.failed = WriteError(
+                f"could not write {self.path} ({err.strerror or err}); "
+                + (f"it keeps the last complete write, with {kept} verdict(s)" if kept is not None else
+                   "nothing of this run is left on disk"))
+            raise self.failed from None

@@ -41,3 +41,54 @@ def test_malformed_verdicts_are_rejected(path, bad):
 def test_missing_metadata_is_rejected():
     with pytest.raises(jsonschema.ValidationError):
         validate({"verdicts": []})
+
+
+def test_a_failed_write_keeps_the_last_complete_file_and_stops_writing(tmp_path, monkeypatch):
+    """Disk full mid-write: the temporary file is removed, results.json is the last complete write, and the
+    writer neither writes again nor hides the failure."""
+    from pathlib import Path
+
+    from verify.schema import WriteError
+
+    writer = ResultsWriter(tmp_path, copy.deepcopy(METADATA))
+    writer.add(copy.deepcopy(VERDICT))
+    whole = (tmp_path / "results.json").read_text()
+    real = Path.write_text
+
+    def full(self, text, *args, **kwargs):
+        real(self, text[:10], *args, **kwargs)  # a partial write, then the disk is full
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(Path, "write_text", full)
+    with pytest.raises(WriteError, match="No space left on device.*last complete write, with 1 verdict"):
+        writer.add(dict(copy.deepcopy(VERDICT), claim_id="y"))
+    writer.finish("failed", "t2")  # does not write (nor raise) again
+    monkeypatch.undo()
+    assert (tmp_path / "results.json").read_text() == whole
+    assert not (tmp_path / "results.json.tmp").exists()
+
+
+def test_a_run_whose_folder_is_removed_ends_with_one_line_and_exit_74(tmp_path):
+    """The output folder removed while a run writes it: one line naming the file, exit 74, no traceback."""
+    import shutil
+
+    from typer.testing import CliRunner
+
+    from verify import api, cli
+
+    out = tmp_path / "run"
+    real = api.ResultsSink.add
+
+    def add_then_remove(self, verdict):
+        real(self, verdict)
+        shutil.rmtree(out)
+
+    args = ["run", "--only", "meanfield.thm4_1.jacobian_variance.vanilla,meanfield.thm4_1.bias_variance.vanilla",
+            "--set", "networks=6", "--set", "N=16", "--set", "d=4", "--set", "K=3", "--set", "L=2",
+            "--no-figures", "--workers", "1", "--out", str(out)]
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(api.ResultsSink, "add", add_then_remove)
+        result = CliRunner().invoke(cli.app, args)
+    assert result.exit_code == cli.WRITE_FAILED, result.output
+    lines = [line for line in result.output.splitlines() if line.startswith("atv: error:")]
+    assert len(lines) == 1 and "could not write" in lines[0] and "Traceback" not in result.output
