@@ -77,10 +77,14 @@ def _start_worker(threads: int) -> None:
 class PoolExecutor:
     """Runs the jobs in ``workers`` spawned processes (torch is not fork-safe) with ``threads`` torch threads
     each; results come back in completion order, like Ray's.  A job's numbers do not depend on where it runs
-    (its seed travels with it), so the verdicts equal the in-process executor's.  Stopping early (Ctrl-C, an
-    error) terminates the workers at once rather than waiting for their jobs."""
+    (its seed travels with it), so the verdicts equal the in-process executor's.
+
+    A worker that dies (killed, out of memory) breaks the pool: the jobs not yet returned run again in a fresh
+    pool, at most ``RESTARTS`` times, then an ExecutorError names them (never a hang).  Stopping early (Ctrl-C,
+    an error) terminates the workers at once rather than waiting for their jobs."""
 
     name = "local"
+    RESTARTS = 2
 
     def __init__(self, workers: int, threads: int = 1, progress: ProgressFactory | None = None) -> None:
         if workers < 2:
@@ -88,27 +92,45 @@ class PoolExecutor:
         self.workers, self.threads, self.progress = workers, threads, progress
 
     def run(self, jobs: Iterable[Job]) -> Iterator[tuple[Job, JobResult]]:
-        jobs = list(jobs)
-        if not jobs:
+        from concurrent.futures import ProcessPoolExecutor, as_completed
+        from concurrent.futures.process import BrokenProcessPool
+
+        pending = dict(enumerate(jobs))  # index -> a job whose result has not come back
+        if not pending:
             return
-        context = multiprocessing.get_context("spawn")
-        pool = context.Pool(min(self.workers, len(jobs)), initializer=_start_worker, initargs=(self.threads,))
-        try:
-            advance = (self.progress(f"{len(jobs)} job(s) in {min(self.workers, len(jobs))} processes", len(jobs))
-                       if self.progress else None)
-            for index, result in pool.imap_unordered(_indexed_job, enumerate(jobs)):
-                if advance is not None:
-                    advance(1)
-                yield jobs[index], result
-            pool.close()
-        finally:
-            pool.terminate()
-            pool.join()
+        advance = (self.progress(f"{len(pending)} job(s) in {min(self.workers, len(pending))} processes",
+                                 len(pending)) if self.progress else None)
+        for _ in range(self.RESTARTS + 1):
+            pool = ProcessPoolExecutor(min(self.workers, len(pending)), initializer=_start_worker,
+                                       initargs=(self.threads,), mp_context=multiprocessing.get_context("spawn"))
+            try:
+                futures = {pool.submit(run_job, job): index for index, job in pending.items()}
+                for future in as_completed(futures):
+                    try:
+                        result = future.result()
+                    except BrokenProcessPool:
+                        break  # a worker died: what has not come back runs again in a fresh pool
+                    job = pending.pop(futures[future])
+                    if advance is not None:
+                        advance(1)
+                    yield job, result
+            finally:
+                _stop(pool)
+            if not pending:
+                return
+        labels = ", ".join(job.label for job in list(pending.values())[:3])
+        raise ExecutorError(f"the worker processes died {self.RESTARTS + 1} time(s) (out of memory?) with jobs "
+                            f"left: {labels}{', ...' if len(pending) > 3 else ''}; --workers 1 runs them in this process")
 
 
-def _indexed_job(item: tuple[int, Job]) -> tuple[int, JobResult]:
-    index, job = item
-    return index, run_job(job)
+def _stop(pool) -> None:
+    """Shut a process pool down without waiting for its running jobs: its workers are terminated."""
+    processes = list(getattr(pool, "_processes", {}).values())  # the stdlib keeps no public handle on them
+    pool.shutdown(wait=False, cancel_futures=True)
+    for process in processes:
+        process.terminate()
+    for process in processes:
+        process.join()
 
 
 class RayExecutor:
