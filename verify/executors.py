@@ -120,7 +120,8 @@ class PoolExecutor:
                 return
         labels = ", ".join(job.label for job in list(pending.values())[:3])
         raise ExecutorError(f"the worker processes died {self.RESTARTS + 1} time(s) (out of memory?) with jobs "
-                            f"left: {labels}{', ...' if len(pending) > 3 else ''}; --workers 1 runs them in this process")
+                            f"left: {labels}{', ...' if len(pending) > 3 else ''}; --workers 1 runs them in this "
+                            "process")
 
 
 def _stop(pool) -> None:
