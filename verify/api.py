@@ -23,6 +23,8 @@ from verify.runs import (Request, Threads, check_threads, check_workers, choose_
                          split_globs, time_spent)
 from verify.verdict import Verdict
 
+#: the most worker processes a local CPU run starts unless ``workers`` asks for more
+DEFAULT_WORKERS = 8
 #: the options that decide a run's numbers or its folder: a resumed run takes them from its folder
 RUN_OPTIONS = ("only", "profile", "seed", "device", "executor", "address", "out", "overrides", "figures", "overwrite")
 
@@ -147,8 +149,10 @@ def _execute(request: Request, chosen, claim_ids: list[str], sink: ResultsSink, 
     local = request.executor == "local"
     # a local run resolves its device here (and refuses an absent GPU now); Ray workers resolve their own
     job_device = str(resolve(requested)) if local else requested
-    # one GPU serves one process; on CPUs the threads are shared among the workers (one each by default)
-    workers = 1 if not local or job_device != "cpu" else min(workers or threads.count, threads.count)
+    # one GPU serves one process; on CPUs the threads are shared among the workers (one each by default, at most
+    # DEFAULT_WORKERS: each worker holds its own torch, about half a GiB)
+    workers = 1 if not local or job_device != "cpu" else min(workers or min(threads.count, DEFAULT_WORKERS),
+                                                             threads.count)
     runner = make_executor(request.executor, request.address, workers=workers,
                            threads=max(1, threads.count // workers))
     load_all()  # registers the probes (a resumed run may have no claim left to load them)
