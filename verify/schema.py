@@ -96,9 +96,21 @@ _VALIDATOR = jsonschema.validators.extend(jsonschema.Draft202012Validator, type_
     jsonschema.Draft202012Validator.TYPE_CHECKER.redefine("array", lambda _, value: isinstance(value, (list, tuple)))))
 
 
+@lru_cache(maxsize=1)
+def _results_validator():
+    """The validator of ``results_schema()``, its schema checked once: ``jsonschema.validate`` checks the schema
+    against the meta-schema on every call, which cost more than the check itself (a run validates on every write)."""
+    schema = results_schema()
+    _VALIDATOR.check_schema(schema)
+    return _VALIDATOR(schema)
+
+
 def validate(results: dict) -> None:
-    """Raise jsonschema.ValidationError when ``results`` does not follow the schema."""
-    jsonschema.validate(results, results_schema(), cls=_VALIDATOR)
+    """Raise jsonschema.ValidationError when ``results`` does not follow the schema (as ``jsonschema.validate``
+    does: the best-matching error)."""
+    error = jsonschema.exceptions.best_match(_results_validator().iter_errors(results))
+    if error is not None:
+        raise error
 
 
 class WriteError(RuntimeError):

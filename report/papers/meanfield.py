@@ -5,6 +5,7 @@ formula in the derivations is printed by SymPy from ``theory.papers.meanfield``.
 """
 from __future__ import annotations
 
+import functools
 import math
 
 import jinja2
@@ -247,6 +248,7 @@ def _tightness_caption(data: dict) -> str:
     return " ".join(parts)
 
 
+@functools.cache  # a pure function of the theory's constants that takes seconds of SymPy: once a process
 def _context() -> dict:
     """The solving steps SymPy performs, as LaTeX: alpha, omega per architecture, the recursions, beta."""
     recursions = []

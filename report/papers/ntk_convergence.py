@@ -1,6 +1,7 @@
 """Gao et al.'s report: the seed-004 figures (from results.json) and the derivations block (SymPy-printed)."""
 from __future__ import annotations
 
+import functools
 
 import jinja2
 import matplotlib.pyplot as plt
@@ -75,6 +76,7 @@ def lazy_figure(data: dict) -> plt.Figure:
     return fig
 
 
+@functools.cache  # a pure function of the theory's constants that takes seconds of SymPy: once a process
 def _context() -> dict:
     constants = [{"activation": name, "L1": tex(first), "L2": tex(second)}
                  for name, (first, second) in ((n, derivative_bounds(n)) for n in ("softplus", "tanh"))]

@@ -15,8 +15,8 @@ import sympy as sp
 from typer.testing import CliRunner
 
 from report.bibliography import Reference, bibliography
-from report.latex import (band_text, claim_tex, compile_pdf, escape, ident, overfull_boxes, prose, render, tex,
-                          write)
+from report.latex import (band_text, claim_tex, compile_pdf, escape, ident, overfull_boxes, prose, references,
+                          render, tex)
 from theory.claims import Registry
 from theory.registry import REGISTRY
 from theory.symbols import L, N, d
@@ -29,6 +29,19 @@ RAW = ("NaN", " oo", "oo)", "beta_{", "sigma_w2", "THEORY.md")
 from verify import cli
 
 runner = CliRunner()
+
+
+@pytest.fixture(scope="module")
+def plain_tex() -> str:
+    """derivations.tex without a results file, rendered once for the tests that only read it (a render prints
+    every paper's derivations from SymPy: seconds)."""
+    return render(REGISTRY)
+
+
+@pytest.fixture(scope="module")
+def planted_tex() -> str:
+    """derivations.tex of ``_planted_results()``, rendered once for the tests that read it."""
+    return render(REGISTRY, _planted_results())
 
 
 @pytest.fixture
@@ -44,14 +57,14 @@ def altered_registry():
     return registry
 
 
-def test_changing_a_theory_expression_changes_the_latex(altered_registry):
-    original, altered = render(REGISTRY), render(altered_registry)
+def test_changing_a_theory_expression_changes_the_latex(altered_registry, plain_tex):
+    original, altered = plain_tex, render(altered_registry)
     assert original != altered
     assert tex(7 * L / d**3) in altered and tex(7 * L / d**3) not in original
 
 
-def test_every_claim_id_is_in_the_tex():
-    text = render(REGISTRY)
+def test_every_claim_id_is_in_the_tex(plain_tex):
+    text = plain_tex
     for claim in REGISTRY:
         assert ident(claim.id) in text
 
@@ -71,8 +84,10 @@ def _toolchain() -> bool:
 def test_run_then_latex_compiles_a_pdf_with_every_claim_and_the_figures(tmp_path):
     if not _toolchain():
         pytest.skip("no LaTeX toolchain on this machine (CI installs one)")
+    # tiny sizes (the figures' sweeps too): this test is about the document, not the numbers; one process
     tiny = ["--set", "networks=8", "--set", "N=24", "--set", "d=4", "--set", "K=4", "--set", "L=2",
-            "--set", "figure_networks=4"]
+            "--set", "figure_networks=4", "--set", "figures.depths=1,2", "--set", "figures.widths=8,16",
+            "--set", "figures.width_L=2", "--workers", "1"]
     run = runner.invoke(cli.app, ["run", "--only", "meanfield.thm4_1.*.vanilla", *tiny, "--out", str(tmp_path)])
     assert run.exit_code == 0, run.output
     results = json.loads((tmp_path / "results.json").read_text())
@@ -97,10 +112,10 @@ def test_run_then_latex_compiles_a_pdf_with_every_claim_and_the_figures(tmp_path
     assert "see Figure" in text  # the claims cite the figures that illustrate them
 
 
-def test_missing_toolchain_is_said_plainly(tmp_path, monkeypatch):
+def test_missing_toolchain_is_said_plainly(tmp_path, monkeypatch, plain_tex):
     monkeypatch.setattr(shutil, "which", lambda name: None)
     path = tmp_path / "x.tex"
-    path.write_text(render(REGISTRY))
+    path.write_text(plain_tex)
     pdf, message = compile_pdf(path)
     assert pdf is None and "no LaTeX toolchain" in message
 
@@ -133,7 +148,7 @@ def test_figures_are_drawn_from_stored_data(tmp_path):
 def test_dynamics_run_draws_its_three_figures_and_states_its_regime_map(tmp_path):
     tiny = ["--set", "dynamics.networks=4", "--set", "dynamics.map_widths=16", "--set", "dynamics.map_etas=0.002,0.05",
             "--set", "dynamics.regimes=dataset", "--set", "dynamics.horizon=3", "--set", "dynamics.depths=2,4",
-            "--set", "dynamics.train_steps=2", "--set", "dynamics.N=16", "--set", "dynamics.inputs=4"]
+            "--set", "dynamics.train_steps=2", "--set", "dynamics.N=16", "--set", "dynamics.inputs=4", "--workers", "1"]
     run = runner.invoke(cli.app, ["run", "--only", "meanfield.dyn.ode.*,meanfield.dyn.trainability.*", *tiny, "--out", str(tmp_path)])
     assert run.exit_code == 0, run.output
     results = json.loads((tmp_path / "results.json").read_text())
@@ -224,10 +239,10 @@ def test_symbols_stay_abstract_with_a_table_of_definitions():
     assert r"\omega^{L}" in REGISTRY["meanfield.thm4_1.jacobian_variance.vanilla"].statement
 
 
-def test_an_undefined_piecewise_branch_is_not_printed():
+def test_an_undefined_piecewise_branch_is_not_printed(plain_tex):
     expr = sp.Piecewise((L, sp.Eq(L, 2)), (N, sp.Eq(L, 4)), (sp.nan, True))
     assert "NaN" not in tex(expr) and "L = 4" in tex(expr)
-    assert "NaN" not in render(REGISTRY)
+    assert "NaN" not in plain_tex
 
 
 def test_plain_text_spells_its_symbols_as_mathematics():
@@ -257,12 +272,12 @@ def test_a_citation_key_names_one_work():
         bibliography([one, dataclasses.replace(one, title="Two")])
 
 
-def test_every_paper_has_a_section_citing_it_and_its_figures_have_captions():
+def test_every_paper_has_a_section_citing_it_and_its_figures_have_captions(plain_tex):
     from report.papers import reports
     from theory.papers import discover
 
     assert list(reports()) == list(discover())  # every paper's column registers its section
-    text = render(REGISTRY)
+    text = plain_tex
     for key, report in reports().items():
         assert rf"\label{{sec:{key}}}" in text and rf"\cite{{{report.citation.key}}}" in text
 
@@ -272,10 +287,11 @@ def test_the_log_reader_finds_overfull_lines():
     assert overfull_boxes(log) == [2.5, 71.1]
 
 
-def test_the_derivations_compile_with_no_line_wider_than_the_text(tmp_path):
+def test_the_derivations_compile_with_no_line_wider_than_the_text(tmp_path, plain_tex):
     if not _toolchain():
         pytest.skip("no LaTeX toolchain on this machine (CI installs one)")
-    write(REGISTRY, tmp_path / "derivations.tex")
+    (tmp_path / "derivations.tex").write_text(plain_tex)  # what ``write`` writes (the run test calls it)
+    (tmp_path / "references.bib").write_text(references())
     pdf, message = compile_pdf(tmp_path / "derivations.tex")
     assert pdf is not None, message
     log = (tmp_path / "derivations.log").read_text(errors="replace")
@@ -308,8 +324,8 @@ def _planted_results() -> dict:
     return {"metadata": metadata, "verdicts": verdicts}
 
 
-def test_the_front_section_lists_stated_and_reconstructed_findings_before_the_papers():
-    text = render(REGISTRY, _planted_results())
+def test_the_front_section_lists_stated_and_reconstructed_findings_before_the_papers(planted_tex):
+    text = planted_tex
     front = text[text.index(r"\section*{Findings}"):text.index(r"\section{")]
     assert ident("implicit_bias.hom.kkt.l2") in front  # the reconstructed VIOLATED verdict, with its numbers
     finding = front[front.index(ident("implicit_bias.hom.kkt.l2")):].split("\n")[0]
@@ -325,16 +341,16 @@ def test_the_front_section_lists_stated_and_reconstructed_findings_before_the_pa
     assert "derived & -- & 1 & -- & --" in lyu
 
 
-def test_the_settings_are_in_an_appendix_after_the_findings():
-    text = render(REGISTRY, _planted_results())
+def test_the_settings_are_in_an_appendix_after_the_findings(planted_tex):
+    text = planted_tex
     assert "matrices=123457" in text
     settings, appendix = text.index("matrices=123457"), text.index(r"\appendix")
     assert text.index(r"\section*{Findings}") < text.index(r"\section{") < appendix < settings
 
 
-def test_no_sympy_spelling_reaches_the_prose():
+def test_no_sympy_spelling_reaches_the_prose(planted_tex):
     """Outside mathematics (and ids), the document never spells oo, beta_{1,oo}, **, sqrt( or sigma_w2."""
-    text = render(REGISTRY, _planted_results())
+    text = planted_tex
     text = re.sub(r"\\begin\{(gather\*|dmath\*|cases)\}.*?\\end\{\1\}", " ", text, flags=re.S)
     text = re.sub(r"\\begin\{longtable\}\{@\{\}>\{\$\}.*?\\end\{longtable\}", " ", text, flags=re.S)
     text = re.sub(r"\\texttt\{(?:[^{}]|\{[^{}]*\})*\}", " ", text)  # claim ids
