@@ -3,18 +3,30 @@ and a file that cannot be used is refused with one line and exit 2, before any t
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
 
-FAST = ["--set", "deep_linear.seeds=2", "--set", "deep_linear.l2_steps=300", "--set", "deep_linear.l2_depths=2",
-        "--set", "deep_linear.checkpoints=2"]
+from verify import cli
+
+#: the fewest steps the settings allow to matter little: this is about the file reaching the jobs, not the verdict
+FAST = ["--set", "deep_linear.seeds=2", "--set", "deep_linear.l2_steps=30", "--set", "deep_linear.l2_depths=2",
+        "--set", "deep_linear.checkpoints=2", "--set", "deep_linear.rate_steps=20", "--no-figures", "--workers", "1"]
 
 
-def atv(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "verify", *args], capture_output=True, text=True, timeout=300)
+@pytest.fixture
+def atv(capsys):
+    """``atv ARGS`` through the entry point ``python -m verify`` calls (``verify.cli.main``), in this process (no
+    interpreter start-up and imports per case): its exit code, stdout and stderr.  An exception other than the exit
+    escapes, so a traceback fails the test."""
+    def call(*args: str) -> SimpleNamespace:
+        with pytest.raises(SystemExit) as exited:
+            cli.main(list(args))
+        out = capsys.readouterr()
+        return SimpleNamespace(returncode=exited.value.code or 0, stdout=out.out, stderr=out.err)
+
+    return call
 
 
 def save(path, **arrays) -> str:
@@ -22,7 +34,7 @@ def save(path, **arrays) -> str:
     return str(path)
 
 
-def test_a_user_dataset_runs_through_the_cli(tmp_path):
+def test_a_user_dataset_runs_through_the_cli(tmp_path, atv):
     rng = np.random.default_rng(0)
     X = rng.normal(size=(30, 6))
     y = np.sign(X[:, 0] + 0.5 * X[:, 1])
@@ -43,7 +55,7 @@ def test_a_user_dataset_runs_through_the_cli(tmp_path):
     ({"X": np.eye(3), "y": np.array([1.0, -1.0])}, "X must be (n, d) and y (n,)"),
     ({"X": np.array([[np.nan, 1.0], [1.0, 2.0]]), "y": np.array([1.0, -1.0])}, "non-finite"),
 ])
-def test_a_bad_dataset_exits_2_with_one_line(tmp_path, arrays, fragment):
+def test_a_bad_dataset_exits_2_with_one_line(tmp_path, atv, arrays, fragment):
     path = save(tmp_path / "bad.npz", **arrays)
     done = atv("run", "--only", "implicit_bias.*", "--set", f"implicit_bias.data={path}")
     lines = done.stderr.strip().splitlines()
@@ -53,7 +65,7 @@ def test_a_bad_dataset_exits_2_with_one_line(tmp_path, arrays, fragment):
 
 @pytest.mark.parametrize("content, fragment", [(b"not an archive", "is not a readable .npz archive"),
                                                (None, "does not exist")])
-def test_a_file_that_is_not_a_dataset_exits_2_with_one_line(tmp_path, content, fragment):
+def test_a_file_that_is_not_a_dataset_exits_2_with_one_line(tmp_path, atv, content, fragment):
     path = tmp_path / "x.npz"
     if content is not None:
         path.write_bytes(content)
