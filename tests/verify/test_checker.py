@@ -37,10 +37,18 @@ def test_a_tight_bound_scaled_by_0_7_is_caught_and_shrunk():
 
 
 @pytest.mark.slow
-def test_the_high_probability_bound_with_a_fifth_of_slack_survives_200_examples():
-    result = check_bound(f"1.2*{HIGH_PROBABILITY}", "adv_loss", 2, 2, examples=200, seed=0)
+def test_the_high_probability_bound_with_a_fifth_of_slack_survives_a_search_that_catches_its_half():
+    """One search (50 examples, seed 0, the whole declared domain), two bounds: 1.2x the high-probability bound,
+    true per draw, survives with every example below 1/1.2 of it; 0.5x of it (2.4x lower) is refuted, so the
+    search has the power to find what it looks for.  Sizing: the largest measured / high-probability ratio a
+    search finds is 0.57-0.78 (seeds 0-2, 50 to 200 examples), so the 0.5x twin was caught at each of seeds 0-4
+    with 50 examples, while 0.8x of it lies beyond what any of those searches reached (the bound's Chevet mean
+    plus six standard deviations is that slack inside the mean-field domain)."""
+    result = check_bound(f"1.2*{HIGH_PROBABILITY}", "adv_loss", 2, 2, examples=50, seed=0)
     # true per draw, so every example sits below 1/1.2 of the scaled bound
-    assert not result.found and result.examples >= 200 and 0 < result.closest_ratio < 1 / 1.2
+    assert not result.found and result.examples >= 50 and 0 < result.closest_ratio < 1 / 1.2
+    twin = check_bound(f"0.5*{HIGH_PROBABILITY}", "adv_loss", 2, 2, examples=50, seed=0)
+    assert twin.found and twin.observed > twin.bound
 
 
 def test_jacobian_opnorm_quantity_finds_a_false_bound_and_spares_a_true_one():
