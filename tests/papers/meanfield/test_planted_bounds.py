@@ -20,11 +20,29 @@ from verify.verdict import Status
 pytestmark = pytest.mark.slow
 
 
+#: the norm experiment's networks at N = 128, L = 1 rather than the quick profile's 512 and 4: the same L/N, so the
+#: same band sqrt(L/N) = 0.088, at 1/64 of the arithmetic per network (the fixture's sample drew in ~25 s at 512,
+#: ~2 s here); the seed values on K in {2, 4, 8} x d in {2, 4, 8} and the d trend on d = 4 -> 8 rather than up to
+#: d = 16, whose ||G||_{oo->q} enumerates 2^15 sign vectors per matrix (~30 s): each seed value is violated at
+#: every shape by far (its smallest violation, e.g. beta_{1,2} / sqrt(K/d) = 1.8), Chevet's bound holds at each
+SMALL = {"norms.networks": 64, "norms.pgd_networks": 8, "norms.pgd_steps": 6, "norms.pgd_restarts": 2,
+         "gaussian.matrices": 1000, "norms.reference_matrices": 2000, "N": [128], "L": [1],
+         "gaussian.seed_shapes": "[[2, 2], [2, 4], [2, 8], [4, 2], [4, 4], [4, 8], [8, 2], [8, 4], [8, 8]]",
+         "gaussian.d_trends": "[[4, 4, 8]]"}
+
+
 @pytest.fixture(scope="module")
 def suite():
-    small = {"norms.networks": 64, "norms.pgd_networks": 8, "norms.pgd_steps": 6, "norms.pgd_restarts": 2,
-             "gaussian.matrices": 1000, "norms.reference_matrices": 2000}
-    return Suite(get_profile("quick").with_overrides(small), seed=0, device="cpu", keep_samples=True)
+    return Suite(get_profile("quick").with_overrides(SMALL), seed=0, device="cpu", keep_samples=True)
+
+
+@pytest.fixture(scope="module")
+def quick_width_suite():
+    """The quick profile's N = 512, L = 4 for the K = 1 seed bound: at L = 1 and K = 1 the loss per radius of 8
+    networks spreads too far (interval 0.68-1.19 for vanilla nets) for a plant at 0.7 to clear the band.  Its
+    K = 1 jobs are small (one output, one pair)."""
+    return Suite(get_profile("quick").with_overrides({**SMALL, "N": [512], "L": [4]}), seed=0, device="cpu",
+                 keep_samples=True)
 
 
 #: The fixture's 8 PGD networks (6 steps, 2 restarts) resolve the mean PGD loss to about +-25% at level 1 - 1e-3,
@@ -33,9 +51,9 @@ def suite():
 BOUND_PLANT = 0.5
 #: at K = 1 the loss per radius varies less across networks (one output, chi_d of the input side): 0.7 is enough
 SEED_PLANT = 0.7
-#: a certificate is exceeded by one network: weak PGD still reaches 0.74-0.96 of eps max_k ||J_k|| on its best
-#: network per pair (not ~1: the largest piece on a segment sits above ||J(x_0)||), so 0.6 of the local bound is
-#: exceeded
+#: a certificate is exceeded by one network: weak PGD still reaches 0.90-1.0 of eps max_k ||J_k|| on its best
+#: network per pair at N = 128, L = 1 (0.74-0.96 at 512 and 4, where the largest piece on a segment sits further
+#: above ||J(x_0)||), so 0.6 of the local bound is exceeded
 STEP_ONE_PLANT = 0.6
 
 
@@ -114,7 +132,7 @@ def test_step_one_certificate_holds_and_a_tighter_local_bound_is_violated(suite,
 
 
 @pytest.mark.parametrize("arch", ["vanilla", "residual"])
-def test_seed_bound_at_k1_is_not_violated_and_a_lower_one_is(suite, arch):
+def test_seed_bound_at_k1_is_not_violated_and_a_lower_one_is(quick_width_suite, arch):
     claim = REGISTRY[f"seed001.thm5_1.2_2.{arch}"]
-    assert_undecided_but_close(suite.check(claim), within=0.3)
-    assert suite.check(planted(claim, SEED_PLANT)).status is Status.VIOLATED
+    assert_undecided_but_close(quick_width_suite.check(claim), within=0.3)
+    assert quick_width_suite.check(planted(claim, SEED_PLANT)).status is Status.VIOLATED
