@@ -5,7 +5,8 @@ every exit 2 is one line that names a bad value.
 
 Each example runs in this process (``verify.cli.main``); a SIGALRM timer turns a hang into a failure.  Options
 whose valid use is expensive (a Ray cluster, a PDF, a benchmark) always get at least one hostile value, and a
-valid ``run`` is kept to tiny sizes, so every example takes seconds.
+valid ``run`` is kept to tiny sizes and a valid ``check-bound`` to one or two examples (its default of dozens took
+20 s of PGD in one example), so every example takes seconds.
 """
 from __future__ import annotations
 
@@ -95,7 +96,7 @@ def check_bound_arguments(draw):
                              ("--examples", ["1", "2"], ["0", "-3", "abc", "1e9"]),
                              ("--seed", ["0"], ["-1", "x", "9" * 30]),
                              ("--domain", ["d=2:4"], ["d=5:1", "d=a:b", "zz=1:2", "d=0:3", "d=1:1e400", "d"])):
-        if name in ("--quantity", "--p", "--q") or draw(st.booleans()):
+        if name in ("--quantity", "--p", "--q", "--examples") or draw(st.booleans()):  # a valid one: 1 or 2 examples
             a, h = draw(option(name, valid, bad))
             args += a
             hostile += h
