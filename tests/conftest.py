@@ -16,6 +16,12 @@ settings.register_profile("nightly", max_examples=500, deadline=None)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci" if os.environ.get("CI") else "dev"))
 
 
+if os.environ.get("PYTEST_XDIST_WORKER"):  # one xdist worker per core: a second torch thread each only contends
+    import torch
+
+    torch.set_num_threads(1)
+
+
 HANG_SECONDS = 30
 
 

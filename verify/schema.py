@@ -105,10 +105,25 @@ def _results_validator():
     return _VALIDATOR(schema)
 
 
+@lru_cache(maxsize=1)
+def _verdict_validator():
+    return _VALIDATOR(VERDICT_SCHEMA)
+
+
 def validate(results: dict) -> None:
     """Raise jsonschema.ValidationError when ``results`` does not follow the schema (as ``jsonschema.validate``
     does: the best-matching error)."""
-    error = jsonschema.exceptions.best_match(_results_validator().iter_errors(results))
+    _raise_first(_results_validator(), results)
+
+
+def validate_verdict(verdict: dict) -> None:
+    """``validate`` for one verdict: what a run checks on each new one (the whole file is checked when it opens
+    and when it ends; checking all of it on every verdict made a run quadratic in its claims)."""
+    _raise_first(_verdict_validator(), verdict)
+
+
+def _raise_first(validator, instance) -> None:
+    error = jsonschema.exceptions.best_match(validator.iter_errors(instance))
     if error is not None:
         raise error
 
@@ -137,9 +152,10 @@ class ResultsWriter:
 
     def add(self, verdict: dict) -> None:
         """One more verdict, kept in the order of the claims (an executor may finish them in another order)."""
+        validate_verdict(verdict)
         self.results["verdicts"].append(verdict)
         self.results["verdicts"].sort(key=lambda v: self._rank.get(v["claim_id"], len(self._rank)))
-        self._write()
+        self._write(whole=False)
 
     def add_figures(self, data: dict, files: list[str]) -> None:
         """The figures' data (computed by the papers' probes; a non-finite number stored as null) and the files
@@ -154,8 +170,10 @@ class ResultsWriter:
         self.results["metadata"].update(state=state, finished=finished)
         self._write()
 
-    def _write(self) -> None:
-        validate(self.results)
+    def _write(self, whole: bool = True) -> None:
+        """Validate (the whole document unless only a checked verdict was added) and write atomically."""
+        if whole:
+            validate(self.results)
         if self.path is None or self.failed is not None:
             return
         tmp = self.path.with_suffix(".json.tmp")

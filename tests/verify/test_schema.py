@@ -92,3 +92,14 @@ def test_a_run_whose_folder_is_removed_ends_with_one_line_and_exit_74(tmp_path):
     assert result.exit_code == cli.WRITE_FAILED, result.output
     lines = [line for line in result.output.splitlines() if line.startswith("atv: error:")]
     assert len(lines) == 1 and "could not write" in lines[0] and "Traceback" not in result.output
+
+
+def test_the_writer_refuses_a_malformed_verdict_before_writing_it(tmp_path):
+    """Each added verdict is checked on its own (the whole file only when it opens and ends): a malformed one is
+    refused and the file keeps its last valid content."""
+    writer = ResultsWriter(tmp_path, copy.deepcopy(METADATA))
+    writer.add(copy.deepcopy(VERDICT))
+    before = (tmp_path / "results.json").read_text()
+    with pytest.raises(jsonschema.ValidationError):
+        writer.add(dict(copy.deepcopy(VERDICT), claim_id="y", status="PROBABLY"))
+    assert (tmp_path / "results.json").read_text() == before
