@@ -27,6 +27,10 @@ pytestmark = pytest.mark.slow
 
 PROFILE = get_profile("quick")
 NETWORKS = 1024  # the quick profile's count: with 512 the residual kurtosis interval can straddle its band
+#: the quick profile's first configuration at N = 256, L = 2 rather than 512 and 4: the same L/N, so the same band
+#: sqrt(L/N) = 0.088, at 1/8 of the weights to draw and multiply (the samples took ~25 s per architecture at 512);
+#: L = 2, not 1, keeps a layer composed on a layer, where the residual bias variance's cross term first appears
+SIZE = {"N": 256, "L": 2}
 DELTA = PROFILE.delta
 load_all()  # the experiments register when their columns load (run alone, nothing else loads them)
 JACOBIAN = EXPERIMENTS["meanfield.jacobian"]
@@ -35,7 +39,7 @@ JACOBIAN = EXPERIMENTS["meanfield.jacobian"]
 @pytest.fixture(scope="module", params=ARCHITECTURES)
 def setup(request):
     settings = PROFILE[JACOBIAN.name]
-    spec = settings.specs(request.param)[0]
+    spec = dataclasses.replace(settings.specs(request.param)[0], **SIZE)
     sample = sample_jacobians(spec, NETWORKS, settings.input_scales, Draws(0).child(f"planted/{spec.arch}"))
     return spec, sample
 
@@ -151,7 +155,7 @@ def test_planted_dependence_between_J_and_a_at_one_output_is_violated(setup):
 @pytest.fixture(scope="module")
 def narrow(setup):
     spec, _ = setup
-    low = dataclasses.replace(spec, N=64)
+    low = dataclasses.replace(spec, N=spec.N // 8)  # 32 beside 256, as 64 beside the quick profile's 512
     draws = Draws(0).child(f"narrow/{spec.arch}")
     return low, sample_jacobians(low, NETWORKS, PROFILE[JACOBIAN.name].input_scales, draws)
 
@@ -174,8 +178,9 @@ def test_planted_width_trend(setup, narrow):
 
 @pytest.fixture(scope="module")
 def biased():
-    """A residual ReLU sample at sigma_b2 = 0.3, where the cross term is 18% of Var a_i (the band is 8.8%)."""
-    spec = dataclasses.replace(PROFILE[JACOBIAN.name].specs("residual")[0], sigma_b2=0.3)
+    """A residual ReLU sample at sigma_b2 = 3 and L = 2, where the cross term is 18% of Var a_i (the band is 8.8%),
+    as at sigma_b2 = 0.3 and the quick profile's L = 4 (the cross term grows with depth and bias variance)."""
+    spec = dataclasses.replace(PROFILE[JACOBIAN.name].specs("residual")[0], sigma_b2=3.0, **SIZE)
     return spec, sample_jacobians(spec, 512, PROFILE[JACOBIAN.name].input_scales, Draws(0).child("planted/biased"))
 
 
