@@ -144,7 +144,11 @@ def test_the_surrogate_bound_holds_for_a_weak_attack_but_not_for_the_robust_loss
 
 @pytest.mark.slow
 def test_the_reach_check_catches_the_ball_of_radius_R_over_sqrt_m():
-    settings = cfg.TrainingSettings(seeds=4, attacks=("fgm",))
+    """Sized to the twin: its slope is -1/2 against a band of +-0.15 around 0, so two widths 8x apart (their slope
+    is the exponent), half the steps and a 10 x 2 strong attack suffice: the true ball's slope interval is about
+    +-0.04 around 0 and the twin's about -0.49 +- 0.04 (4 seeds)."""
+    settings = cfg.TrainingSettings(seeds=4, attacks=("fgm",), widths=(128, 1024), steps=100, eval_steps=10,
+                                    eval_restarts=2)
     claim = REGISTRY["ntk_convergence.ball.reach"]
     assert judged(claim, draw(cfg.TRAINING, settings.runs("theorem")[0])) is Status.HOLDS
     twin = dataclasses.replace(settings, ball="per_neuron").runs("theorem")[0]
@@ -152,7 +156,12 @@ def test_the_reach_check_catches_the_ball_of_radius_R_over_sqrt_m():
 
 
 def test_the_lazy_check_catches_the_wrong_exponents():
-    sample = draw(cfg.TRAINING, cfg.TrainingSettings(seeds=4, lazy_widths=(128, 512, 2048)).runs("lazy")[0])
+    """Two widths 8x apart (the per-seed slope is the exponent) and 6 seeds instead of 4 (the t quantile at 5
+    degrees of freedom, not 3): the slope interval is about -0.50 +- 0.02, inside the band +-0.05 with more room
+    than before (+-0.046), and the twins (0, -1) are 10 bands away.  The strong attack is one step: the movement
+    check reads only ||W_T - W_0|| and ||W_0||."""
+    settings = cfg.TrainingSettings(seeds=6, lazy_widths=(128, 1024), eval_steps=1, eval_restarts=1)
+    sample = draw(cfg.TRAINING, settings.runs("lazy")[0])
     claim = REGISTRY["ntk_convergence.lazy.movement"]
     assert judged(claim, sample) is Status.HOLDS
     assert judged(claim, sample, rhs=sp.Integer(0)) is Status.VIOLATED
@@ -161,7 +170,13 @@ def test_the_lazy_check_catches_the_wrong_exponents():
 
 @pytest.mark.slow
 def test_the_capacity_check_holds_and_catches_the_exponential_width_twin():
-    sample = draw(cfg.CAPACITY, cfg.CapacitySettings().runs()[0])
+    """Sized to its twins: the two dimensions furthest apart (3 and 9; the slope's sign and e^6 ~ 400 against a
+    robust width capped at twice the widest) and half the training (250 Adam steps at twice the rate, one PGD
+    restart, a 25 x 3 judging PGD), 16 patterns as before: the slope's bootstrap interval stays well above 0 (low
+    end 0.3-0.7 on seeds 3-5, as 0.35 on the default settings) and the exponential twin's statistic ~100 >> 1."""
+    settings = cfg.CapacitySettings(dims=(3, 9), steps=250, lr=0.04, attack_restarts=1, eval_steps=25,
+                                    eval_restarts=3)
+    sample = draw(cfg.CAPACITY, settings.runs()[0])
     claim = REGISTRY["ntk_convergence.capacity.ratio_grows"]
     assert judged(claim, sample) is Status.HOLDS
     assert judged(claim, sample, comparison="at_most", kind=None, params={"law": "exponential"}) is Status.VIOLATED
