@@ -169,7 +169,8 @@ def _execute(request: Request, chosen, claim_ids: list[str], sink: ResultsSink, 
     metadata.update(request=request.to_json(), threads=threads.count if local else None,
                     threads_source=threads.source if local else None, workers=workers if local else None)
     state, before = "failed", torch.get_num_threads()
-    torch.set_num_threads(threads.count)
+    # with a pool the workers draw; this process judges, on one thread so as not to take their cores
+    torch.set_num_threads(1 if workers > 1 else threads.count)
     spent: dict[str, float] = {}  # the jobs' compute seconds by experiment
     start, drawing = time.perf_counter(), 0.0
     try:
