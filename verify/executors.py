@@ -125,13 +125,17 @@ class PoolExecutor:
 
 
 def _stop(pool) -> None:
-    """Shut a process pool down without waiting for its running jobs: its workers are terminated."""
+    """Shut a process pool down without waiting for its running jobs: its workers are terminated.  The pool's
+    own thread reaps them too; joining it as well means no worker is left half-reaped when this returns."""
     processes = list(getattr(pool, "_processes", {}).values())  # the stdlib keeps no public handle on them
+    manager = getattr(pool, "_executor_manager_thread", None)
     pool.shutdown(wait=False, cancel_futures=True)
     for process in processes:
         process.terminate()
     for process in processes:
         process.join()
+    if manager is not None:
+        manager.join()
 
 
 class RayExecutor:

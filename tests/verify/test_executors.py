@@ -20,6 +20,7 @@ import torch
 from typer.testing import CliRunner
 
 from numerics.experiment import EXPERIMENTS, PROBES
+from tests.exact import untimed
 from tests.tiny import TINY
 from verify import cli
 from verify.catalog import catalog
@@ -32,30 +33,6 @@ from verify.suite import Suite
 SETTINGS = [arg for key, value in TINY.items() for arg in ("--set", f"{key}={value}")]
 #: two cheap claims of two experiments (two jobs, so a pool of two shares them), no figure drawn
 CLAIMS = "meanfield.thm4_1.jacobian_variance.vanilla,meanfield.beta.1_1.chevet"
-
-
-def untimed(value):
-    """A sample as plain data compared exactly (arrays by dtype, shape and bytes, floats by their bits), without
-    the wall-clock seconds it records (every field named ``seconds``, at any depth)."""
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return (type(value).__qualname__, {field.name: untimed(getattr(value, field.name))
-                                           for field in dataclasses.fields(value) if field.name != "seconds"})
-    if isinstance(value, torch.Tensor):
-        value = value.detach().cpu().numpy()
-    if isinstance(value, (np.ndarray, np.generic)):
-        value = np.ascontiguousarray(value)
-        if value.dtype == object:
-            return ("objects", value.shape, [untimed(item) for item in value.ravel().tolist()])
-        return ("array", value.dtype.str, value.shape, value.tobytes())
-    if isinstance(value, dict):
-        return (type(value).__qualname__, [(untimed(key), untimed(item)) for key, item in value.items()])
-    if isinstance(value, (list, tuple)):
-        return (type(value).__qualname__, [untimed(item) for item in value])
-    if isinstance(value, float):
-        return ("float", value.hex())
-    if value is None or isinstance(value, (bool, int, str, bytes)):
-        return value
-    raise TypeError(f"untimed does not know how to compare a {type(value).__qualname__}")
 
 
 def test_untimed_sees_every_number_but_the_seconds():

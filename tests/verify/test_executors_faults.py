@@ -4,21 +4,16 @@ from __future__ import annotations
 
 import multiprocessing
 import os
-import re
 import signal
 
 import pytest
 
+from tests.exact import untimed
 from tests.tiny import TINY
 from verify.catalog import catalog
 from verify.executors import ExecutorError, LocalExecutor, PoolExecutor
 from verify.profiles import get_profile
 from verify.suite import Suite
-
-
-def untimed(sample) -> str:
-    """A sample's full printout without the wall-clock seconds it records."""
-    return re.sub(r"seconds=[-+0-9.e]+", "seconds=?", repr(sample))
 
 
 @pytest.fixture(scope="module")
