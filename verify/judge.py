@@ -117,6 +117,8 @@ def notes(claim: Claim, results: list[ConfigResult], family_delta: float, test_d
     parts = claim.comparison.notes(speaker, str(claim.tolerance), test_delta)
     if claim.comparison.by_interval:
         parts.append(interval_note(speaker, len(results), family_delta))
+    if "ladder" in speaker.extras:
+        parts.append(ladder_note(speaker))
     if "design_effect" in speaker.extras:
         parts.append(f"i.i.d.-entries chi-square interval [{speaker.extras['iid_ci_low']:.4g}, "
                      f"{speaker.extras['iid_ci_high']:.4g}], design effect {speaker.extras['design_effect']:.3g}")
@@ -140,6 +142,16 @@ def interval_note(speaker: ConfigResult, configs: int, family_delta: float) -> s
                 f"lies in the band, VIOLATED when none does; {speaker.extras['runs_outside']} outside at the reported "
                 f"config")
     return f"{1 - family_delta:g} family-wise interval over {configs} config(s) (Bonferroni)"
+
+
+def ladder_note(result: ConfigResult) -> str:
+    """The finite-width map beneath a limit verdict: each rung's value (in the band's units) with its standard
+    error, and what the extrapolated value is."""
+    scale = COMPARISONS[result.comparison].scale(result.theory)
+    rungs = ", ".join(f"N={n} {value * scale:.4g} +- {se * abs(scale):.2g}" for n, value, se in
+                      zip(result.extras["ladder"], result.extras["rung_values"], result.extras["rung_ses"]))
+    return (f"the statistic is the N -> oo limit r_inf + c N^-gamma fitted to the rungs (each its own networks; "
+            f"errors by resampling networks within rungs); finite-width map: {rungs}")
 
 
 def undecided(result: ConfigResult) -> str:

@@ -231,6 +231,42 @@ def tightness_figure(data: dict) -> plt.Figure:
     return fig
 
 
+def limits_figure(data: dict) -> plt.Figure:
+    """The N -> oo claims per architecture: each rung's ratio against 1/N with its interval, the fitted
+    r_inf + c N^-gamma, and r_inf with its interval at 1/N = 0, inside the margin's band."""
+    rows = data["limits"]
+    fig, axes = plt.subplots(1, len(ARCHITECTURES), figsize=(11, 4), layout="constrained", sharey=True)
+    colours = plt.get_cmap("tab10")
+    for ax, arch in zip(axes, ARCHITECTURES):
+        mine = [r for r in rows if r["arch"] == arch]
+        for index, row in enumerate(mine):
+            colour, x = colours(index), [1.0 / n for n in row["widths"]]
+            ax.errorbar(x, row["ratios"], yerr=[3.29 * s for s in row["ses"]], fmt="o", ms=3, capsize=2,
+                        color=colour, label=_pair_label(row["pair"]))
+            grid = [i * max(x) / 50 for i in range(51)]
+            ax.plot(grid, [row["limit"] + row["c"] * g ** row["gamma"] for g in grid], color=colour, lw=0.8)
+            ax.errorbar([0.0], [row["limit"]], yerr=[[row["limit"] - row["ci_low"]], [row["ci_high"] - row["limit"]]],
+                        fmt="s", ms=4, capsize=3, color=colour)
+        if mine:
+            ax.axhspan(1 - mine[0]["margin"], 1 + mine[0]["margin"], color="0.88", label="margin")
+        ax.axhline(1.0, color="k", lw=0.8)
+        ax.set_xlabel("1/N")
+        ax.set_title(arch, fontsize=9)
+        ax.legend(fontsize=6, ncol=2)
+    axes[0].set_ylabel(r"$\mathbb{E}\|J(x_0)\|_{p\to q} / (\sqrt{\omega^L/d}\,\mathbb{E}\|G\|_{p\to q})$")
+    fig.suptitle(title(rows[0]["spec"], omit=("arch", "N")), fontsize=8)
+    return fig
+
+
+def _limits_caption(data: dict) -> str:
+    rows = data["limits"]
+    return (r"Theorem~5.1's network-level corollary in the limit $N\to\infty$, at "
+            + caption_network(rows[0]["spec"], omit=("arch", "N")) + ". Dots: each rung's ratio (its own networks) "
+            r"with a $\pm 3.29$ standard-error bar; lines: the weighted fit $r_\infty + c\,N^{-\gamma}$ "
+            rf"($\gamma = {rows[0]['gamma']:g}$ stated); squares at $1/N = 0$: $r_\infty$ with the interval the "
+            rf"verdict is judged on, against the margin $1 \pm {rows[0]['margin']:g}$ (shaded).")
+
+
 def _tightness_caption(data: dict) -> str:
     bound, certificate = data.get("bound", []), data.get("certificate", [])
     spec = (bound or certificate)[0]["spec"]
@@ -388,4 +424,6 @@ REPORT = PaperReport(
                ("meanfield.dyn.trainability.*",)),
         Figure("bound_tightness", "meanfield.tightness", tightness_figure, _tightness_caption,
                ("meanfield.thm5_1.bound.*", "meanfield.thm5_1.step1.*")),
+        Figure("width_limits", "meanfield.limits", limits_figure, _limits_caption,
+               tuple(f"meanfield.thm5_1.{pair_name(p, q)}.*" for p, q in PAIRS)),
     ))

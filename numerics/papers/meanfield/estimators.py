@@ -12,8 +12,10 @@ import numpy as np
 from numerics import stats
 from numerics.estimate import Estimate, _first
 from numerics.experiment import estimator
+from numerics.extrapolation import extrapolate, ratio_rung
 from numerics.orders import norm_order, pair_orders
 from numerics.papers.meanfield.samples import GaussianSample, JacobianSample, NetworkNormSample
+from theory.limits import Limit
 
 JACOBIAN, GAUSSIAN, NORMS = "meanfield.jacobian", "meanfield.gaussian", "meanfield.network_norms"
 
@@ -213,32 +215,16 @@ def gaussian_beta_limit(samples: tuple[GaussianSample, ...], p, q, value, within
                     sum(sample.units for sample in samples), figures=figures)
 
 
-@estimator(NORMS)
-def network_opnorm_ratio(sample: NetworkNormSample, p, q, prefactor: float) -> Estimate:
-    """E||J(x_0)||_{p->q} / E||G||_{p->q}: the mean-field prediction is sqrt(omega^L / d) (= ``prefactor``).
-
-    Figures: the sup-over-inputs gap (max over the inputs / the x_0 value), PGD's L_adv against the local
-    bound eps ||J(x_0)|| and against the mean-field bound eps beta sqrt(omega^L) = eps prefactor E||G||.
-    """
+@estimator(NORMS, sweep=True)
+def network_opnorm_ratio_limit(samples: tuple[NetworkNormSample, ...], p, q, prefactor: float,
+                               limit: Limit) -> Estimate:
+    """lim_{N -> oo} E||J(x_0)||_{p->q} / E||G||_{p->q}, extrapolated from the ladder's rungs (each with its own
+    networks and Gaussian reference): the mean-field prediction is sqrt(omega^L / d) (= ``prefactor``, which
+    the judge divides by)."""
     pq = (norm_order(p), norm_order(q))
-    at_x0 = sample.at_x0[pq]
-    gaussian = _exact_norms(sample.gaussian, p, q)
-    attack, eps = sample.pgd[pq], sample.eps[pq[0]]
-    figures = {  # a network whose J(x_0) is exactly 0 (every unit dead, at tiny N) has no ratio: left out
-        "sup_gap": _mean_ratio(sample.sup_over_inputs[pq], at_x0),
-        "pgd_over_local_bound": _mean_ratio(attack, eps * at_x0[:attack.size]),
-        "pgd_over_meanfield_bound": float(attack.mean() / (eps * prefactor * gaussian.mean())),
-        "single_input_over_meanfield": float(at_x0.mean() / (prefactor * gaussian.mean())),
-        "inputs": sample.inputs, "pgd_networks": attack.size,
-    }
-    return Estimate(lambda delta: stats.ratio_interval(at_x0, gaussian, delta), at_x0.size + gaussian.size,
-                    figures=figures)
-
-
-def _mean_ratio(numerator: np.ndarray, denominator: np.ndarray) -> float | None:
-    """The mean of numerator/denominator over the entries with a positive denominator (None if there are none)."""
-    defined = denominator > 0
-    return float((numerator[defined] / denominator[defined]).mean()) if defined.any() else None
+    rungs = [ratio_rung(sample.spec.N, sample.at_x0[pq], _exact_norms(sample.gaussian, p, q)) for sample in samples]
+    fit = extrapolate(rungs, limit.gamma)
+    return fit.estimate(sum(sample.at_x0[pq].size + sample.gaussian.values[pq].size for sample in samples))
 
 
 @estimator(NORMS)

@@ -177,6 +177,8 @@ class NormPoint:
 
     spec: NetworkSpec
     pair: str = ""
+    #: a rung of the width ladder: ``ladder_networks`` networks, their norms at x_0 only (no attack, one input)
+    rung: bool = False
 
     def pairs(self) -> tuple:
         return Shape(self.spec.K, self.spec.d, self.pair).pairs()
@@ -185,7 +187,8 @@ class NormPoint:
 class NormExperiment(NetworkExperiment):
     """Jacobian operator norms of networks over inputs, with PGD values, the step-1 certificates of Theorem 5.1
     and a Gaussian reference.  A claim param ``K`` moves the networks to that output dimension (a seed value's
-    regime) and computes the claim's own pair only."""
+    regime) and computes the claim's own pair only; a claim param ``limit`` judges it on the settings' ladder of
+    widths (one Sweep, the theory evaluated at the widest rung)."""
 
     name = NORMS
     Settings = NormSettings
@@ -193,6 +196,9 @@ class NormExperiment(NetworkExperiment):
 
     def points(self, claim, profile) -> list:
         spec, params = norm_spec(claim.arch, profile), dict(claim.params)
+        if "limit" in params:
+            widths = profile[self.name].ladder
+            return [Sweep(tuple(NormPoint(replace(spec, N=n), rung=True) for n in widths), at=len(widths) - 1)]
         if "K" not in params:
             return [NormPoint(spec)]
         return [NormPoint(replace(spec, K=int(params["K"])), f"{params['p']}_{params['q']}")]
@@ -202,12 +208,17 @@ class NormExperiment(NetworkExperiment):
 
     def describe(self, config: NormPoint) -> dict:
         """The spec (and its one pair, if only one is computed: all-pair jobs keep their earlier identity)."""
-        return {**config.spec.as_dict(), **({"pair": config.pair} if config.pair else {})}
+        return {**config.spec.as_dict(), **({"pair": config.pair} if config.pair else {}),
+                **({"rung": True} if config.rung else {})}
 
     def magnitude(self, config: NormPoint) -> tuple:
         return super().magnitude(config.spec)
 
     def draw(self, config, settings, draws, progress=None):
+        if config.rung:
+            return sample_network_norms(config.spec, settings.ladder_networks, 1, 0, 1, 1, settings.eps_fraction,
+                                        settings.reference_matrices, draws, chunk=settings.chunk, progress=progress,
+                                        pairs=config.pairs())
         return sample_network_norms(config.spec, settings.networks, settings.inputs, settings.pgd_networks,
                                     settings.pgd_steps, settings.pgd_restarts, settings.eps_fraction,
                                     settings.reference_matrices, draws, chunk=settings.chunk, progress=progress,
@@ -215,12 +226,16 @@ class NormExperiment(NetworkExperiment):
 
     def label(self, config, settings) -> str:
         which = f"{config.pair} norms" if config.pair else "operator norms"
+        if config.rung:
+            return f"{which} of {settings.ladder_networks} networks, a rung of the ladder ({_spec_label(config.spec)})"
         return f"{which} and PGD of {settings.networks} networks ({_spec_label(config.spec)})"
 
     def size(self, config, settings) -> int:
-        return settings.networks
+        return settings.ladder_networks if config.rung else settings.networks
 
     def memory(self, config, settings) -> int:
+        if config.rung:
+            return network_bytes(config.spec, 1, torch.float64)
         return network_bytes(config.spec, settings.inputs, torch.float64, copies=1.5)
 
 

@@ -185,3 +185,27 @@ def summarize_tightness(samples: list, profile, verdicts: list) -> dict:
 
 # reads the verdicts only: no experiment of its own
 register_probe(Probe("meanfield.tightness", lambda profile: [], summarize_tightness))
+
+
+def summarize_limits(samples: list, profile, verdicts: list) -> dict:
+    """The limit verdicts of Theorem 5.1's corollary from the run's verdicts: per claim, each rung's
+    measured/theory ratio with its standard error (the finite-width map), the fitted c and gamma, and r_inf with
+    its interval, all in units of the theory."""
+    rows = []
+    for verdict in verdicts:
+        parts = verdict.claim_id.split(".")
+        config = verdict.configs[0]
+        if parts[:2] != ["meanfield", "thm5_1"] or len(parts) != 4 or "ladder" not in config["extras"]:
+            continue
+        extras, theory = config["extras"], config["theory"]
+        rows.append({"pair": parts[2], "arch": parts[3], "status": str(getattr(verdict.status, "value", verdict.status)),
+                     "widths": extras["ladder"], "ratios": [v / theory for v in extras["rung_values"]],
+                     "ses": [s / theory for s in extras["rung_ses"]], "limit": verdict.statistic,
+                     "ci_low": verdict.ci_low, "ci_high": verdict.ci_high, "margin": verdict.tolerance,
+                     "c": config["figures"]["c"] / theory, "gamma": config["figures"]["gamma"],
+                     "spec": config["config"]["sweep"][-1]})
+    return {"limits": rows} if rows else {}
+
+
+# reads the verdicts only: no experiment of its own
+register_probe(Probe("meanfield.limits", lambda profile: [], summarize_limits))

@@ -260,7 +260,8 @@ def sample_network_norms(spec: NetworkSpec, networks: int, inputs: int, pgd_netw
     gaussian = sample_gaussian_norms(spec.K, spec.d, gaussian_matrices, draws.child("gaussian"), pairs=pairs)
     return NetworkNormSample(spec, {k: np.concatenate(v) for k, v in at_x0.items()},
                              {k: np.concatenate(v) for k, v in sup.items()},
-                             {k: np.concatenate(v) for k, v in attacks.items()}, eps, gaussian, inputs,
+                             {k: np.concatenate(v) if v else np.zeros(0) for k, v in attacks.items()}, eps,
+                             gaussian, inputs,
                              time.perf_counter() - start,
                              {k: np.concatenate(v) for k, v in certificates.items() if v},
                              {k: np.concatenate(v) for k, v in pieces.items() if v})

@@ -179,6 +179,11 @@ class NormSettings(Settings):
     chunk: int = _chunk(0)
     certificate_networks: int = setting(8, meaning="PGD networks whose segments x_0 -> x_0 + eta* are walked (the "
                                                    "step-1 certificate)", low=1)
+    ladder: tuple[int, ...] = setting((64, 128, 256, 512, 1024), meaning="widths N of the ladder the N -> oo claims "
+                                      "are extrapolated from (norms only, no attack)", low=1, count=3,
+                                      increasing=True, why="a fit of r_inf + c N^-gamma with gamma stated needs a "
+                                      "degree of freedom to be checked")
+    ladder_networks: int = _networks(512, 2, "an interval needs two networks")
 
 
 @dataclass(frozen=True)
