@@ -39,12 +39,17 @@ class Estimate:
     weak: str = ""
     #: a hypothesis test's outcome, for claims judged by a test (its p-value, acceptance region and power)
     test: "HypothesisTest | None" = None
+    #: the (B, m) per-network moments and their ``combine`` behind a ``from_moments`` statistic, so that a width
+    #: ladder can resample the networks of each rung (``numerics.extrapolation``)
+    moments: np.ndarray | None = None
+    combine: Callable[[np.ndarray], np.ndarray] | None = None
 
     @classmethod
     def from_moments(cls, moments: np.ndarray, combine: Callable[[np.ndarray], np.ndarray], n_samples: int,
                      **kwargs) -> "Estimate":
         """statistic = combine(mean over networks of per-network moments (B, m))."""
-        return cls(lambda delta: stats.cluster_interval(moments, combine, delta), n_samples, **kwargs)
+        return cls(lambda delta: stats.cluster_interval(moments, combine, delta), n_samples, moments=moments,
+                   combine=combine, **kwargs)
 
     @classmethod
     def from_test(cls, test: "HypothesisTest", **kwargs) -> "Estimate":

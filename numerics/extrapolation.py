@@ -22,7 +22,7 @@ from typing import Callable, Sequence
 import numpy as np
 from scipy import stats as sps
 
-from numerics.estimate import Estimate
+from numerics.estimate import Estimate, no_value
 from numerics.random import Draws
 from numerics.stats import Interval, normal_interval
 
@@ -33,6 +33,10 @@ FIT_LEVEL = 1e-3
 REPLICATES = 400
 #: the exponents a fitted gamma is searched over
 GAMMA_GRID = np.round(np.arange(0.25, 3.0001, 0.01), 2)
+
+
+class FlatRung(ValueError):
+    """A rung whose resamples all give one value: the fit has no weight for it."""
 
 
 @dataclass(frozen=True)
@@ -154,7 +158,8 @@ def extrapolate(rungs: Sequence[Rung], gamma: float | None, seed: int = 0, repli
     boot = np.stack([rung.replicates(draws.child(f"rung/{rung.width}"), replicates) for rung in rungs], axis=-1)  # (replicates, k)
     ses = boot.std(axis=0, ddof=1)
     if not np.all(ses > 0):
-        raise ValueError(f"a rung's statistic does not vary over resamples (widths {widths.tolist()}): no weights")
+        raise FlatRung(f"the statistic does not vary over the resamples of the rung(s) at N = "
+                       f"{widths[ses <= 0].tolist()} (too few networks, or every network alike): no weights to fit")
     weights = 1.0 / ses**2
     if gamma is None:
         used, boot_gammas = float(_best_gamma(values, widths, weights)), _best_gamma(boot, widths, weights)
@@ -168,3 +173,12 @@ def extrapolate(rungs: Sequence[Rung], gamma: float | None, seed: int = 0, repli
                     c_se=float(np.std(cs, ddof=1)), gamma=used, gamma_se=gamma_se,
                     chi2=float(_chi2(values, widths, weights, used)), dof=len(rungs) - (2 if gamma_se is None else 3),
                     widths=tuple(int(w) for w in widths), values=tuple(values.tolist()), ses=tuple(ses.tolist()))
+
+
+def limit_estimate(rungs: Sequence[Rung], gamma: float | None, n_samples: int) -> Estimate:
+    """A limit claim's estimate from its rungs (``LimitFit.estimate``), or no value, and why, where a rung
+    cannot be weighted."""
+    try:
+        return extrapolate(rungs, gamma).estimate(n_samples)
+    except FlatRung as flat:
+        return no_value(n_samples, unreliable=str(flat))

@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from numerics.extrapolation import FIT_LEVEL, extrapolate, ratio_rung
+from numerics.extrapolation import FIT_LEVEL, extrapolate, limit_estimate, ratio_rung
 from theory.comparisons import COMPARISONS, Status
 
 LADDER = (64, 128, 256, 512, 1024)
@@ -95,3 +95,9 @@ def test_a_bad_ladder_or_rate_is_refused(widths, gamma, message):
 def test_the_same_seed_gives_the_same_fit():
     rungs = ladder(lambda n: 1 + 20 / n, seed=7)
     assert extrapolate(rungs, gamma=None, seed=3) == extrapolate(rungs, gamma=None, seed=3)
+
+
+def test_a_rung_whose_resamples_never_vary_gives_no_value_and_says_why():
+    flat = [ratio_rung(n, np.full(UNITS, 1.0), np.full(UNITS, 1.0)) for n in LADDER]
+    estimate = limit_estimate(flat, 1.0, 10)
+    assert "does not vary over the resamples" in estimate.unreliable and np.isnan(estimate.interval(DELTA).estimate)

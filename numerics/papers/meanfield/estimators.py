@@ -12,7 +12,7 @@ import numpy as np
 from numerics import stats
 from numerics.estimate import Estimate, _first
 from numerics.experiment import estimator
-from numerics.extrapolation import extrapolate, ratio_rung
+from numerics.extrapolation import Rung, limit_estimate, ratio_rung
 from numerics.orders import norm_order, pair_orders
 from numerics.papers.meanfield.samples import GaussianSample, JacobianSample, NetworkNormSample
 from theory.limits import Limit
@@ -72,6 +72,24 @@ def jacobian_entry_kurtosis(sample: JacobianSample) -> Estimate:
 def bias_entry_kurtosis(sample: JacobianSample) -> Estimate:
     """Kurtosis of a_i at x_0 (3 for a Gaussian law)."""
     return _kurtosis_estimate(sample.a[:, 0], sample.a[:, 0])
+
+
+def _limit_of(base) -> None:
+    """Register ``<base>_limit``: ``base``'s statistic on each rung of a width ladder (its per-network moments,
+    resampled within the rung), extrapolated to N -> oo."""
+
+    def at_limit(samples: tuple[JacobianSample, ...], limit: Limit) -> Estimate:
+        estimates = [base(sample) for sample in samples]
+        rungs = [Rung(sample.spec.N, (e.moments,), e.combine) for sample, e in zip(samples, estimates)]
+        return limit_estimate(rungs, limit.gamma, sum(e.n_samples for e in estimates))
+
+    at_limit.__name__ = f"{base.__name__}_limit"
+    at_limit.__doc__ = f"The N -> oo limit of {base.__name__}, from the width ladder."
+    estimator(JACOBIAN, sweep=True)(at_limit)
+
+
+for _base in (jacobian_entry_variance, bias_entry_variance, jacobian_entry_kurtosis, bias_entry_kurtosis):
+    _limit_of(_base)
 
 
 @estimator(JACOBIAN)
@@ -223,8 +241,8 @@ def network_opnorm_ratio_limit(samples: tuple[NetworkNormSample, ...], p, q, pre
     the judge divides by)."""
     pq = (norm_order(p), norm_order(q))
     rungs = [ratio_rung(sample.spec.N, sample.at_x0[pq], _exact_norms(sample.gaussian, p, q)) for sample in samples]
-    fit = extrapolate(rungs, limit.gamma)
-    return fit.estimate(sum(sample.at_x0[pq].size + sample.gaussian.values[pq].size for sample in samples))
+    return limit_estimate(rungs, limit.gamma,
+                          sum(sample.at_x0[pq].size + sample.gaussian.values[pq].size for sample in samples))
 
 
 @estimator(NORMS)

@@ -75,7 +75,7 @@ class JacobianExperiment(NetworkExperiment):
     Claim params choose other configurations: ``K`` the first configuration at that output dimension (the paper's
     K = 1), ``low_width`` each configuration beside a narrower twin (a Sweep, for a trend in N), ``design`` =
     ``JacobianDesign.BIAS_VARIANCES`` the configurations plus the first one at each of the settings'
-    ``bias_sigma_b2``."""
+    ``bias_sigma_b2``; ``limit`` puts each chosen configuration on the settings' ladder of widths."""
 
     name = JACOBIAN
     Settings = JacobianSettings
@@ -87,11 +87,12 @@ class JacobianExperiment(NetworkExperiment):
             return [replace(settings.specs(claim.arch)[0], K=int(params["K"]))]
         if "low_width" in params:
             return settings.width_sweeps(claim.arch, int(params["low_width"]))
-        if "design" not in params:
-            return settings.specs(claim.arch)
-        match design_of(JacobianDesign, params["design"], self.name):
-            case JacobianDesign.BIAS_VARIANCES:
-                return settings.bias_specs(claim.arch)
+        specs = settings.specs(claim.arch)
+        if "design" in params:
+            match design_of(JacobianDesign, params["design"], self.name):
+                case JacobianDesign.BIAS_VARIANCES:
+                    specs = settings.bias_specs(claim.arch)
+        return settings.ladders(specs) if "limit" in params else specs
 
     def draw(self, config, settings, draws, progress=None):
         return sample_jacobians(config, settings.networks, settings.input_scales, draws, chunk=settings.chunk,

@@ -67,6 +67,11 @@ class JacobianSettings(Settings):
                         "configuration", low=0, count=0)
     bias_weight_variance: float = setting(0.5, meaning="the weight variance sigma_w2 of those configurations", low=0,
                                           why="0: the first configuration's")
+    ladder: tuple[int, ...] = setting((64, 128, 256, 512), meaning="widths N of the ladder the N -> oo claims are "
+                                      "extrapolated from (each configuration at each width; a width in N shares its "
+                                      "job)", low=1, count=3, increasing=True,
+                                      why="a fit of r_inf + c N^-gamma with gamma stated needs a degree of freedom "
+                                          "to be checked")
 
     def check(self) -> None:
         lengths = {len(getattr(self, name)) for name in ("u", "v", "sigma_w2")} - {1}
@@ -92,6 +97,10 @@ class JacobianSettings(Settings):
         sigma_w2 = self.bias_weight_variance or specs[0].sigma_w2
         extra = [replace(specs[0], sigma_b2=sb2, sigma_w2=sigma_w2) for sb2 in self.bias_sigma_b2]
         return specs + [spec for i, spec in enumerate(extra) if spec not in specs and spec not in extra[:i]]
+
+    def ladders(self, specs: list[NetworkSpec]) -> list[Sweep]:
+        """Each configuration on the ladder of widths: a Sweep whose theory is evaluated at the widest rung."""
+        return [Sweep(tuple(replace(spec, N=n) for n in self.ladder), at=len(self.ladder) - 1) for spec in specs]
 
     def width_sweeps(self, arch: str, low: int) -> list[Sweep]:
         """Each configuration beside its twin at width min(low, N // 2): a Sweep judged at the configured N."""

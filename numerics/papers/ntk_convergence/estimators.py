@@ -13,15 +13,15 @@ import math
 import numpy as np
 
 from numerics import stats
-from numerics.backends import evaluate
+from numerics.backends import evaluate, value
 from numerics.estimate import Estimate, every_run, no_value
 from numerics.experiment import estimator
 from numerics.papers.ntk_convergence.experiments import (CapacitySample, LinearisationSample, RegretSample,
                                                          TrainingSample)
 from numerics.papers.ntk_convergence.settings import CAPACITY, LINEARISATION, REGRET, TRAINING, ball_radius
 from theory.papers.ntk_convergence.bounds import (EXPONENTIAL_WIDTH, LINEARISATION_FORMS, RATE_FORMS,
-                                                  REGRET_FORMS, THEOREM_SLACK, R, T, X, alpha, c_exp, constants,
-                                                  distance, grad_sq, m, x_norm)
+                                                  REGRET_FORMS, THEOREM_SLACK, R, T, X, aligned_ratio, alpha, c_exp,
+                                                  constants, distance, grad_sq, m, x_norm)
 from theory.symbols import d as d_symbol
 
 
@@ -32,9 +32,9 @@ def slopes(widths, values: np.ndarray) -> np.ndarray:
     return (centred[:, None] * np.log(values)).sum(0) / (centred ** 2).sum()
 
 
-def slope_estimate(widths, values: np.ndarray, **figures) -> Estimate:
+def slope_estimate(widths, values: np.ndarray, out_of_regime: str = "", **figures) -> Estimate:
     per_seed = slopes(widths, values)
-    return Estimate(lambda delta: stats.mean_interval(per_seed, delta), per_seed.size,
+    return Estimate(lambda delta: stats.mean_interval(per_seed, delta), per_seed.size, out_of_regime=out_of_regime,
                     figures={"slope_min": float(per_seed.min()), "slope_max": float(per_seed.max()), **figures})
 
 
@@ -63,27 +63,45 @@ def _unit_inputs(sample: LinearisationSample) -> np.ndarray:
     return chosen
 
 
+def _aligned_regime(sample: LinearisationSample) -> str:
+    """Why the aligned movement does not attain D1's order at the run's activation ('' where it does): to second
+    order its error is the bound times ``bounds.aligned_ratio``, which is 0 where sigma'' is odd (tanh)."""
+    activation = sample.config.activation
+    if aligned_ratio(activation) != 0:
+        return ""
+    return (f"E[sigma''(r g)] = 0 for {activation} (sigma'' is odd), so the aligned movement's error has no "
+            "second-order term and does not follow the bound's m^(-1/2), which the derivation attains only where "
+            "E[sigma''(r g)] != 0")
+
+
 @estimator(LINEARISATION)
 def lin_exponent(sample: LinearisationSample) -> Estimate:
     """Per seed, the log-log slope in m of the aligned error at unit inputs (mean over inputs and radii of the
-    per-radius slopes)."""
+    per-radius slopes); out of regime at an activation whose aligned movement does not attain D1's order."""
     aligned = sample.aligned[..., _unit_inputs(sample)].mean(-1)  # (S, W, R)
     per_radius = [slopes(sample.config.widths, aligned[:, :, r].T) for r in range(aligned.shape[2])]
     per_seed = np.mean(per_radius, axis=0)
     return Estimate(lambda delta: stats.mean_interval(per_seed, delta), per_seed.size,
+                    out_of_regime=_aligned_regime(sample),
                     figures={"slope_min": float(per_seed.min()), "slope_max": float(per_seed.max())})
 
 
 @estimator(LINEARISATION)
-def lin_tightness(sample: LinearisationSample, form: str = "theorem") -> Estimate:
+def lin_tightness(sample: LinearisationSample, activation: str, form: str = "theorem") -> Estimate:
     """Per seed, the mean over the wider half of the widths (the claim is about the limit), the radii and the unit
-    inputs of the aligned error over the bound; every width's mean is reported."""
+    inputs of the aligned error over the bound; every width's mean is reported.  ``activation`` is the one the
+    claim's limit is computed for: a run of another is out of regime (its limit, ``bounds.aligned_ratio``, is
+    another number)."""
     unit = _unit_inputs(sample)
     ratios = sample.aligned[..., unit] / _linearisation_bound(sample, form)[None][..., unit]
     wide = ratios[:, len(sample.config.widths) // 2:]
     per_seed = wide.reshape(wide.shape[0], -1).mean(1)
     per_width = ratios.mean(axis=(0, 2, 3))
-    return Estimate(lambda delta: stats.mean_interval(per_seed, delta), per_seed.size,
+    run = sample.config.activation
+    regime = "" if run == activation else (
+        f"the claim's limit E[sigma''(z)]/L_2 is computed for {activation}; this run's activation {run} has "
+        f"{value(aligned_ratio(run), {x_norm: 1.0}):.4g}")
+    return Estimate(lambda delta: stats.mean_interval(per_seed, delta), per_seed.size, out_of_regime=regime,
                     figures={f"ratio_m{w}": float(r) for w, r in zip(sample.config.widths, per_width)})
 
 
@@ -141,8 +159,11 @@ def surrogate_ratio(sample: TrainingSample, attacks: tuple = (), score: str = "s
     instead (the planted twin: the theorem bounds the surrogate only)."""
     config = sample.config
     chosen = [i for i, a in enumerate(config.attacks) if not attacks or a in attacks]
-    if config.radius is None or not chosen:
-        raise ValueError("the surrogate bound needs a ball (a radius) and one of the run's attacks")
+    if config.radius is None:
+        raise ValueError("the surrogate bound needs a ball (a radius)")
+    if not chosen:
+        return no_value(sample.units, out_of_regime=f"the claim reads training with {', '.join(attacks)}; this run "
+                                                    f"trains with {', '.join(config.attacks)}")
     left = sample.loss.min(2) if score == "surrogate" else sample.robust_final
     ratios = (left / surrogate_bounds(sample))[:, chosen]
     gap = (sample.robust_final - sample.surrogate_final)[:, chosen]
@@ -154,12 +175,21 @@ def surrogate_ratio(sample: TrainingSample, attacks: tuple = (), score: str = "s
 @estimator(TRAINING)
 def reach_exponent(sample: TrainingSample) -> Estimate:
     """Per seed, the log-log slope in m of the best comparator's advantage over W_0, L*(W_0) - L̂*(m): how the
-    function-space reach of the ball changes with the width (0 for the NTK ball)."""
+    function-space reach of the ball changes with the width (0 for the NTK ball).  Out of regime where the ball's
+    radius changes with the width (the per_neuron twin): the claim is derived for a radius fixed in m."""
+    config = sample.config
+    radii = [ball_radius(config, width) for width in config.widths]
+    regime = "" if len(set(radii)) == 1 else (
+        f"the ball's radius changes with the width ({config.ball}: {radii[0]:.3g} at m = {config.widths[0]}, "
+        f"{radii[-1]:.3g} at m = {config.widths[-1]}); the claim is derived for a radius fixed in m")
     advantage = sample.robust_init - comparators(sample)  # (widths, S)
     if np.any(advantage <= 1e-9):
+        if regime:
+            return no_value(sample.units, out_of_regime=regime)
         return no_value(sample.units, unreliable="no comparator beats W_0 at some width and seed, so the ball's "
                                                  "reach is not measured (a larger radius or smaller delta would)")
-    return slope_estimate(sample.config.widths, advantage, advantage_median=float(np.median(advantage)))
+    return slope_estimate(config.widths, advantage, out_of_regime=regime,
+                          advantage_median=float(np.median(advantage)))
 
 
 @estimator(TRAINING)

@@ -21,7 +21,8 @@ CAPACITY = "ntk_convergence.capacity"
 ACTIVATIONS = ("softplus", "tanh")
 ATTACKS = ("pgd", "fgm", "random", "none")
 #: "ntk": the ball ||W - W_0||_F <= R (the invariant reading); "per_neuron": R / sqrt(m), the paper's convention
-#: transplanted into the NTK parametrisation (the planted twin: its function-space radius shrinks with m)
+#: transplanted into the NTK parametrisation (the planted twin: its function-space radius shrinks with m, so
+#: ntk_convergence.ball.reach is out of regime there)
 BALLS = ("ntk", "per_neuron")
 
 

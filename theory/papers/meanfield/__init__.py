@@ -16,6 +16,9 @@ THEOREM_4_1 = ("jacobian_variance", "bias_variance", "jacobian_gaussian", "bias_
 THEOREM_4_1_MORE = ("entry_independence.row", "entry_independence.column", "entry_independence.width",
                     "jacobian_anderson_darling", "bias_anderson_darling", "jacobian_law_two_inputs",
                     "bias_law_two_inputs", "independence_k1", "bias_variance_derived")
+#: the Theorem 4.1 claims also judged in the limit N -> oo (``theorem41_claims.LIMITS``), as ``<name>.limit``
+THEOREM_4_1_LIMITS = ("jacobian_variance", "bias_variance", "bias_variance_derived", "jacobian_gaussian",
+                      "bias_gaussian")
 #: (p, q) of the Section 6 claims on beta (``dynamics_claims.BETA_PAIRS``)
 DYNAMICS_PAIRS = ("2_2", "oo_2", "1_oo")
 #: (p, q) of the exact-L_adv sandwich claims (``exact_claims.MILP_ORDERS`` squared)
@@ -39,7 +42,9 @@ def _claims() -> list[ClaimGroup]:
     return [
         *[group for arch in ARCHITECTURES for group in (
             _group([f"meanfield.thm4_1.{name}.{arch}" for name in THEOREM_4_1], "claims", "theorem_4_1", arch),
-            _group([f"meanfield.thm4_1.{name}.{arch}" for name in THEOREM_4_1_MORE], "theorem41_claims", "completion", arch))],
+            _group([f"meanfield.thm4_1.{name}.{arch}" for name in THEOREM_4_1_MORE], "theorem41_claims", "completion", arch),
+            _group([f"meanfield.thm4_1.{name}.limit.{arch}" for name in THEOREM_4_1_LIMITS], "theorem41_claims",
+                   "limits", arch))],
         _group([f"meanfield.beta.{name}.{kind}" for name in names for kind in ("chevet", "tail")], "claims",
                "gaussian_level"),
         *[_group([f"meanfield.thm5_1.{name}.{arch}" for name in names], "claims", "theorem_5_1", arch)

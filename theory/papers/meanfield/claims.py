@@ -14,6 +14,7 @@ every claim is judged against tau = sqrt(L/N) (a derived tolerance, stated with 
 """
 from __future__ import annotations
 
+from dataclasses import replace
 from functools import partial
 
 import sympy as sp
@@ -59,6 +60,15 @@ BIAS_INPUT_RATIO = _lhs("Var(a_i(x'))/Var(a_i(x))", r"\operatorname{Var} a_{i}(x
 
 
 STATED = "Theorem 4.1, as the summaries of the paper state it"
+
+
+def as_limit(claim: Claim) -> Claim:
+    """A Theorem 4.1 claim about N -> oo judged as one: ``<name>.limit.<arch>``, on the ladder of widths, r_inf
+    against 1 +- the ratio margin (the fixed-width claim stays: its verdict is the finite-width map at N)."""
+    head, arch = claim.id.rsplit(".", 1)
+    return replace(claim, id=f"{head}.limit.{arch}", quantity=f"{claim.quantity}_limit",
+                   tolerance=sp.nsimplify(RATIO_MARGIN), regime=f"{claim.regime}; {WIDTH_LIMIT.describe()}",
+                   params=(*claim.params, ("limit", WIDTH_LIMIT)))
 
 
 def theorem_4_1_claim(arch: str, name: str, kind, quantity: str, lhs, rhs, comparison: str = "ratio", *,

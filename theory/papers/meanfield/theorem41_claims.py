@@ -16,7 +16,7 @@ import sympy as sp
 import sympy.stats as sps
 
 from theory.claims import Claim
-from theory.papers.meanfield.claims import BIAS_VARIANCES, REGIME, VAR_A, _lhs, theorem_4_1_claim
+from theory.papers.meanfield.claims import BIAS_VARIANCES, REGIME, VAR_A, _lhs, as_limit, theorem_4_1, theorem_4_1_claim
 from theory.papers.meanfield.residual_bias import bias_variance
 
 #: the null law of the Gaussianity tests: the standard normal CDF at t, from its law
@@ -76,3 +76,12 @@ def completion(arch: str) -> list[Claim]:
               source="the infinite-width map of (q_h, mu_h, q_m, mu_m, <m, h>/N) layer by layer, cross term "
                      "2 mu_m E[D y] included (zero without a skip connection, where it is the stated formula)"),
     ]
+
+
+def limits(arch: str) -> list[Claim]:
+    """The ``THEOREM_4_1_LIMITS`` claims of one architecture (the variances, the paper's bias formula and the
+    derived one, and the entries' kurtosis), each as its N -> oo twin (``claims.as_limit``)."""
+    from theory.papers.meanfield import THEOREM_4_1_LIMITS  # the package's names (it imports this module lazily)
+
+    named = {claim.id: claim for claim in (*theorem_4_1(arch), *completion(arch))}
+    return [as_limit(named[f"meanfield.thm4_1.{name}.{arch}"]) for name in THEOREM_4_1_LIMITS]

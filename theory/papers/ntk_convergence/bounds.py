@@ -93,11 +93,16 @@ def width_exponent(expr: sp.Expr) -> sp.Expr:
 _density = sp.exp(-z**2 / 2) / sp.sqrt(2 * sp.pi)
 
 
+@lru_cache(maxsize=None)
 def aligned_ratio(activation: str) -> sp.Expr:
     """E[sigma''(r g)] / L_2 for g ~ N(0, 1), an unevaluated integral in r = ||x||: the limit (m -> oo) of the
     linearisation error over D1's bound when all the movement is put on the a_r = +1 neurons along x (the
-    sup-attaining direction up to the spread of sigma''); 0.8265 for softplus at ||x|| = 1."""
+    sup-attaining direction up to the spread of sigma''); 0.8265 for softplus at ||x|| = 1.  Exactly 0 where
+    sigma'' is odd (tanh; g is symmetric): there the aligned error has no second-order term, so it does not attain
+    D1's order m^{-1/2}."""
     second = sp.diff(ACTIVATIONS[activation], z, 2)
+    if sp.simplify(second + second.subs(z, -z)) == 0:
+        return sp.Integer(0)
     return sp.Integral(second.subs(z, x_norm * z) * _density, (z, -sp.oo, sp.oo)) / derivative_bounds(activation)[1]
 
 
