@@ -15,7 +15,7 @@ every claim is judged against tau = sqrt(L/N) (a derived tolerance, stated with 
 from __future__ import annotations
 
 from dataclasses import replace
-from functools import partial
+from functools import cache, partial
 
 import sympy as sp
 import sympy.stats as sps
@@ -86,6 +86,7 @@ def theorem_4_1_claim(arch: str, name: str, kind, quantity: str, lhs, rhs, compa
     )
 
 
+@cache  # built once: its limit twins (``theorem41_claims.limits``) derive from the same claims
 def theorem_4_1(arch: str) -> list[Claim]:
     """The Theorem 4.1 claims for one architecture (x-independence is checked for J and for a)."""
     claim = partial(theorem_4_1_claim, arch)

@@ -10,7 +10,7 @@ leave unchecked, and the bias variance the project derives where the stated one 
 """
 from __future__ import annotations
 
-from functools import partial
+from functools import cache, partial
 
 import sympy as sp
 import sympy.stats as sps
@@ -36,6 +36,7 @@ LAW_A_TWO = _lhs("F_{a_i(x_1)}(t)", r"F_{a_{i}(x_1)}(t)")
 K1_CORR = _lhs("corr(J_1j^2, a_1^2) at K=1", r"\operatorname{corr}(J_{1j}^2, a_1^2)\big|_{K=1}")
 
 
+@cache  # built once: its limit twins (``theorem41_claims.limits``) derive from the same claims
 def completion(arch: str) -> list[Claim]:
     """The claims for one architecture, in the order the verdict table lists them."""
 
