@@ -231,10 +231,9 @@ def tightness_figure(data: dict) -> plt.Figure:
     return fig
 
 
-def limits_figure(data: dict) -> plt.Figure:
-    """The N -> oo claims per architecture: each rung's ratio against 1/N with its interval, the fitted
+def _ladder_figure(rows: list[dict], label, ylabel: str) -> plt.Figure:
+    """Limit verdicts per architecture: each rung's ratio against 1/N with its interval, the fitted
     r_inf + c N^-gamma, and r_inf with its interval at 1/N = 0, inside the margin's band."""
-    rows = data["limits"]
     fig, axes = plt.subplots(1, len(ARCHITECTURES), figsize=(11, 4), layout="constrained", sharey=True)
     colours = plt.get_cmap("tab10")
     for ax, arch in zip(axes, ARCHITECTURES):
@@ -242,7 +241,7 @@ def limits_figure(data: dict) -> plt.Figure:
         for index, row in enumerate(mine):
             colour, x = colours(index), [1.0 / n for n in row["widths"]]
             ax.errorbar(x, row["ratios"], yerr=[3.29 * s for s in row["ses"]], fmt="o", ms=3, capsize=2,
-                        color=colour, label=_pair_label(row["pair"]))
+                        color=colour, label=label(row))
             grid = [i * max(x) / 50 for i in range(51)]
             ax.plot(grid, [row["limit"] + row["c"] * g ** row["gamma"] for g in grid], color=colour, lw=0.8)
             ax.errorbar([0.0], [row["limit"]], yerr=[[row["limit"] - row["ci_low"]], [row["ci_high"] - row["limit"]]],
@@ -253,18 +252,45 @@ def limits_figure(data: dict) -> plt.Figure:
         ax.set_xlabel("1/N")
         ax.set_title(arch, fontsize=9)
         ax.legend(fontsize=6, ncol=2)
-    axes[0].set_ylabel(r"$\mathbb{E}\|J(x_0)\|_{p\to q} / (\sqrt{\omega^L/d}\,\mathbb{E}\|G\|_{p\to q})$")
+    axes[0].set_ylabel(ylabel)
+    return fig
+
+
+def limits_figure(data: dict) -> plt.Figure:
+    """Theorem 5.1's corollary in the limit, one series per (p, q)."""
+    rows = data["limits"]
+    fig = _ladder_figure(rows, lambda row: _pair_label(row["label"]),
+                         r"$\mathbb{E}\|J(x_0)\|_{p\to q} / (\sqrt{\omega^L/d}\,\mathbb{E}\|G\|_{p\to q})$")
     fig.suptitle(title(rows[0]["spec"], omit=("arch", "N")), fontsize=8)
     return fig
+
+
+def theorem41_limits_figure(data: dict) -> plt.Figure:
+    """Theorem 4.1's limit twins, one series per claim (at the configuration that speaks for its verdict)."""
+    fig = _ladder_figure(data["theorem4_1"], lambda row: f"{row['label']} ({activation(row['spec'])})",
+                         "measured / theory")
+    fig.suptitle("Theorem 4.1 in the limit N \u2192 \u221e", fontsize=8)
+    return fig
+
+
+_LADDER_LEGEND = (r"Dots: each rung's ratio (its own networks) with a $\pm 3.29$ standard-error bar; lines: the "
+                  r"weighted fit $r_\infty + c\,N^{-\gamma}$ ($\gamma = %g$ stated); squares at $1/N = 0$: "
+                  r"$r_\infty$ with the interval the verdict is judged on, against the margin $1 \pm %g$ (shaded).")
 
 
 def _limits_caption(data: dict) -> str:
     rows = data["limits"]
     return (r"Theorem~5.1's network-level corollary in the limit $N\to\infty$, at "
-            + caption_network(rows[0]["spec"], omit=("arch", "N")) + ". Dots: each rung's ratio (its own networks) "
-            r"with a $\pm 3.29$ standard-error bar; lines: the weighted fit $r_\infty + c\,N^{-\gamma}$ "
-            rf"($\gamma = {rows[0]['gamma']:g}$ stated); squares at $1/N = 0$: $r_\infty$ with the interval the "
-            rf"verdict is judged on, against the margin $1 \pm {rows[0]['margin']:g}$ (shaded).")
+            + caption_network(rows[0]["spec"], omit=("arch", "N")) + ". "
+            + _LADDER_LEGEND % (rows[0]["gamma"], rows[0]["margin"]))
+
+
+def _theorem41_limits_caption(data: dict) -> str:
+    rows = data["theorem4_1"]
+    configurations = dict.fromkeys(caption_network(row["spec"], omit=("arch", "N")) for row in rows)
+    return (r"Theorem~4.1's variances and kurtoses in the limit $N\to\infty$, each at the configuration that "
+            r"speaks for its verdict (its activation in the legend): " + "; ".join(configurations) + ". "
+            + _LADDER_LEGEND % (rows[0]["gamma"], rows[0]["margin"]))
 
 
 def _tightness_caption(data: dict) -> str:
@@ -424,6 +450,8 @@ REPORT = PaperReport(
                ("meanfield.dyn.trainability.*",)),
         Figure("bound_tightness", "meanfield.tightness", tightness_figure, _tightness_caption,
                ("meanfield.thm5_1.bound.*", "meanfield.thm5_1.step1.*")),
-        Figure("width_limits", "meanfield.limits", limits_figure, _limits_caption,
+        Figure("width_limits", "meanfield.limits", _when("limits", limits_figure), _limits_caption,
                tuple(f"meanfield.thm5_1.{pair_name(p, q)}.*" for p, q in PAIRS)),
+        Figure("theorem4_1_limits", "meanfield.limits", _when("theorem4_1", theorem41_limits_figure),
+               _theorem41_limits_caption, ("meanfield.thm4_1.*.limit.*",)),
     ))

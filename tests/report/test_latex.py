@@ -91,7 +91,8 @@ def test_run_then_latex_compiles_a_pdf_with_every_claim_and_the_figures(tmp_path
     run = runner.invoke(cli.app, ["run", "--only", "meanfield.thm4_1.*.vanilla", *tiny, "--out", str(tmp_path)])
     assert run.exit_code == 0, run.output
     results = json.loads((tmp_path / "results.json").read_text())
-    assert {"hist_entries.pdf", "depth_bound.pdf", "width_convergence.pdf"} <= set(results["metadata"]["figures"])
+    assert {"hist_entries.pdf", "depth_bound.pdf", "width_convergence.pdf",
+            "theorem4_1_limits.pdf"} <= set(results["metadata"]["figures"])
     out = tmp_path / "doc"
     made = runner.invoke(cli.app, ["latex", "--results", str(tmp_path / "results.json"), "--out", str(out)])
     assert made.exit_code == 0, made.output
@@ -106,9 +107,9 @@ def test_run_then_latex_compiles_a_pdf_with_every_claim_and_the_figures(tmp_path
     assert "Verdicts" in text and "References" in text and "Kumano" in text
     assert not [raw for raw in RAW if raw in text]
     numbered = re.findall(r"\\newlabel\{fig:(\w+)\}\{\{(\d+)\}", (out / "derivations.aux").read_text())
-    assert sorted(number for _, number in numbered) == ["1", "2", "3"]  # every figure is numbered
+    assert sorted(number for _, number in numbered) == ["1", "2", "3", "4"]  # every figure is numbered
     captions = re.findall(r"\\caption\{(.*?)\}\\label", (out / "derivations.tex").read_text(), flags=re.S)
-    assert len(captions) == 3 and all(r"\sigma_w^2" in c and "d=4" in c for c in captions)  # its configuration
+    assert len(captions) == 4 and all(r"\sigma_w^2" in c and "d=4" in c for c in captions)  # its configuration
     assert "see Figure" in text  # the claims cite the figures that illustrate them
 
 

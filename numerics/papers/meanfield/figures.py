@@ -188,23 +188,26 @@ register_probe(Probe("meanfield.tightness", lambda profile: [], summarize_tightn
 
 
 def summarize_limits(samples: list, profile, verdicts: list) -> dict:
-    """The limit verdicts of Theorem 5.1's corollary from the run's verdicts: per claim, each rung's
+    """The run's limit verdicts, per family: Theorem 5.1's corollary per pair (``limits``) and Theorem 4.1's
+    twins per claim (``theorem4_1``, the configuration that speaks for the verdict).  Each row gives each rung's
     measured/theory ratio with its standard error (the finite-width map), the fitted c and gamma, and r_inf with
     its interval, all in units of the theory."""
-    rows = []
+    out: dict = {"limits": [], "theorem4_1": []}
     for verdict in verdicts:
         parts = verdict.claim_id.split(".")
-        config = verdict.configs[0]
-        if parts[:2] != ["meanfield", "thm5_1"] or len(parts) != 4 or "ladder" not in config["extras"]:
+        configs = [c for c in verdict.configs if "ladder" in c["extras"]]
+        if parts[0] != "meanfield" or not configs:
             continue
+        config = min(configs, key=lambda c: abs(c["statistic"] - verdict.statistic))  # the speaking one
         extras, theory = config["extras"], config["theory"]
-        rows.append({"pair": parts[2], "arch": parts[3], "status": str(getattr(verdict.status, "value", verdict.status)),
-                     "widths": extras["ladder"], "ratios": [v / theory for v in extras["rung_values"]],
-                     "ses": [s / theory for s in extras["rung_ses"]], "limit": verdict.statistic,
-                     "ci_low": verdict.ci_low, "ci_high": verdict.ci_high, "margin": verdict.tolerance,
-                     "c": config["figures"]["c"] / theory, "gamma": config["figures"]["gamma"],
-                     "spec": config["config"]["sweep"][-1]})
-    return {"limits": rows} if rows else {}
+        family, label = ("limits", parts[2]) if parts[1] == "thm5_1" else ("theorem4_1", parts[2])
+        out[family].append({
+            "label": label, "arch": parts[-1], "status": str(getattr(verdict.status, "value", verdict.status)),
+            "widths": extras["ladder"], "ratios": [v / theory for v in extras["rung_values"]],
+            "ses": [s / theory for s in extras["rung_ses"]], "limit": config["statistic"], "ci_low": config["ci_low"],
+            "ci_high": config["ci_high"], "margin": config["tolerance"], "c": config["figures"]["c"] / theory,
+            "gamma": config["figures"]["gamma"], "spec": config["config"]["sweep"][-1]})
+    return {family: rows for family, rows in out.items() if rows}
 
 
 # reads the verdicts only: no experiment of its own
