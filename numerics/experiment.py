@@ -45,6 +45,11 @@ class Sweep:
     configs: tuple
     at: int = 0
 
+    @classmethod
+    def widest(cls, rungs: tuple) -> "Sweep":
+        """A ladder of widths (narrowest first), its theory evaluated at the widest rung."""
+        return cls(rungs, at=len(rungs) - 1)
+
     @property
     def chosen(self):
         """The configuration whose values the theory side is evaluated at."""

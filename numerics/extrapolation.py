@@ -11,8 +11,8 @@ within each rung: the rungs' variances, and the spread of the refitted r_inf ove
 goodness-of-fit check says whether the model describes the rungs at all; a model that does not is no basis for a
 limit (the judge then says INCONCLUSIVE, with the reason).
 
-The bootstrap is vectorised (one multinomial weight matrix per group of units) and seeded by the caller, so a
-verdict replays exactly.
+The bootstrap is vectorised (one matrix of resampled unit indices per group of units) and seeded through
+``numerics.random``, so a verdict replays exactly.
 """
 from __future__ import annotations
 
@@ -69,7 +69,7 @@ def ratio_rung(width: int, numerator: np.ndarray, denominator: np.ndarray) -> Ru
 
 @dataclass(frozen=True)
 class LimitFit:
-    """The fitted model, its uncertainty and its check; ``rungs``/``values``/``ses`` are the finite-width map."""
+    """The fitted model, its uncertainty and its check; ``widths``/``values``/``ses`` are the finite-width map."""
 
     limit: float
     limit_se: float
@@ -155,7 +155,8 @@ def extrapolate(rungs: Sequence[Rung], gamma: float | None, seed: int = 0, repli
     draws = Draws(seed)
     widths = np.array([rung.width for rung in rungs])
     values = np.array([rung.statistic() for rung in rungs])
-    boot = np.stack([rung.replicates(draws.child(f"rung/{rung.width}"), replicates) for rung in rungs], axis=-1)  # (replicates, k)
+    # (replicates, k): each rung resampled from its own stream
+    boot = np.stack([rung.replicates(draws.child(f"rung/{rung.width}"), replicates) for rung in rungs], axis=-1)
     ses = boot.std(axis=0, ddof=1)
     if not np.all(ses > 0):
         raise FlatRung(f"the statistic does not vary over the resamples of the rung(s) at N = "

@@ -198,8 +198,7 @@ class NormExperiment(NetworkExperiment):
     def points(self, claim, profile) -> list:
         spec, params = norm_spec(claim.arch, profile), dict(claim.params)
         if "limit" in params:
-            widths = profile[self.name].ladder
-            return [Sweep(tuple(NormPoint(replace(spec, N=n), rung=True) for n in widths), at=len(widths) - 1)]
+            return [Sweep.widest(tuple(NormPoint(replace(spec, N=n), rung=True) for n in profile[self.name].ladder))]
         if "K" not in params:
             return [NormPoint(spec)]
         return [NormPoint(replace(spec, K=int(params["K"])), f"{params['p']}_{params['q']}")]
@@ -217,9 +216,10 @@ class NormExperiment(NetworkExperiment):
 
     def draw(self, config, settings, draws, progress=None):
         if config.rung:
-            return sample_network_norms(config.spec, settings.ladder_networks, 1, 0, 1, 1, settings.eps_fraction,
-                                        settings.reference_matrices, draws, chunk=settings.chunk, progress=progress,
-                                        pairs=config.pairs())
+            return sample_network_norms(config.spec, settings.ladder_networks, inputs=1, pgd_networks=0, pgd_steps=1,
+                                        pgd_restarts=1, eps_fraction=settings.eps_fraction,
+                                        gaussian_matrices=settings.reference_matrices, draws=draws,
+                                        chunk=settings.chunk, progress=progress, pairs=config.pairs())
         return sample_network_norms(config.spec, settings.networks, settings.inputs, settings.pgd_networks,
                                     settings.pgd_steps, settings.pgd_restarts, settings.eps_fraction,
                                     settings.reference_matrices, draws, chunk=settings.chunk, progress=progress,

@@ -27,6 +27,13 @@ def _networks(default: int, low: int, why: str):
     return setting(default, meaning="independent networks per configuration", low=low, why=why)
 
 
+def _ladder(default: tuple[int, ...], what: str):
+    """The widths N of a ladder the N -> oo claims are extrapolated from (``numerics.extrapolation``)."""
+    return setting(default, meaning=f"widths N of the ladder the N -> oo claims are extrapolated from ({what})", low=1,
+                   count=3, increasing=True, why="a fit of r_inf + c N^-gamma with gamma stated needs a degree of "
+                                                 "freedom to be checked")
+
+
 def _chunk(default: int):
     return setting(default, meaning="networks held in memory at once", low=0, why="0: sized from the memory budget")
 
@@ -67,11 +74,8 @@ class JacobianSettings(Settings):
                         "configuration", low=0, count=0)
     bias_weight_variance: float = setting(0.5, meaning="the weight variance sigma_w2 of those configurations", low=0,
                                           why="0: the first configuration's")
-    ladder: tuple[int, ...] = setting((64, 128, 256, 512), meaning="widths N of the ladder the N -> oo claims are "
-                                      "extrapolated from (each configuration at each width; a width in N shares its "
-                                      "job)", low=1, count=3, increasing=True,
-                                      why="a fit of r_inf + c N^-gamma with gamma stated needs a degree of freedom "
-                                          "to be checked")
+    ladder: tuple[int, ...] = _ladder((64, 128, 256, 512), "each configuration at each width; a width in N shares "
+                                                           "its job")
 
     def check(self) -> None:
         lengths = {len(getattr(self, name)) for name in ("u", "v", "sigma_w2")} - {1}
@@ -100,7 +104,7 @@ class JacobianSettings(Settings):
 
     def ladders(self, specs: list[NetworkSpec]) -> list[Sweep]:
         """Each configuration on the ladder of widths: a Sweep whose theory is evaluated at the widest rung."""
-        return [Sweep(tuple(replace(spec, N=n) for n in self.ladder), at=len(self.ladder) - 1) for spec in specs]
+        return [Sweep.widest(tuple(replace(spec, N=n) for n in self.ladder)) for spec in specs]
 
     def width_sweeps(self, arch: str, low: int) -> list[Sweep]:
         """Each configuration beside its twin at width min(low, N // 2): a Sweep judged at the configured N."""
@@ -188,10 +192,7 @@ class NormSettings(Settings):
     chunk: int = _chunk(0)
     certificate_networks: int = setting(8, meaning="PGD networks whose segments x_0 -> x_0 + eta* are walked (the "
                                                    "step-1 certificate)", low=1)
-    ladder: tuple[int, ...] = setting((64, 128, 256, 512, 1024), meaning="widths N of the ladder the N -> oo claims "
-                                      "are extrapolated from (norms only, no attack)", low=1, count=3,
-                                      increasing=True, why="a fit of r_inf + c N^-gamma with gamma stated needs a "
-                                      "degree of freedom to be checked")
+    ladder: tuple[int, ...] = _ladder((64, 128, 256, 512, 1024), "norms only, no attack")
     ladder_networks: int = _networks(512, 2, "an interval needs two networks")
 
 
