@@ -75,6 +75,8 @@ class Experiment:
     Settings: ClassVar[type]
     #: claim params read by ``points`` to choose configurations (not passed to estimators)
     config_params: ClassVar[tuple[str, ...]] = ()
+    #: the fewest units its estimators read (a first round has at least this many; see ``units``)
+    least_units: ClassVar[int] = 2
 
     def points(self, claim, profile) -> list:
         raise NotImplementedError
@@ -87,6 +89,20 @@ class Experiment:
 
     def draw(self, config, settings, draws, progress: Progress = None):
         raise NotImplementedError
+
+    def units(self, config, settings) -> int | None:
+        """The independent units (networks) a job draws when they may come in rounds: unit i from its own
+        stream, so parts drawn by ``draw_part`` and ``join``-ed are the whole job's sample, bit for bit.  None:
+        the job is drawn whole (its units share streams, or its sample is not a set of units)."""
+        return None
+
+    def draw_part(self, config, settings, draws, first: int, count: int, progress: Progress = None):
+        """Units ``first`` .. ``first + count - 1`` of the job's sample (see ``units``)."""
+        raise NotImplementedError(f"{self.name} draws its jobs whole")
+
+    def join(self, parts: list):
+        """One sample from consecutive parts (see ``units``)."""
+        raise NotImplementedError(f"{self.name} draws its jobs whole")
 
     def label(self, config, settings) -> str:
         """What a progress bar says while the job runs."""

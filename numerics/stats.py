@@ -109,6 +109,27 @@ def bonferroni(delta: float, m: int) -> float:
     return delta / max(m, 1)
 
 
+#: the share of a claim's delta spent over the looks before the last one, when its samples come in rounds
+EARLY_SHARE = 0.1
+
+
+def spent(delta: float, look: int, looks: int) -> float:
+    """The error spent at look ``look`` (0-based) of ``looks``: an alpha-spending schedule that keeps the
+    family-wise error of a claim judged after every round, and stopped at the first decisive look, at ``delta``
+    (the union bound over the looks: the levels add up to delta whatever data decide the stop).
+
+    ``EARLY_SHARE`` of delta is split evenly over the early looks, the rest goes to the last one: a claim that
+    needs every network is judged almost as a fixed-size run is (z at 0.9 delta instead of delta), and one
+    decided early was decided by a wide margin.  A lone look spends all of delta.
+    """
+    _check_delta(delta)
+    if not 0 <= look < looks:
+        raise ValueError(f"look must be in 0..{looks - 1}, got {look}")
+    if looks == 1:
+        return delta
+    return delta * (1 - EARLY_SHARE) if look == looks - 1 else delta * EARLY_SHARE / (looks - 1)
+
+
 def normal_interval(estimate: float, se: float, delta: float) -> Interval:
     """estimate +- z_{1 - delta/2} se: the interval of an asymptotically normal estimate."""
     _check_delta(delta)

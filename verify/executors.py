@@ -6,15 +6,19 @@
   cores finish a run sooner than one process with two threads.
 - ``RayExecutor``: Ray tasks on a local cluster (started here, with ``cpus`` CPUs) or on an existing one
   (``address``); each worker resolves its own device.  Ray is an optional extra: ``pip install -e '.[ray]'``.
-Both yield ``(job, JobResult)`` pairs; the numbers do not depend on the executor, because a job carries its own
-seed and every random draw goes through ``numerics.random.Draws``.
+All yield ``(job, JobResult)`` pairs; the numbers do not depend on the executor, because a job carries its own
+seed and every random draw goes through ``numerics.random.Draws``.  Given a ``collections.deque``, an executor
+takes jobs from it as it goes, so a caller may append more while results come back (the rounds of
+``verify.rounds``); the run ends when the deque is empty and no job is out.
 """
 from __future__ import annotations
 
+import itertools
 import multiprocessing
 import os
 import signal
 import time
+from collections import deque
 from dataclasses import dataclass, replace
 from typing import Any, Callable, Iterable, Iterator
 
@@ -47,9 +51,18 @@ def run_job(job: Job, progress: Callable[[int], None] | None = None) -> JobResul
     experiment = experiment_named(job.experiment)  # a worker without the paper's column says which is missing
     device = resolve(job.device)
     start = time.perf_counter()
-    sample = experiment.draw(job.config, job.settings, Draws(job.seed, device), progress)
+    draws = Draws(job.seed, device)
+    if job.part is None:
+        sample = experiment.draw(job.config, job.settings, draws, progress)
+    else:
+        sample = experiment.draw_part(job.config, job.settings, draws, *job.part, progress)
     synchronize(device)
     return JobResult(sample, str(device), time.perf_counter() - start)
+
+
+def _queue(jobs: Iterable[Job]) -> deque:
+    """The jobs to run: the caller's deque itself (it may grow while the run goes on), or a copy of the jobs."""
+    return jobs if isinstance(jobs, deque) else deque(jobs)
 
 
 class LocalExecutor:
@@ -61,7 +74,9 @@ class LocalExecutor:
         self.progress = progress
 
     def run(self, jobs: Iterable[Job]) -> Iterator[tuple[Job, JobResult]]:
-        for job in jobs:
+        queue = _queue(jobs)
+        while queue:
+            job = queue.popleft()
             advance = self.progress(job.label, job.size) if self.progress else None
             yield job, run_job(job, advance)
 
@@ -92,32 +107,43 @@ class PoolExecutor:
         self.workers, self.threads, self.progress = workers, threads, progress
 
     def run(self, jobs: Iterable[Job]) -> Iterator[tuple[Job, JobResult]]:
-        from concurrent.futures import ProcessPoolExecutor, as_completed
+        from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
         from concurrent.futures.process import BrokenProcessPool
 
-        pending = dict(enumerate(jobs))  # index -> a job whose result has not come back
-        if not pending:
+        queue = _queue(jobs)
+        if not queue:
             return
-        advance = (self.progress(f"{len(pending)} job(s) in {min(self.workers, len(pending))} processes",
-                                 len(pending)) if self.progress else None)
+        pending: dict[int, Job] = {}  # index -> a job handed to a pool whose result has not come back
+        counter = itertools.count()
+        advance = (self.progress(f"{len(queue)} job(s) in {min(self.workers, len(queue))} processes",
+                                 len(queue)) if self.progress else None)
         for _ in range(self.RESTARTS + 1):
-            pool = ProcessPoolExecutor(min(self.workers, len(pending)), initializer=_start_worker,
-                                       initargs=(self.threads,), mp_context=multiprocessing.get_context("spawn"))
+            pool = ProcessPoolExecutor(self.workers, initializer=_start_worker, initargs=(self.threads,),
+                                       mp_context=multiprocessing.get_context("spawn"))
+            broken = False
             try:
                 futures = {pool.submit(run_job, job): index for index, job in pending.items()}
-                for future in as_completed(futures):
-                    try:
-                        result = future.result()
-                    except BrokenProcessPool:
-                        break  # a worker died: what has not come back runs again in a fresh pool
-                    job = pending.pop(futures[future])
-                    if advance is not None:
-                        advance(1)
-                    yield job, result
+                while not broken:
+                    while queue:  # what the caller added since the last result
+                        index, job = next(counter), queue.popleft()
+                        pending[index] = job
+                        futures[pool.submit(run_job, job)] = index
+                    if not futures:
+                        return
+                    done, _ = wait(futures, return_when=FIRST_COMPLETED)
+                    for future in done:
+                        index = futures.pop(future)
+                        try:
+                            result = future.result()
+                        except BrokenProcessPool:
+                            broken = True  # a worker died: what has not come back runs again in a fresh pool
+                            break
+                        job = pending.pop(index)
+                        if advance is not None:
+                            advance(1)
+                        yield job, result
             finally:
                 _stop(pool)
-            if not pending:
-                return
         labels = ", ".join(job.label for job in list(pending.values())[:3])
         raise ExecutorError(f"the worker processes died {self.RESTARTS + 1} time(s) (out of memory?) with jobs "
                             f"left: {labels}{', ...' if len(pending) > 3 else ''}; --workers 1 runs them in this "
@@ -169,22 +195,23 @@ class RayExecutor:
         return ray, True
 
     def run(self, jobs: Iterable[Job]) -> Iterator[tuple[Job, JobResult]]:
-        jobs = list(jobs)
+        queue = _queue(jobs)
         ray, started = self._start()
         try:
             gpus = ray.cluster_resources().get("GPU", 0)
-            if gpus == 0 and any(job.device.startswith("cuda") for job in jobs):
-                raise ExecutorError("--device cuda was asked for but the Ray cluster has no GPU; use --device auto "
-                                    "or cpu")
             task = ray.remote(run_job)
             pending = {}
-            for job in jobs:
-                wants_gpu = gpus > 0 and job.device != "cpu"
-                if wants_gpu:  # a task sees only the GPU Ray gives it, as its cuda:0
-                    job = replace(job, device="cuda")
-                pending[task.options(num_cpus=1, num_gpus=1 if wants_gpu else 0).remote(job)] = job
-            advance = self.progress(f"{len(jobs)} job(s) on Ray", len(jobs)) if self.progress else None
-            while pending:
+            advance = self.progress(f"{len(queue)} job(s) on Ray", len(queue)) if self.progress else None
+            while queue or pending:
+                while queue:  # what the caller added since the last result
+                    job = queue.popleft()
+                    if gpus == 0 and job.device.startswith("cuda"):
+                        raise ExecutorError("--device cuda was asked for but the Ray cluster has no GPU; use "
+                                            "--device auto or cpu")
+                    wants_gpu = gpus > 0 and job.device != "cpu"
+                    if wants_gpu:  # a task sees only the GPU Ray gives it, as its cuda:0
+                        job = replace(job, device="cuda")
+                    pending[task.options(num_cpus=1, num_gpus=1 if wants_gpu else 0).remote(job)] = job
                 done, _ = ray.wait(list(pending), num_returns=1)
                 for ref in done:
                     job = pending.pop(ref)

@@ -11,7 +11,7 @@ finite number fit for the claim's comparison, and the estimator reads the kind o
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from numerics.experiment import Experiment, Probe, Sweep, canonical, experiment_named, members
@@ -32,6 +32,23 @@ class Job:
     device: str  # as requested (auto | cpu | cuda[:i]); the worker resolves it
     label: str
     size: int
+    #: the networks drawn after each round (cumulative), when the experiment's units may come in rounds
+    #: (``verify.rounds``); () for a job drawn whole
+    rounds: tuple[int, ...] = ()
+    #: (first, count): the units this job draws, one round of the job named by ``key``; None: all of them
+    part: tuple[int, int] | None = None
+
+    @property
+    def looks(self) -> int:
+        """How many times a claim reading this job may be judged: once per round."""
+        return max(len(self.rounds), 1)
+
+    def round(self, index: int) -> "Job":
+        """Round ``index`` (0-based) of this job: its units, the same seed (unit i has its own stream)."""
+        first = self.rounds[index - 1] if index else 0
+        count = self.rounds[index] - first
+        return replace(self, part=(first, count), size=count,
+                       label=f"{self.label}, round {index + 1} of {len(self.rounds)} (networks {first}..{first + count - 1})")
 
 
 @dataclass
@@ -82,7 +99,9 @@ def make_plan(entries: list[Entry], probes: list[Probe], profile, seed: int, dev
                 settings = profile[experiment.name]
                 check_memory(experiment, config, settings, device)
                 known[key] = Job(key, experiment.name, config, settings, derive_seed(seed, key), device,
-                                 experiment.label(config, settings), experiment.size(config, settings))
+                                 experiment.label(config, settings), experiment.size(config, settings),
+                                 doubling(profile.rounds, experiment.units(config, settings),
+                                          experiment.least_units))
                 plan.jobs.append(known[key])
             keys.append(key)
         return tuple(keys)
@@ -96,6 +115,21 @@ def make_plan(entries: list[Entry], probes: list[Probe], profile, seed: int, dev
         points = [(experiment_named(name), point) for name, point in probe.points(profile)]
         plan.probes.append(Task(probe.name, points, [keys_of(e, p) for e, p in points], probe=probe))
     return plan
+
+
+def doubling(rounds: int, units: int | None, least: int = 2) -> tuple[int, ...]:
+    """The units drawn after each of ``rounds`` rounds, doubling to ``units``: ceil(units / 2^(rounds - 1)),
+    twice that, ..., units.  Fewer rounds where the first would have fewer than ``least`` units or another fewer
+    than two; () when the job is drawn whole (``rounds`` 1, ``units`` None, or too few units for two rounds)."""
+    if units is None:
+        return ()
+    def ends(rounds: int) -> tuple[int, ...]:
+        first = -(-units // 2 ** (rounds - 1))
+        return tuple(min(first * 2**k, units) for k in range(rounds))
+
+    while rounds > 1 and (ends(rounds)[0] < least or min(b - a for a, b in zip(ends(rounds), ends(rounds)[1:])) < 2):
+        rounds -= 1
+    return ends(rounds) if rounds > 1 else ()
 
 
 def check_memory(experiment: Experiment, config, settings, device: str) -> None:

@@ -48,6 +48,11 @@ VERDICT_SCHEMA = {
         "statement": {"type": "string"}, "delta": {"type": "number", "exclusiveMinimum": 0, "exclusiveMaximum": 1},
         "p_value": _number_or_null, "figures": {"type": "object"},
         "smallest_violation": {"type": ["object", "null"]},
+        "rounds": {"type": ["object", "null"], "properties": {
+            "looks": {"type": "integer", "minimum": 2}, "decided_at": {"type": "integer", "minimum": 1},
+            "networks": {"type": "integer", "minimum": 1}, "cap": {"type": "integer", "minimum": 1},
+            "levels": {"type": "array", "items": {"type": "number"}}, "delta": {"type": "number"},
+            "method": {"type": "string"}}},
         "provenance": {"enum": ["", "stated", "seed", "reconstructed", "derived", "proxy"]},
     },
 }

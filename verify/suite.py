@@ -7,18 +7,18 @@ every claim and probe that reads it is done.
 """
 from __future__ import annotations
 
-from contextlib import closing
-from dataclasses import dataclass, field
-from itertools import chain
+from collections import deque
+from dataclasses import dataclass, field, replace
 from typing import Callable, Iterable
 
 from numerics.experiment import Probe, Sweep
-from numerics.stats import bonferroni
+from numerics.stats import bonferroni, spent
 from theory.claims import Claim
 from verify.catalog import Entry, entry
 from verify.executors import LocalExecutor
-from verify.judge import verdict
+from verify.judge import units_of, verdict
 from verify.plan import Job, Plan, Task, make_plan
+from verify.rounds import Drawn, Look, looks_of, record, stops
 from verify.verdict import Verdict
 
 
@@ -48,39 +48,86 @@ class Suite:
         return self.execute(self.plan(entries, probes))
 
     def execute(self, plan: Plan, finished: Iterable[Verdict] = ()) -> tuple[list[Verdict], dict]:
-        """Run a plan's jobs, judging each claim as soon as its samples exist (see ``run``).
+        """Run a plan's jobs, judging each claim as soon as its samples exist (see ``run``); a job that some
+        claim reads and whose networks may come in rounds comes one round at a time (``verify.rounds``).
 
         ``finished``: verdicts of a resumed run, judged before; they join the figures' summaries and the result.
         """
         executor = self.executor or LocalExecutor()
+        jobs = {job.key: job for job in plan.jobs}
+        claimed = {key for task in plan.claims for key in task.all_keys}
         uses = plan.uses()
-        samples, timings = {}, {}  # timings: key -> (device, seconds); samples are dropped after their last use
-        open_claims = list(plan.claims)
+        drawn = {key: Drawn(job) for key, job in jobs.items()}  # dropped after their last use
+        readers: dict[str, list[Look]] = {}  # job key -> the claims that read it, each where it stands
+        for task in plan.claims:
+            look = Look(task, looks_of(task, jobs))
+            for key in look.keys:
+                readers.setdefault(key, []).append(look)
         verdicts: dict[str, Verdict] = {}
+        queue: deque[Job] = deque()
+        ready: deque[tuple[Job, object]] = deque()  # kept results, handed over without the executor
+
+        def ask(job: Job) -> None:
+            if (job.key, job.part) in self._kept:
+                ready.append((job, self._kept[(job.key, job.part)]))
+            else:
+                queue.append(job)
 
         def release(task: Task) -> None:
             for key in task.all_keys:
                 uses[key] -= 1
                 if uses[key] == 0:
-                    samples.pop(key, None)
+                    drawn.pop(key, None)
 
-        kept = [(job, self._kept[job.key]) for job in plan.jobs if job.key in self._kept]
-        with closing(executor.run([job for job in plan.jobs if job.key not in self._kept])) as fresh:
-            for job, result in chain(kept, fresh):
-                samples[job.key], timings[job.key] = result.sample, (result.device, result.seconds)
+        def judge_ready(key: str) -> None:
+            """Judge the open claims that read ``key`` and now have every round their look reads."""
+            for look in [look for look in readers.get(key, ()) if not look.done and all(
+                    len(drawn[k].samples) >= look.rounds_of(jobs[k]) for k in look.keys)]:
+                found = self._judge(look, drawn)
+                if not stops(found, look):
+                    look.look += 1
+                    for k in look.keys:
+                        wanted = look.rounds_of(jobs[k])
+                        if drawn[k].asked < wanted:
+                            drawn[k].asked = wanted
+                            ask(jobs[k].round(wanted - 1))
+                    continue
+                look.done = True
+                verdicts[look.task.name] = found
+                self.on_verdict(found)
+                release(look.task)
+
+        for job in plan.jobs:
+            ask(job.round(0) if job.rounds and job.key in claimed else replace(job, rounds=()))
+        fresh = None
+        try:
+            while True:
+                if ready:
+                    job, result = ready.popleft()
+                else:
+                    if fresh is None and queue:
+                        fresh = executor.run(queue)
+                    item = next(fresh, None) if fresh is not None else None
+                    if item is None:
+                        fresh = None
+                        if queue or ready:
+                            continue
+                        break
+                    job, result = item
+                drawn[job.key].add(result.sample, result.device, result.seconds)
                 self.on_job(job, result.seconds)
                 if self.keep_samples:
-                    self._kept[job.key] = result
-                for task in [t for t in open_claims if t.all_keys <= timings.keys()]:
-                    open_claims.remove(task)
-                    verdicts[task.name] = self._judge(task, samples, timings)
-                    self.on_verdict(verdicts[task.name])
-                    release(task)
+                    self._kept[(job.key, job.part)] = result
+                judge_ready(job.key)
+        finally:
+            if fresh is not None:
+                fresh.close()
         # claim order, whatever order jobs finished in; a resumed run's earlier verdicts first
         ordered = [*finished, *[verdicts[task.name] for task in plan.claims]]
         figures = {}
         for task in plan.probes:
-            figures[task.name] = task.probe.summarize(_gather(task, samples), self.profile, ordered)
+            figures[task.name] = task.probe.summarize(_gather(task, lambda key: drawn[key].sample()), self.profile,
+                                                      ordered)
             release(task)
         return ordered, figures
 
@@ -89,16 +136,23 @@ class Suite:
         (found,), _ = self.run([entry(claim)])
         return found
 
-    def _judge(self, task: Task, samples: dict, timings: dict) -> Verdict:
-        entry = task.entry
-        devices = sorted({timings[key][0] for key in task.all_keys})
-        return verdict(entry.claim, entry.experiment, entry.estimator, [p for _, p in task.points],
-                       _gather(task, samples), task.theories, self.profile.delta,
-                       bonferroni(self.profile.delta, len(task.points)),
-                       self.seed, ", ".join(devices), sum(timings[key][1] for key in task.all_keys))
+    def _judge(self, look: Look, drawn: dict) -> Verdict:
+        """The claim's verdict at its look, on the first rounds of each of its jobs that the look reads."""
+        task, entry = look.task, look.task.entry
+        delta = spent(self.profile.delta, look.look, look.looks)
+        parts = {key: drawn[key].samples[:look.rounds_of(drawn[key].job)] for key in look.keys}
+        devices = sorted({device for key in look.keys for device in drawn[key].devices[:len(parts[key])]})
+        seconds = sum(sum(drawn[key].seconds[:len(parts[key])]) for key in look.keys)
+        samples = _gather(task, lambda key: drawn[key].sample(len(parts[key])))
+        found = verdict(entry.claim, entry.experiment, entry.estimator, [p for _, p in task.points], samples,
+                        task.theories, delta, bonferroni(delta, len(task.points)), self.seed, ", ".join(devices),
+                        seconds)
+        cap = sum(drawn[key].job.rounds[-1] if drawn[key].job.rounds else units_of(drawn[key].samples[0])
+                  for key in look.keys)
+        return record(found, look, self.profile.delta, sum(units_of(sample) for sample in samples), cap)
 
 
-def _gather(task: Task, samples: dict) -> list:
+def _gather(task: Task, sample: Callable[[str], object]) -> list:
     """One sample per point: the sample itself, or a tuple of the members' samples for a Sweep."""
-    return [tuple(samples[k] for k in keys) if isinstance(point, Sweep) else samples[keys[0]]
+    return [tuple(sample(k) for k in keys) if isinstance(point, Sweep) else sample(keys[0])
             for (_, point), keys in zip(task.points, task.keys)]

@@ -65,6 +65,7 @@ class Verdict:
     figures: dict = field(default_factory=dict)  # descriptive numbers beside the verdict (e.g. tightness)
     provenance: str = ""  # where the claim's statement comes from (theory.claims.PROVENANCES)
     smallest_violation: dict | None = None  # the smallest configuration found that violates the claim
+    rounds: dict | None = None  # how its networks came in rounds (verify.rounds.record); None: drawn whole
 
     @classmethod
     def from_json(cls, data: dict) -> "Verdict":

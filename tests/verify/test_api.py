@@ -153,3 +153,31 @@ print("torch loaded" if "torch" in sys.modules else "torch not loaded")
                      "--device must be auto, cpu, cuda or cuda:<index>", "--threads must be between 1",
                      "holds a complete run", "no results.json there"):
         assert any(fragment in line for line in lines), (fragment, lines)
+
+
+def test_an_interrupt_between_two_rounds_resumes_to_the_verdicts_of_an_undisturbed_run(tmp_path, monkeypatch):
+    """Networks in rounds of 4, 8, 16: Ctrl-C as the claims' second look begins (their first round drawn and
+    judged undecided, the second drawn); ``--resume`` redraws what the interrupted run had not finished and ends
+    with the undisturbed run's verdicts, number for number."""
+    only, overrides = "meanfield.thm4_1.jacobian_variance.*", {**TINY, "networks": 16, "rounds": 3}
+    undisturbed = verify.run(only=only, overrides=overrides, threads=1)
+    assert all(v.rounds["looks"] == 3 for v in undisturbed)
+    original, looks = Suite._judge, []
+
+    def interrupt_at_the_second_look(self, look, drawn):
+        looks.append(look.look)
+        if look.look == 1:
+            raise KeyboardInterrupt
+        return original(self, look, drawn)
+
+    monkeypatch.setattr(Suite, "_judge", interrupt_at_the_second_look)
+    with pytest.raises(Interrupted):
+        verify.run(only=only, overrides=overrides, out=tmp_path, threads=1)
+    assert looks[-1] == 1 and looks.count(0) >= 1
+    monkeypatch.setattr(Suite, "_judge", original)
+    resumed = verify.run(resume=tmp_path, threads=1)
+
+    def numbers(results) -> list[dict]:
+        return [{k: v for k, v in verdict.to_json().items() if k != "seconds"} for verdict in results]
+
+    assert numbers(resumed) == numbers(undisturbed)

@@ -30,7 +30,8 @@ from verify.plan import Job
 from verify.profiles import get_profile
 from verify.suite import Suite
 
-SETTINGS = [arg for key, value in TINY.items() for arg in ("--set", f"{key}={value}")]
+#: the TINY sizes, the Jacobian's networks in rounds of 4 and 8 (``verify.rounds``): rounds move no number either
+SETTINGS = [arg for key, value in {**TINY, "networks": 8, "rounds": 2}.items() for arg in ("--set", f"{key}={value}")]
 #: two cheap claims of two experiments (two jobs, so a pool of two shares them), no figure drawn
 CLAIMS = "meanfield.thm4_1.jacobian_variance.vanilla,meanfield.beta.1_1.chevet"
 
@@ -150,6 +151,46 @@ def test_ray_with_two_workers_draws_the_local_samples(ray_cluster, jobs, alone):
     same_samples(RayExecutor().run(jobs), jobs, alone)
 
 
+def _kill_the_running_ray_task(killed: list, deadline: float) -> None:
+    """SIGKILL the first Ray worker seen running ``run_job`` (Ray titles it ``ray::run_job``), polling /proc."""
+    import signal
+    import time
+    from pathlib import Path
+
+    while time.monotonic() < deadline and not killed:
+        for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
+            try:
+                running = cmdline.read_bytes().startswith(b"ray::run_job")
+            except OSError:
+                continue  # a process that ended meanwhile
+            if running:
+                os.kill(int(cmdline.parent.name), signal.SIGKILL)
+                killed.append(int(cmdline.parent.name))
+                return
+        time.sleep(0.005)
+
+
+@pytest.mark.slow
+def test_a_ray_worker_killed_mid_job_is_retried_with_the_same_numbers(ray_cluster, jobs):
+    """Ray reruns the task of a worker that died (a lost node, an out-of-memory kill); the job's seed travels with
+    it, so the rerun gives the undisturbed sample bit for bit, and with it the same verdicts."""
+    import threading
+    import time
+
+    first = next(job for job in jobs if job.experiment == "meanfield.jacobian")
+    slow = dataclasses.replace(first, settings=dataclasses.replace(first.settings, networks=3000))  # seconds
+    (_, undisturbed), = LocalExecutor().run([slow])
+    killed: list = []
+    killer = threading.Thread(target=_kill_the_running_ray_task, args=(killed, time.monotonic() + 60))
+    killer.start()
+    try:
+        (_, retried), = RayExecutor().run([slow])
+    finally:
+        killer.join()
+    assert killed, "no Ray worker was seen running the job"
+    assert untimed(retried.sample) == untimed(undisturbed.sample)
+
+
 def run(tmp_path, name: str, *args: str) -> tuple[dict, object]:
     """results.json of an in-process ``atv run --only CLAIMS``, and the executor the run built."""
     import verify.executors
@@ -181,6 +222,7 @@ def local(tmp_path_factory) -> dict:
     assert isinstance(executor, LocalExecutor)
     assert results["metadata"]["executor"] == "local" and results["metadata"]["workers"] == 1
     assert [v["claim_id"] for v in results["verdicts"]] == CLAIMS.split(",")
+    assert results["verdicts"][0]["rounds"]["looks"] == 2  # the Jacobian claim's networks came in rounds
     return results
 
 

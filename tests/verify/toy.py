@@ -54,6 +54,16 @@ class Toy(Experiment):
     def draw(self, mu, settings, draws, progress=None):
         return Sample((mu + draws.standard_normal(settings.samples, portable=True)).numpy())
 
+    def units(self, mu, settings):
+        return settings.samples
+
+    def draw_part(self, mu, settings, draws, first, count, progress=None):
+        """Values first .. first + count - 1 of the whole draw: a part does not depend on the rounds."""
+        return Sample(self.draw(mu, settings, draws).values[first:first + count])
+
+    def join(self, parts):
+        return Sample(np.concatenate([part.values for part in parts]))
+
     def memory(self, mu, settings):
         return settings.memory
 
@@ -85,6 +95,7 @@ def entry(name: str = "mean", factor=1, means: tuple[float, ...] | None = None, 
 class Profile:
     settings: ToySettings = ToySettings()
     delta: float = 1e-3
+    rounds: int = 1
 
     def __getitem__(self, name: str) -> ToySettings:
         assert name == TOY.name, name
@@ -100,8 +111,12 @@ class Recording:
         self.events, self.reverse, self.drawn = events, reverse, []
 
     def run(self, jobs):
-        jobs = list(jobs)
-        for job in reversed(jobs) if self.reverse else jobs:
+        """Takes every job the deque holds now (as the suite hands them over), in order or reversed."""
+        taken = [jobs.popleft() for _ in range(len(jobs))]
+        for job in reversed(taken) if self.reverse else taken:
             self.drawn.append(job.key)
             self.events.append(("sample", job.config))
-            yield job, JobResult(TOY.draw(job.config, job.settings, Draws(job.seed)), "cpu", 0.0)
+            draws = Draws(job.seed)
+            sample = (TOY.draw(job.config, job.settings, draws) if job.part is None
+                      else TOY.draw_part(job.config, job.settings, draws, *job.part))
+            yield job, JobResult(sample, "cpu", 0.0)

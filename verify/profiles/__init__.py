@@ -7,7 +7,7 @@ section left out takes the dataclass's defaults, so a new paper runs before any 
 Overrides (``--set KEY=VALUE`` or a TOML ``--config`` file) are read and checked by the field's declaration
 (``numerics.settings_fields``), never evaluated: numbers, words, comma-separated lists or TOML arrays
 (``[[3, 10], [1, 16]]``) for tuples; a refusal is one sentence naming KEY, the value and what is allowed.  KEY is
-``delta``,
+``delta``, ``rounds``,
 ``SECTION.FIELD`` (``meanfield.dynamics.networks``), a short section name a paper registers
 (``dynamics.networks``) or a flat key it registers (``N``, ``networks``: the mean-field paper's documented
 settings).  In a ``--config`` file, top-level keys are such KEYs and tables are sections.
@@ -32,6 +32,10 @@ TOP = {
     "device": Declaration("device", str, "auto", meaning="the default of --device: auto, cpu, cuda or cuda:<index>"),
     "delta": Declaration("delta", float, 1e-3, meaning="family-wise error of each claim's intervals", above=0,
                          below=1),
+    "rounds": Declaration("rounds", int, 1, meaning="looks a claim may take: its networks come in this many rounds, "
+                          "doubling to each job's own number (the first round 1/2^(rounds-1) of it), and a claim "
+                          "stops drawing once decided (experiments whose networks have their own streams); 1 draws "
+                          "every job whole", low=1, high=8, why="more looks spend more of delta early"),
 }
 TOP_LEVEL = tuple(TOP)
 
@@ -47,6 +51,7 @@ class Profile:
     device: str  # auto | cpu | cuda[:i], the default of --device
     delta: float  # family-wise error of each claim's intervals
     sections: Mapping[str, Any]  # experiment name -> its settings (those the file sets; others are defaults)
+    rounds: int = 1  # looks a claim may take (verify.rounds); 1: every job drawn whole
 
     def __getitem__(self, experiment: str):
         """The settings of an experiment (its defaults where the profile has no section for it)."""
@@ -57,7 +62,7 @@ class Profile:
     def describe(self) -> dict:
         """Every setting of every registered experiment, for results.json."""
         return {"name": self.name, "description": self.description, "device": self.device, "delta": self.delta,
-                "sections": {name: asdict(self[name]) for name in sorted(SETTINGS)}}
+                "rounds": self.rounds, "sections": {name: asdict(self[name]) for name in sorted(SETTINGS)}}
 
     def listing(self) -> list[str]:
         """Every setting of every registered experiment, for ``atv run --settings``: a header per section (its
@@ -77,6 +82,7 @@ class Profile:
 
     def validate(self) -> "Profile":
         _read(TOP["delta"], self.delta, "delta")
+        _read(TOP["rounds"], self.rounds, "rounds")
         try:
             check_spelling(self.device)
         except DeviceError as err:
@@ -165,7 +171,7 @@ def _targets(key: str) -> list[tuple[str, str]]:
     section, dot, name = key.rpartition(".")
     section = SECTION_ALIASES.get(section, section)
     if not dot or section not in SETTINGS:
-        flat = ", ".join(["delta", *sorted(KEY_ALIASES)])
+        flat = ", ".join([*TOP_LEVEL[2:], *sorted(KEY_ALIASES)])
         raise ProfileError(f"unknown setting {key!r}; allowed: {flat}, or SECTION.FIELD with SECTION one of "
                            f"{', '.join(sorted(SETTINGS))} (or {', '.join(sorted(SECTION_ALIASES))})")
     if name not in _declared(section):

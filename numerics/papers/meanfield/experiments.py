@@ -18,8 +18,8 @@ import torch
 from numerics.experiment import Experiment, Sweep, design_of, register_experiment
 from numerics.orders import PAIRS, pair_orders
 from numerics.papers.meanfield.designs import TrainingSetup
-from numerics.papers.meanfield.samples import (network_bytes, sample_gaussian_norms, sample_jacobians,
-                                               sample_network_norms)
+from numerics.papers.meanfield.samples import (join_jacobians, network_bytes, sample_gaussian_norms,
+                                               sample_jacobians, sample_network_norms)
 from numerics.papers.meanfield.settings import (DYNAMICS, FIGURES, GAUSSIAN, JACOBIAN, NORMS, DynamicsSettings,
                                                 FigureSettings, GaussianSettings, JacobianSettings, NormSettings,
                                                 norm_spec)
@@ -80,6 +80,7 @@ class JacobianExperiment(NetworkExperiment):
     name = JACOBIAN
     Settings = JacobianSettings
     config_params = ("K", "low_width", "design")
+    least_units = 4  # as JacobianSettings.networks: the rank correlation and the two-input law split the networks
 
     def points(self, claim, profile) -> list:
         settings, params = profile[self.name], dict(claim.params)
@@ -95,8 +96,17 @@ class JacobianExperiment(NetworkExperiment):
         return settings.ladders(specs) if "limit" in params else specs
 
     def draw(self, config, settings, draws, progress=None):
-        return sample_jacobians(config, settings.networks, settings.input_scales, draws, chunk=settings.chunk,
-                                dtype=getattr(torch, settings.dtype), progress=progress)
+        return self.draw_part(config, settings, draws, 0, settings.networks, progress)
+
+    def units(self, config, settings) -> int:
+        return settings.networks
+
+    def draw_part(self, config, settings, draws, first, count, progress=None):
+        return sample_jacobians(config, count, settings.input_scales, draws, chunk=settings.chunk,
+                                dtype=getattr(torch, settings.dtype), progress=progress, first=first)
+
+    def join(self, parts: list):
+        return join_jacobians(parts)
 
     def label(self, config, settings) -> str:
         return f"J and a of {settings.networks} networks ({_spec_label(config)})"

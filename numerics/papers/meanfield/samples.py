@@ -78,11 +78,13 @@ def _chunks(networks: int, chunk: int):
 
 def sample_jacobians(spec: NetworkSpec, networks: int, input_scales: Sequence[float], draws: Draws, chunk: int = 32,
                      dtype: torch.dtype = torch.float64,
-                     progress: Callable[[int], None] | None = None) -> JacobianSample:
-    """J and a of ``networks`` networks at fixed inputs (the stream ``inputs`` of ``draws``), in chunks.
+                     progress: Callable[[int], None] | None = None, first: int = 0) -> JacobianSample:
+    """J and a of networks ``first`` .. ``first + networks - 1`` at fixed inputs (the stream ``inputs`` of
+    ``draws``), in chunks.
 
     ``chunk=0`` sizes the chunks from the memory budget (``auto_chunk``); ``progress`` is called with the number
-    of networks finished after every chunk.
+    of networks finished after every chunk.  Network i comes from its own stream, so consecutive parts, joined
+    (``join_jacobians``), are the sample of all of them at once.
     """
     if networks < 2:
         raise ValueError(f"networks must be >= 2 to form an interval, got {networks}")
@@ -90,8 +92,8 @@ def sample_jacobians(spec: NetworkSpec, networks: int, input_scales: Sequence[fl
     x = fixed_inputs(spec.d, input_scales, draws.child("inputs"), dtype)
     chunk = chunk or auto_chunk(spec, len(input_scales), dtype, draws.device, networks)
     Js, As = [], []
-    for first, size in _chunks(networks, chunk):
-        net = sample_networks(spec, size, draws, dtype=dtype, first=first)
+    for start_at, size in _chunks(networks, chunk):
+        net = sample_networks(spec, size, draws, dtype=dtype, first=first + start_at)
         J, a = jacobian_and_bias(net, x)
         Js.append(J.cpu().numpy())
         As.append(a.cpu().numpy())
@@ -100,6 +102,13 @@ def sample_jacobians(spec: NetworkSpec, networks: int, input_scales: Sequence[fl
             progress(size)
     norms = tuple(float(n) for n in x.norm(dim=1).cpu())
     return JacobianSample(spec, np.concatenate(Js), np.concatenate(As), norms, time.perf_counter() - start)
+
+
+def join_jacobians(parts: Sequence[JacobianSample]) -> JacobianSample:
+    """Consecutive parts of one job's networks as one sample (the seconds add up)."""
+    first = parts[0]
+    return JacobianSample(first.spec, np.concatenate([p.J for p in parts]), np.concatenate([p.a for p in parts]),
+                          first.input_norms, sum(p.seconds for p in parts))
 
 
 @dataclass(frozen=True)
