@@ -98,12 +98,14 @@ def _starts(B: int, restarts: int, d: int, p: float, eps: float, draws: Draws, d
 def _random_state(B: int, restarts: int, d: int, K: int, p: float, q: float, eps: float,
                   draws: Draws | Sequence[Draws], dtype: torch.dtype) -> tuple[torch.Tensor, torch.Tensor]:
     """Starting points (B, restarts, d) and targets (B, restarts, K), from one stream for the batch or from one
-    stream per problem (then a problem's search does not depend on the batch it is solved in)."""
+    stream per group of consecutive problems (per problem, or per network for its inputs: then a group's search
+    does not depend on the batch it is solved in)."""
     if isinstance(draws, Draws):
         return _starts(B, restarts, d, p, eps, draws, dtype), _targets(q, restarts, K, draws, dtype).expand(B, -1, -1)
-    if len(draws) != B:
-        raise ValueError(f"draws must be one stream or one per problem ({B}), got {len(draws)}")
-    rows = [_random_state(1, restarts, d, K, p, q, eps, one, dtype) for one in draws]
+    if not draws or B % len(draws):
+        raise ValueError(f"draws must be one stream or one per group of problems (a divisor of {B}), got "
+                         f"{len(draws)}")
+    rows = [_random_state(B // len(draws), restarts, d, K, p, q, eps, one, dtype) for one in draws]
     return torch.cat([row[0] for row in rows]), torch.cat([row[1] for row in rows])
 
 
@@ -113,7 +115,7 @@ def pgd(f: Callable[[torch.Tensor], torch.Tensor], x: torch.Tensor, eps: float, 
 
     ``f`` maps (B, n, d) -> (B, n, K) with problem b using only row b (a NetworkBatch does), and ``x`` is (B, d)
     on the draws' device; the random starts and targets come from ``draws``: one stream for the batch, or one
-    per problem.
+    per group of consecutive problems (a divisor of B).
     """
     p, q = norm_order(p), norm_order(q)
     if eps <= 0:

@@ -96,25 +96,38 @@ def test_the_stopping_rule_keeps_the_family_wise_error_at_delta(monkeypatch):
     assert _false_alarms(spent) > bound
 
 
-def test_a_jacobian_job_in_parts_is_the_whole_job():
-    """The mean-field Jacobian experiment's rounds, joined, are its whole sample bit for bit."""
+ROUNDED = ("meanfield.jacobian", "meanfield.dynamics")
+
+
+@pytest.mark.parametrize("name", ROUNDED)
+def test_a_job_in_parts_is_the_whole_job(name):
+    """An experiment whose networks may come in rounds: three parts, joined, are its whole sample bit for bit
+    (network i depends on its own streams only, whatever is drawn or trained beside it)."""
     from numerics.experiment import experiment_named
     from numerics.papers import load_all
     from numerics.random import Draws
     from tests.tiny import TINY
+    from verify.catalog import catalog
     from verify.profiles import get_profile
 
     load_all()
-    profile = get_profile("quick").with_overrides({**TINY, "networks": 7})
-    experiment = experiment_named("meanfield.jacobian")
+    profile = get_profile("quick").with_overrides({**TINY, "networks": 7, "dynamics.networks": 7})
+    experiment = experiment_named(name)
     settings = profile[experiment.name]
-    config = experiment.points(next(e.claim for e in _catalog() if e.experiment is experiment), profile)[0]
+    claim = next(entry.claim for entry in catalog().values() if entry.experiment is experiment)
+    point = experiment.points(claim, profile)[0]
+    config = point.configs[0] if hasattr(point, "configs") else point
     whole = experiment.draw(config, settings, Draws(5))
     parts = [experiment.draw_part(config, settings, Draws(5), first, count) for first, count in ((0, 2), (2, 2), (4, 3))]
     assert untimed(experiment.join(parts)) == untimed(whole) and experiment.units(config, settings) == 7
 
 
-def _catalog():
-    from verify.catalog import catalog
+def test_only_the_experiments_tested_in_parts_come_in_rounds():
+    """A new experiment that declares units joins ROUNDED, and so the test above, before its jobs are split."""
+    from numerics.experiment import EXPERIMENTS, Experiment
+    from numerics.papers import load_all
 
-    return catalog().values()
+    load_all()
+    declared = sorted(name for name, experiment in EXPERIMENTS.items() if type(experiment).units is not Experiment.units)
+    # the figures' jobs inherit the Jacobian's; this module's toy is registered for each test
+    assert declared == sorted((*ROUNDED, "meanfield.figures", toy.TOY.name))

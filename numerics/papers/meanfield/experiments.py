@@ -23,7 +23,7 @@ from numerics.papers.meanfield.samples import (join_jacobians, network_bytes, sa
 from numerics.papers.meanfield.settings import (DYNAMICS, FIGURES, GAUSSIAN, JACOBIAN, NORMS, DynamicsSettings,
                                                 FigureSettings, GaussianSettings, JacobianSettings, NormSettings,
                                                 norm_spec)
-from numerics.papers.meanfield.training import train_adversarial
+from numerics.papers.meanfield.training import join_runs, train_adversarial
 from theory.papers.meanfield.designs import DynamicsDesign, GaussianDesign, JacobianDesign
 from theory.papers.meanfield.network import NetworkSpec
 from theory.symbols import K as K_symbol
@@ -270,6 +270,15 @@ class DynamicsExperiment(Experiment):
 
     def draw(self, config, settings, draws, progress=None):
         return train_adversarial(config, settings.networks, draws, progress=progress)
+
+    def units(self, config, settings) -> int:
+        return settings.networks
+
+    def draw_part(self, config, settings, draws, first, count, progress=None):
+        return train_adversarial(config, count, draws, progress=progress, first=first, total=settings.networks)
+
+    def join(self, parts: list):
+        return join_runs(parts)
 
     def label(self, config, settings) -> str:
         return (f"adversarial training of {settings.networks} {config.spec.arch} networks (N={config.spec.N}, "

@@ -54,6 +54,19 @@ class TrainingRun:
         return self.B
 
 
+def join_runs(parts: list[TrainingRun]) -> TrainingRun:
+    """Consecutive parts of one job's networks as one run (the seconds add up)."""
+    def joined(name: str) -> np.ndarray:
+        return np.concatenate([getattr(part, name) for part in parts])
+
+    def joined_dict(name: str) -> dict:
+        return {key: np.concatenate([getattr(part, name)[key] for part in parts]) for key in getattr(parts[0], name)}
+
+    return TrainingRun(parts[0].setup, joined("sigma2"), joined("loss"), joined("inner"), joined("first_order"),
+                       joined("jacobian_norm"), joined_dict("clean_grad"), joined_dict("clean_loss"),
+                       sum(part.seconds for part in parts))
+
+
 def _flat_attack(net: NetworkBatch) -> Callable[[torch.Tensor], torch.Tensor]:
     """PGD's f for B*m problems: problem (b, i) is input i of network b, reshaped into the batched forward."""
     B = net.B
@@ -72,8 +85,9 @@ def adversarial_loss(net: NetworkBatch, x: torch.Tensor, delta: torch.Tensor, q:
     return vector_norm(out[:, :n] - out[:, n:], q).mean(dim=1)
 
 
-def attack(net: NetworkBatch, x: torch.Tensor, setup: TrainingSetup, draws: Draws) -> torch.Tensor:
-    """PGD perturbations (B, m, d) for every input of every network, weights frozen (random starts from draws)."""
+def attack(net: NetworkBatch, x: torch.Tensor, setup: TrainingSetup, draws: Draws | list[Draws]) -> torch.Tensor:
+    """PGD perturbations (B, m, d) for every input of every network, weights frozen (random starts from draws:
+    one stream, or one per network for its m inputs)."""
     B, m, d = x.shape
     frozen = NetworkBatch(net.spec, net.P_in, net.W.detach(), net.b, net.P_out)
     found = pgd(_flat_attack(frozen), x.reshape(B * m, d), setup.eps, setup.p, setup.q, steps=setup.pgd_steps,
@@ -107,6 +121,10 @@ class CleanTask:
         task = cls(A, C, x[:, :n], x[:, n:])
         scale = task.targets(task.x_train).square().mean(dim=(1, 2), keepdim=True).sqrt()
         return cls(A, C / scale, x[:, :n], x[:, n:])
+
+    def rows(self, rows: slice) -> "CleanTask":
+        """The tasks of some networks (a task depends on its own network's draws only)."""
+        return CleanTask(self.A[rows], self.C[rows], self.x_train[rows], self.x_test[rows])
 
     def loss(self, net: NetworkBatch, x: torch.Tensor) -> torch.Tensor:
         """Half the mean squared error per network, (B,)."""
@@ -149,11 +167,15 @@ def train_clean(net: NetworkBatch, task: CleanTask, steps: int, lr: float) -> to
 
 
 def train_adversarial(setup: TrainingSetup, networks: int, draws: Draws,
-                      progress: Callable[[int], None] | None = None) -> TrainingRun:
-    """Adversarially train ``networks`` networks of ``setup.spec`` for ``setup.steps`` steps on draws' device.
+                      progress: Callable[[int], None] | None = None, first: int = 0,
+                      total: int | None = None) -> TrainingRun:
+    """Adversarially train networks ``first`` .. ``first + networks - 1`` of ``total`` (default: all of them are
+    these) of ``setup.spec`` for ``setup.steps`` steps on draws' device.
 
     Weights come from the network streams of ``draws``; the clean task, probe input, dataset and fresh
-    population inputs are drawn portably from named child streams; PGD starts from ``attack/<step>``.
+    population inputs are drawn portably from named child streams for all ``total`` networks, and these
+    networks' rows are kept; PGD starts from ``attack/<step>/<network>``.  So network i's run does not depend on
+    the networks trained beside it: parts trained apart and joined (``join_runs``) are the run of all at once.
 
     With ``setup.clean_steps`` > 0 the clean task is also trained from the initial and from the final weights
     (the capacity comparison); clean gradient norms are recorded before and after in any case.
@@ -161,10 +183,11 @@ def train_adversarial(setup: TrainingSetup, networks: int, draws: Draws,
     """
     start = time.perf_counter()
     spec, dtype = setup.spec, torch.float64
-    net = sample_networks(spec, networks, draws, dtype=dtype)
-    task = CleanTask.draw(spec, networks, setup.clean_inputs, draws.child("clean task"))
-    probe = draws.child("probe").standard_normal((networks, 1, spec.d), dtype, portable=True)
-    dataset = draws.child("dataset").standard_normal((networks, setup.inputs, spec.d), dtype, portable=True)
+    total, rows = total or networks, slice(first, first + networks)
+    net = sample_networks(spec, networks, draws, dtype=dtype, first=first)
+    task = CleanTask.draw(spec, total, setup.clean_inputs, draws.child("clean task")).rows(rows)
+    probe = draws.child("probe").standard_normal((total, 1, spec.d), dtype, portable=True)[rows]
+    dataset = draws.child("dataset").standard_normal((total, setup.inputs, spec.d), dtype, portable=True)[rows]
     population = draws.child("population")
     p, q = setup.p, setup.q
 
@@ -177,12 +200,12 @@ def train_adversarial(setup: TrainingSetup, networks: int, draws: Draws,
     clean_grad = {"before": clean_gradient_norms(net, task)}
     clean_loss = {"before": train_clean(net, task, setup.clean_steps, setup.clean_lr)} if setup.clean_steps else {}
     W = net.W.detach().clone()
-    sigma2, loss, inner, first, jnorm = [], [], [], [], []
+    sigma2, loss, inner, first_order, jnorm = [], [], [], [], []
     for step in range(setup.steps):
         current = _with_weights(net, W)
         x = dataset if setup.regime == "dataset" else population.standard_normal(
-            (networks, setup.inputs, spec.d), dtype, portable=True)
-        delta = attack(current, x, setup, draws.child(f"attack/{step}"))
+            (total, setup.inputs, spec.d), dtype, portable=True)[rows]
+        delta = attack(current, x, setup, [draws.child(f"attack/{step}/{first + i}") for i in range(networks)])
         W.requires_grad_(True)
         value = adversarial_loss(_with_weights(net, W), x, delta, q)
         (grad,) = torch.autograd.grad(value.sum(), W)
@@ -193,7 +216,7 @@ def train_adversarial(setup: TrainingSetup, networks: int, draws: Draws,
         inner.append((W * grad).sum(dim=(-1, -2)))
         jnorm.append(jacobian_norm(current))
         W = W - setup.eta * grad
-        first.append((W.square().sum(dim=(-1, -2)) - old_sq - setup.eta**2 * g_sq) / (-2 * setup.eta))
+        first_order.append((W.square().sum(dim=(-1, -2)) - old_sq - setup.eta**2 * g_sq) / (-2 * setup.eta))
         if progress is not None:
             progress(1)
     trained = _with_weights(net, W)
@@ -206,6 +229,6 @@ def train_adversarial(setup: TrainingSetup, networks: int, draws: Draws,
     def stacked(values: list[torch.Tensor]) -> np.ndarray:
         return torch.stack(values, dim=1).cpu().numpy()
 
-    return TrainingRun(setup, stacked(sigma2), stacked(loss), stacked(inner), stacked(first),
+    return TrainingRun(setup, stacked(sigma2), stacked(loss), stacked(inner), stacked(first_order),
                        stacked(jnorm), {k: v.cpu().numpy() for k, v in clean_grad.items()},
                        {k: v.cpu().numpy() for k, v in clean_loss.items()}, time.perf_counter() - start)
