@@ -6,7 +6,7 @@ TINY = {
     "networks": 6, "N": 16, "d": 4, "K": 3, "L": 2, "jacobian.bias_sigma_b2": "0.1",
     "norms.networks": 4, "norms.inputs": 3, "norms.pgd_networks": 2, "norms.pgd_steps": 2, "norms.pgd_restarts": 2,
     "norms.reference_matrices": 20, "norms.d": 4, "norms.K": 2, "norms.certificate_networks": 2,
-    "jacobian.ladder": "4,8,16", "norms.ladder": "4,8,16", "norms.ladder_networks": 4,
+    "jacobian.ladder": "4,8,16", "norms.ladder": "4,8,16", "norms.ladder_networks": 10,
     "gaussian.matrices": 20, "gaussian.seed_shapes": "[[2, 2], [2, 3]]", "gaussian.k1_dims": "2,3",
     "gaussian.k_map": "[[1, 3], [2, 3]]", "gaussian.limit_outputs": "2,4",
     "dynamics.networks": 3, "dynamics.N": 16, "dynamics.d": 4, "dynamics.inputs": 3, "dynamics.horizon": 2,

@@ -265,6 +265,15 @@ def limits_figure(data: dict) -> plt.Figure:
     return fig
 
 
+def bound_limits_figure(data: dict) -> plt.Figure:
+    """Theorem 5.1's bound in the limit, one series per (p, q)."""
+    rows = data["bound_limits"]
+    fig = _ladder_figure(rows, lambda row: _pair_label(row["label"]),
+                         r"$\mathbb{E} L_{adv}^{PGD}(x_0) / (\epsilon \beta_{p,q} \sqrt{\omega^L})$")
+    fig.suptitle(title(rows[0]["spec"], omit=("arch", "N")), fontsize=8)
+    return fig
+
+
 def theorem41_limits_figure(data: dict) -> plt.Figure:
     """Theorem 4.1's limit twins, one series per claim (at the configuration that speaks for its verdict)."""
     fig = _ladder_figure(data["theorem4_1"], lambda row: f"{row['label']} ({activation(row['spec'])})",
@@ -282,6 +291,14 @@ def _limits_caption(data: dict) -> str:
     rows = data["limits"]
     return (r"Theorem~5.1's network-level corollary in the limit $N\to\infty$, at "
             + caption_network(rows[0]["spec"], omit=("arch", "N")) + ". "
+            + _LADDER_LEGEND % (rows[0]["gamma"], rows[0]["margin"]))
+
+
+def _bound_limits_caption(data: dict) -> str:
+    rows = data["bound_limits"]
+    return (r"Theorem~5.1's bound in the limit $N\to\infty$: PGD's mean loss at $x_0$ over $\epsilon\beta_{p,q}"
+            r"\sqrt{\omega^L}$ on every rung (an upper bound: HOLDS when $r_\infty$'s interval lies below the margin's "
+            r"top), at " + caption_network(rows[0]["spec"], omit=("arch", "N")) + ". "
             + _LADDER_LEGEND % (rows[0]["gamma"], rows[0]["margin"]))
 
 
@@ -452,6 +469,8 @@ REPORT = PaperReport(
                ("meanfield.thm5_1.bound.*", "meanfield.thm5_1.step1.*")),
         Figure("width_limits", "meanfield.limits", _when("limits", limits_figure), _limits_caption,
                tuple(f"meanfield.thm5_1.{pair_name(p, q)}.*" for p, q in PAIRS)),
+        Figure("bound_limits", "meanfield.limits", _when("bound_limits", bound_limits_figure), _bound_limits_caption,
+               ("meanfield.thm5_1.bound.*.limit.*",)),
         Figure("theorem4_1_limits", "meanfield.limits", _when("theorem4_1", theorem41_limits_figure),
                _theorem41_limits_caption, ("meanfield.thm4_1.*.limit.*",)),
     ))

@@ -275,6 +275,17 @@ def adversarial_loss_over_beta(sample: NetworkNormSample, p, q, beta_pair: str =
                     attack.size + gaussian.size, figures=figures)
 
 
+@estimator(NORMS, sweep=True)
+def adversarial_loss_over_beta_limit(samples: tuple[NetworkNormSample, ...], p, q, limit: Limit) -> Estimate:
+    """lim_{N -> oo} E L_adv^PGD(x_0) / (eps beta_{p,q}), extrapolated from the ladder's rungs (each with its own
+    networks, input, PGD and Gaussian reference): PGD's loss in units of eps / sqrt(d) over E||G||_{p->q}."""
+    pq = (norm_order(p), norm_order(q))
+    rungs = [ratio_rung(sample.spec.N, sample.pgd[pq] * np.sqrt(sample.spec.d) / sample.eps[pq[0]],
+                        _exact_norms(sample.gaussian, p, q)) for sample in samples]
+    return limit_estimate(rungs, limit.gamma,
+                          sum(sample.pgd[pq].size + sample.gaussian.values[pq].size for sample in samples))
+
+
 @estimator(NORMS)
 def adversarial_loss_per_radius(sample: NetworkNormSample, p, q) -> Estimate:
     """E L_adv^PGD(x_0) / eps: PGD's loss per unit radius, for bounds whose coefficient is a stated number."""

@@ -199,16 +199,18 @@ class NormExperiment(NetworkExperiment):
     """Jacobian operator norms of networks over inputs, with PGD values, the step-1 certificates of Theorem 5.1
     and a Gaussian reference.  A claim param ``K`` moves the networks to that output dimension (a seed value's
     regime) and computes the claim's own pair only; a claim param ``limit`` judges it on the settings' ladder of
-    widths (one Sweep, the theory evaluated at the widest rung)."""
+    widths (one Sweep, the theory evaluated at the widest rung): rungs of norms only, or, with ``attacked_rungs``,
+    the whole job (PGD, certificates) at each width."""
 
     name = NORMS
     Settings = NormSettings
-    config_params = ("K",)
+    config_params = ("K", "attacked_rungs")
 
     def points(self, claim, profile) -> list:
         spec, params = norm_spec(claim.arch, profile), dict(claim.params)
-        if "limit" in params:
-            return [Sweep.widest(tuple(NormPoint(replace(spec, N=n), rung=True) for n in profile[self.name].ladder))]
+        if "limit" in params:  # rungs of norms only, or (attacked_rungs) the full job with PGD at each width
+            rung = not params.get("attacked_rungs", False)
+            return [Sweep.widest(tuple(NormPoint(replace(spec, N=n), rung=rung) for n in profile[self.name].ladder))]
         if "K" not in params:
             return [NormPoint(spec)]
         return [NormPoint(replace(spec, K=int(params["K"])), f"{params['p']}_{params['q']}")]

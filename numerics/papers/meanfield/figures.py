@@ -188,11 +188,12 @@ register_probe(Probe("meanfield.tightness", lambda profile: [], summarize_tightn
 
 
 def summarize_limits(samples: list, profile, verdicts: list) -> dict:
-    """The run's limit verdicts, per family: Theorem 5.1's corollary per pair (``limits``) and Theorem 4.1's
-    twins per claim (``theorem4_1``, the configuration that speaks for the verdict).  Each row gives each rung's
+    """The run's limit verdicts, per family: Theorem 5.1's corollary per pair (``limits``), its bound per pair
+    (``bound_limits``) and Theorem 4.1's twins per claim (``theorem4_1``, the configuration that speaks for the
+    verdict).  Each row gives each rung's
     measured/theory ratio with its standard error (the finite-width map), the fitted c and gamma, and r_inf with
     its interval, all in units of the theory."""
-    out: dict = {"limits": [], "theorem4_1": []}
+    out: dict = {"limits": [], "bound_limits": [], "theorem4_1": []}
     for verdict in verdicts:
         parts = verdict.claim_id.split(".")
         configs = [c for c in verdict.configs if "ladder" in c["extras"]]
@@ -200,7 +201,10 @@ def summarize_limits(samples: list, profile, verdicts: list) -> dict:
             continue
         config = min(configs, key=lambda c: abs(c["statistic"] - verdict.statistic))  # the speaking one
         extras, theory = config["extras"], config["theory"]
-        family, label = ("limits", parts[2]) if parts[1] == "thm5_1" else ("theorem4_1", parts[2])
+        if parts[1] == "thm5_1":
+            family, label = ("bound_limits", parts[3]) if parts[2] == "bound" else ("limits", parts[2])
+        else:
+            family, label = "theorem4_1", parts[2]
         out[family].append({
             "label": label, "arch": parts[-1], "status": str(getattr(verdict.status, "value", verdict.status)),
             "widths": extras["ladder"], "ratios": [v / theory for v in extras["rung_values"]],

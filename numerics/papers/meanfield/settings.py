@@ -193,7 +193,8 @@ class NormSettings(Settings):
     certificate_networks: int = setting(8, meaning="PGD networks whose segments x_0 -> x_0 + eta* are walked (the "
                                                    "step-1 certificate)", low=1)
     ladder: tuple[int, ...] = _ladder((64, 128, 256, 512, 1024), "norms only, no attack")
-    ladder_networks: int = _networks(512, 2, "an interval needs two networks")
+    ladder_networks: int = _networks(512, 10, "r_inf's interval resamples the networks within each rung: fewer than "
+                                                  "10 leave too few distinct resamples to trust")
 
 
 @dataclass(frozen=True)

@@ -51,6 +51,8 @@ def _claims() -> list[ClaimGroup]:
           for arch in ARCHITECTURES],
         *[_group([f"meanfield.thm5_1.{part}.{name}.{arch}" for name in names], "bound_claims", function, arch)
           for part, function in (("step1", "step_one"), ("bound", "bound")) for arch in ARCHITECTURES],
+        *[_group([f"meanfield.thm5_1.bound.{name}.limit.{arch}" for name in names], "bound_claims", "bound_limits",
+                 arch) for arch in ARCHITECTURES],
         *[_group([f"seed001.thm5_1.2_2.{arch}"], "bound_claims", "seed_bound", arch) for arch in ARCHITECTURES],
         *[_group([f"meanfield.thm5_1.exact.{pair}.{arch}" for pair in EXACT_PAIRS], "exact_claims", "sandwich", arch)
           for arch in ARCHITECTURES],

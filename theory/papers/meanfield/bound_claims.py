@@ -5,6 +5,7 @@
   at most the one over R^d, so the certificate implies the step);
 - ``bound``: E L_adv <= eps beta_{p,q} sqrt(omega^L) with beta_{p,q} := E||G||_{p->q} / sqrt(d), the exact mean of
   a K x d standard Gaussian matrix (the form is inferred: the coefficient is cut off in the available text);
+- ``bound_limits``: the bound judged in the limit N -> oo, on a ladder of widths with PGD on every rung;
 - ``seed_bound``: the same bound with seed 001's beta_{2,2} = 1, in that value's regime K = 1 (where it holds for
   every d, since E chi_d < sqrt(d)).
 
@@ -13,11 +14,13 @@ statement prints beta's definition beside it.
 """
 from __future__ import annotations
 
+from dataclasses import replace
+
 import sympy as sp
 from sympy.printing.pretty.stringpict import prettyForm
 
 from theory.claims import Claim, expand_definitions
-from theory.papers.meanfield.claims import FINITE_WIDTH_TOLERANCE, PAPER, REGIME, SEED_SOURCE
+from theory.papers.meanfield.claims import FINITE_WIDTH_TOLERANCE, PAPER, REGIME, SEED_SOURCE, as_limit
 from theory.papers.meanfield.network import definitions
 from theory.papers.meanfield.norms import PAIRS, SEED_BETA, pair_name
 from theory.symbols import L, d, eps, omega
@@ -129,6 +132,17 @@ def bound(arch: str) -> list[Claim]:
                    "text (its coefficient is cut off there), with beta_{p,q} the exact Gaussian mean "
                    "E||G||_{p->q}/sqrt(d)"))
     return claims
+
+
+#: the claim param that puts a bound's limit on rungs with PGD (the corollary's rungs draw norms only)
+ATTACKED_RUNGS = ("attacked_rungs", True)
+
+
+def bound_limits(arch: str) -> list[Claim]:
+    """The bound judged as a limit, ``meanfield.thm5_1.bound.<p>_<q>.limit.<arch>``: E L_adv^PGD / (eps beta) on
+    each rung of the network-norm ladder (PGD on every rung), extrapolated to N -> oo, against sqrt(omega^L)
+    (1 + the ratio margin); the fixed-width bound claims stay, as the finite-width map at N."""
+    return [as_limit(replace(claim, params=(*claim.params, ATTACKED_RUNGS))) for claim in bound(arch)]
 
 
 #: the output dimension of seed 001's beta_{2,2} = 1: E||G||_{2->2} / sqrt(d) = E chi_d / sqrt(d) < 1 at K = 1

@@ -63,7 +63,7 @@ STATED = "Theorem 4.1, as the summaries of the paper state it"
 
 
 def as_limit(claim: Claim) -> Claim:
-    """A Theorem 4.1 claim about N -> oo judged as one: ``<name>.limit.<arch>``, on the ladder of widths, r_inf
+    """A claim about N -> oo judged as one: ``<name>.limit.<arch>``, on the ladder of widths, r_inf
     against 1 +- the ratio margin (the fixed-width claim stays: its verdict is the finite-width map at N)."""
     head, arch = claim.id.rsplit(".", 1)
     return replace(claim, id=f"{head}.limit.{arch}", quantity=f"{claim.quantity}_limit",
