@@ -53,8 +53,12 @@ class Progress:
         """A job of ``total`` steps begins: the function that advances it (the executor calls it)."""
         return lambda n=1: None
 
-    def job(self, experiment: str, seconds: float) -> None:
-        """A job of ``experiment`` finished in ``seconds``."""
+    def job(self, experiment: str, seconds: float, share: float = 1.0) -> None:
+        """A job of ``experiment`` finished in ``seconds`` (``share`` < 1: one round of a job in rounds, that part
+        of it)."""
+
+    def skipped(self, experiment: str, share: float) -> None:
+        """That ``share`` of a job of ``experiment`` will not be drawn: the claims reading it were decided."""
 
     def verdict(self, verdict: Verdict) -> None:
         """A claim was judged."""
@@ -185,10 +189,11 @@ def _execute(request: Request, chosen, claim_ids: list[str], sink: ResultsSink, 
 
         def job_done(job, seconds: float) -> None:
             spent[job.experiment] = spent.get(job.experiment, 0.0) + seconds
-            progress.job(job.experiment, seconds)
+            progress.job(job.experiment, seconds, job.share)
 
         runner.progress = progress.task
         suite.on_verdict, suite.on_job = record, job_done
+        suite.on_skip = lambda job, share: progress.skipped(job.experiment, share)
         _, data = suite.execute(plan, sink.kept)
         if data:
             drawn = time.perf_counter()

@@ -108,11 +108,16 @@ class Display:
     def task(self, label: str, total: int):
         return (self.plain or self.bars).task(label, total)
 
-    def job(self, experiment: str, seconds: float) -> None:
-        left = self.time_left.done(experiment, seconds)
-        self.jobs_done(1, left)
+    def job(self, experiment: str, seconds: float, share: float = 1.0) -> None:
+        self._advance(share, self.time_left.done(experiment, seconds, share))
+
+    def skipped(self, experiment: str, share: float) -> None:
+        self._advance(share, self.time_left.skipped(experiment, share))
+
+    def _advance(self, share: float, left: str) -> None:
+        self.jobs_done(share, left)
         if self.plain is not None:
-            self.plain.job_done(left)
+            self.plain.job_done(share, left)
 
     def verdict(self, verdict) -> None:
         self.claims_done(1)

@@ -39,6 +39,15 @@ class Job:
     part: tuple[int, int] | None = None
 
     @property
+    def share(self) -> float:
+        """The part of the planned job this one draws: its round's networks over all of them (1: drawn whole)."""
+        return self.part[1] / self.rounds[-1] if self.part is not None and self.rounds else 1.0
+
+    def rest(self, rounds: int) -> float:
+        """The part of the planned job left undrawn after its first ``rounds`` rounds."""
+        return 1.0 - self.rounds[rounds - 1] / self.rounds[-1] if self.rounds else 0.0
+
+    @property
     def looks(self) -> int:
         """How many times a claim reading this job may be judged: once per round."""
         return max(len(self.rounds), 1)

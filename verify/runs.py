@@ -237,24 +237,35 @@ def choose_threads(threads: int | None) -> Threads:
 
 
 class TimeLeft:
-    """A rough estimate of a run's time left: each job left is costed at the mean time of the finished jobs of
-    its experiment (of all finished jobs while its experiment has none), so a few heavy jobs at the start do
-    not inflate the estimate for the light ones after them; ``workers`` processes share the jobs left."""
+    """A rough estimate of a run's time left: the jobs left of each experiment are costed at the seconds per job
+    its finished work took (all finished work's while it has none), so a few heavy jobs at the start do not
+    inflate the estimate for the light ones after them; ``workers`` processes share the jobs left.  A job in
+    rounds counts by shares (a round of 128 of 1024 networks: 1/8), and the share its claims left undrawn is
+    dropped (``skipped``): while claims may still stop early, the estimate tends to overstate."""
 
     def __init__(self, experiments: list[str], workers: int = 1) -> None:
-        self.left = list(experiments)  # the experiment of every job not yet finished
-        self.seconds: dict[str, list[float]] = {}
+        self.left: dict[str, float] = {}  # experiment -> the jobs (shares of jobs) not yet finished
+        for name in experiments:
+            self.left[name] = self.left.get(name, 0.0) + 1.0
+        self.spent: dict[str, list[float]] = {}  # experiment -> [seconds, shares] of its finished work
         self.workers = workers
 
-    def done(self, experiment: str, seconds: float) -> str:
-        """Record a finished job; the estimate as text ('' until one job has finished)."""
-        if experiment in self.left:
-            self.left.remove(experiment)
-        self.seconds.setdefault(experiment, []).append(seconds)
-        every = [s for times in self.seconds.values() for s in times]
-        mean = {name: sum(times) / len(times) for name, times in self.seconds.items()}
-        total = sum(mean.get(name, sum(every) / len(every)) for name in self.left) / self.workers
-        return f"about {clock(total)} left" if self.left else ""
+    def done(self, experiment: str, seconds: float, share: float = 1.0) -> str:
+        """Record finished work (a job, or a round: ``share`` of one); the estimate as text ('' until some work
+        has finished)."""
+        spent = self.spent.setdefault(experiment, [0.0, 0.0])
+        spent[0], spent[1] = spent[0] + seconds, spent[1] + share
+        return self.skipped(experiment, share)
+
+    def skipped(self, experiment: str, share: float) -> str:
+        """Drop ``share`` of a job that will not run; the estimate as text."""
+        self.left[experiment] = max(0.0, self.left.get(experiment, 0.0) - share)
+        if not self.spent:
+            return ""
+        seconds, shares = (sum(values) for values in zip(*self.spent.values()))
+        rate = {name: s / n for name, (s, n) in self.spent.items() if n > 0}
+        total = sum(left * rate.get(name, seconds / max(shares, 1e-12)) for name, left in self.left.items())
+        return f"about {clock(total / self.workers)} left" if total > 1e-9 else ""
 
 
 class PlainProgress:
@@ -263,18 +274,19 @@ class PlainProgress:
 
     def __init__(self, stream: TextIO, claims: int, jobs: int) -> None:
         self.stream, self.claims, self.jobs = stream, claims, jobs
-        self.claims_done = self.jobs_done = 0
+        self.claims_done, self.jobs_done = 0, 0.0
         self.left = ""
         self.start = time.monotonic()
 
-    def job_done(self, left: str) -> None:
-        self.jobs_done, self.left = self.jobs_done + 1, left
+    def job_done(self, share: float, left: str) -> None:
+        """Work finished or dropped: a job, or ``share`` of one in rounds."""
+        self.jobs_done, self.left = self.jobs_done + share, left
 
     def claim_done(self, claim_id: str, status: str, seconds: float) -> None:
         self.claims_done += 1
         width = len(str(self.claims))
         print(f"[{self.claims_done:>{width}}/{self.claims}] {claim_id} {status} {seconds:.1f} s (elapsed "
-              f"{clock(time.monotonic() - self.start)}, jobs {self.jobs_done}/{self.jobs}"
+              f"{clock(time.monotonic() - self.start)}, jobs {int(self.jobs_done + 1e-9)}/{self.jobs}"
               + (f", {self.left}" if self.left else "") + ")", file=self.stream, flush=True)
 
     def task(self, label: str, total: int) -> Callable[[int], None]:

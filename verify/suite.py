@@ -35,8 +35,10 @@ class Suite:
     device: str = "cpu"  # as requested; every job resolves it where it runs
     executor: object = None
     on_verdict: Callable[[Verdict], None] = lambda verdict: None
-    #: called with each job and its seconds as its sample arrives (progress estimates)
+    #: called with each job (or round of one: ``Job.share``) and its seconds as its sample arrives (progress)
     on_job: Callable[[Job, float], None] = lambda job, seconds: None
+    #: called with a job in rounds whose claims all stopped before its last round, and the share left undrawn
+    on_skip: Callable[[Job, float], None] = lambda job, share: None
     keep_samples: bool = False
     _kept: dict = field(default_factory=dict, repr=False)
 
@@ -59,10 +61,12 @@ class Suite:
         uses = plan.uses()
         drawn = {key: Drawn(job) for key, job in jobs.items()}  # dropped after their last use
         readers: dict[str, list[Look]] = {}  # job key -> the claims that read it, each where it stands
+        open_readers: dict[str, int] = {}  # job key -> its claims not yet done
         for task in plan.claims:
             look = Look(task, looks_of(task, jobs))
             for key in look.keys:
                 readers.setdefault(key, []).append(look)
+                open_readers[key] = open_readers.get(key, 0) + 1
         verdicts: dict[str, Verdict] = {}
         queue: deque[Job] = deque()
         ready: deque[tuple[Job, object]] = deque()  # kept results, handed over without the executor
@@ -95,6 +99,10 @@ class Suite:
                 look.done = True
                 verdicts[look.task.name] = found
                 self.on_verdict(found)
+                for k in look.keys:
+                    open_readers[k] -= 1
+                    if open_readers[k] == 0 and jobs[k].rest(drawn[k].asked) > 0:
+                        self.on_skip(jobs[k], jobs[k].rest(drawn[k].asked))
                 release(look.task)
 
         for job in plan.jobs:

@@ -69,6 +69,21 @@ def test_round_boundaries_change_no_number():
     assert both[1].n_samples == 8000  # the shared jobs went on for the claim still undecided
 
 
+def test_progress_counts_rounds_by_their_share_and_drops_what_a_decided_claim_left():
+    """Every planned job is accounted for once: its rounds by their shares, the rounds its claims did not need as
+    skipped, so a progress bar ends at its total; the time left follows the shares."""
+    from verify.runs import TimeLeft
+
+    suite, shares = _suite(rounds=4), []
+    suite.on_job = lambda job, seconds: shares.append(("drawn", job.share))
+    suite.on_skip = lambda job, share: shares.append(("skipped", share))
+    suite.check(toy.claim(factor=1.2))  # two jobs of 4000 values, decided on their first round of 500
+    assert shares == [("drawn", 0.125), ("drawn", 0.125), ("skipped", 0.875), ("skipped", 0.875)]
+    left = TimeLeft(["toy.gaussian"] * 2, workers=1)
+    assert left.done("toy.gaussian", 10.0, 0.125) == "about 2:30 left"  # 1.875 jobs at 80 s a job
+    assert left.skipped("toy.gaussian", 0.875) == "about 1:20 left" and left.skipped("toy.gaussian", 1.0) == ""
+
+
 def _false_alarms(levels_at, claims: int = 1000, looks: int = 5) -> float:
     """The share of true point claims (tolerance 0: every look can only reject) ever VIOLATED over ``looks``
     looks, each judged at ``levels_at(look)``, on 1000 simulated claims; real suite, real judge."""
