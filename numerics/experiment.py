@@ -77,6 +77,8 @@ class Experiment:
     config_params: ClassVar[tuple[str, ...]] = ()
     #: the fewest units its estimators read (a first round has at least this many; see ``units``)
     least_units: ClassVar[int] = 2
+    #: units come in blocks of this many with a stream each: a round ends on a block's end (see ``units``)
+    grain: ClassVar[int] = 1
 
     def points(self, claim, profile) -> list:
         raise NotImplementedError

@@ -110,7 +110,7 @@ def make_plan(entries: list[Entry], probes: list[Probe], profile, seed: int, dev
                 known[key] = Job(key, experiment.name, config, settings, derive_seed(seed, key), device,
                                  experiment.label(config, settings), experiment.size(config, settings),
                                  doubling(profile.rounds, experiment.units(config, settings),
-                                          experiment.least_units))
+                                          experiment.least_units, experiment.grain))
                 plan.jobs.append(known[key])
             keys.append(key)
         return tuple(keys)
@@ -126,17 +126,23 @@ def make_plan(entries: list[Entry], probes: list[Probe], profile, seed: int, dev
     return plan
 
 
-def doubling(rounds: int, units: int | None, least: int = 2) -> tuple[int, ...]:
-    """The units drawn after each of ``rounds`` rounds, doubling to ``units``: ceil(units / 2^(rounds - 1)),
-    twice that, ..., units.  Fewer rounds where the first would have fewer than ``least`` units or another fewer
-    than two; () when the job is drawn whole (``rounds`` 1, ``units`` None, or too few units for two rounds)."""
+def doubling(rounds: int, units: int | None, least: int = 2, grain: int = 1) -> tuple[int, ...]:
+    """The units drawn after each of ``rounds`` rounds, doubling to ``units``: ceil(units / 2^(rounds - 1)) (up
+    to a multiple of ``grain``, where units come in named blocks), twice that, ..., units.  Fewer rounds where
+    the first would have fewer than ``least`` units or another fewer than two; () when the job is drawn whole
+    (``rounds`` 1, ``units`` None, or too few units for two rounds)."""
     if units is None:
         return ()
+
     def ends(rounds: int) -> tuple[int, ...]:
         first = -(-units // 2 ** (rounds - 1))
-        return tuple(min(first * 2**k, units) for k in range(rounds))
+        first = -(-first // grain) * grain
+        return tuple(sorted({min(first * 2**k, units) for k in range(rounds)}))
 
-    while rounds > 1 and (ends(rounds)[0] < least or min(b - a for a, b in zip(ends(rounds), ends(rounds)[1:])) < 2):
+    def fits(ends: tuple[int, ...]) -> bool:
+        return len(ends) > 1 and ends[0] >= least and min(b - a for a, b in zip(ends, ends[1:])) >= 2
+
+    while rounds > 1 and not fits(ends(rounds)):
         rounds -= 1
     return ends(rounds) if rounds > 1 else ()
 

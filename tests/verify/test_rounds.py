@@ -33,6 +33,7 @@ def test_rounds_double_to_the_jobs_size():
     assert doubling(4, 6) == (2, 4, 6) and doubling(3, 5) == (3, 5)  # no round of fewer than two units
     assert doubling(2, 3) == () and doubling(1, 1024) == () and doubling(4, None) == ()
     assert doubling(3, 6, least=4) == () and doubling(3, 12, least=4) == (6, 12) and doubling(3, 16, least=4) == (4, 8, 16)  # the estimators' fewest
+    assert doubling(4, 2000, grain=500) == (500, 1000, 2000) and doubling(3, 2100, grain=500) == (1000, 2000, 2100)
 
 
 def test_the_looks_spend_delta_and_the_last_one_most_of_it():
@@ -111,7 +112,7 @@ def test_the_stopping_rule_keeps_the_family_wise_error_at_delta(monkeypatch):
     assert _false_alarms(spent) > bound
 
 
-ROUNDED = ("meanfield.jacobian", "meanfield.dynamics")
+ROUNDED = ("meanfield.jacobian", "meanfield.dynamics", "meanfield.gaussian")
 
 
 @pytest.mark.parametrize("name", ROUNDED)
@@ -126,15 +127,22 @@ def test_a_job_in_parts_is_the_whole_job(name):
     from verify.profiles import get_profile
 
     load_all()
-    profile = get_profile("quick").with_overrides({**TINY, "networks": 7, "dynamics.networks": 7})
+    # 16 networks (the Jacobian's rounds: 4, 8, 16), 7 trained (2, 4, 7), 2100 matrices in blocks of 500 (1000,
+    # 2000, 2100)
+    profile = get_profile("quick").with_overrides({**TINY, "networks": 16, "dynamics.networks": 7,
+                                                   "gaussian.matrices": 2100})
     experiment = experiment_named(name)
     settings = profile[experiment.name]
     claim = next(entry.claim for entry in catalog().values() if entry.experiment is experiment)
     point = experiment.points(claim, profile)[0]
     config = point.configs[0] if hasattr(point, "configs") else point
+    units = experiment.units(config, settings)
+    ends = doubling(3, units, experiment.least_units, experiment.grain)
+    assert len(ends) == 3, ends  # three parts
     whole = experiment.draw(config, settings, Draws(5))
-    parts = [experiment.draw_part(config, settings, Draws(5), first, count) for first, count in ((0, 2), (2, 2), (4, 3))]
-    assert untimed(experiment.join(parts)) == untimed(whole) and experiment.units(config, settings) == 7
+    parts = [experiment.draw_part(config, settings, Draws(5), first, last - first)
+             for first, last in zip((0, *ends), ends)]
+    assert untimed(experiment.join(parts)) == untimed(whole)
 
 
 def test_only_the_experiments_tested_in_parts_come_in_rounds():

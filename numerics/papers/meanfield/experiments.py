@@ -18,8 +18,8 @@ import torch
 from numerics.experiment import Experiment, Sweep, design_of, register_experiment
 from numerics.orders import PAIRS, pair_orders
 from numerics.papers.meanfield.designs import TrainingSetup
-from numerics.papers.meanfield.samples import (join_jacobians, network_bytes, sample_gaussian_norms,
-                                               sample_jacobians, sample_network_norms)
+from numerics.papers.meanfield.samples import (GAUSSIAN_CHUNK, join_gaussian, join_jacobians, network_bytes,
+                                               sample_gaussian_norms, sample_jacobians, sample_network_norms)
 from numerics.papers.meanfield.settings import (DYNAMICS, FIGURES, GAUSSIAN, JACOBIAN, NORMS, DynamicsSettings,
                                                 FigureSettings, GaussianSettings, JacobianSettings, NormSettings,
                                                 norm_spec)
@@ -167,11 +167,22 @@ class GaussianExperiment(Experiment):
     def magnitude(self, config: Shape) -> tuple:
         return (config.K * config.d, config.K)
 
+    grain = GAUSSIAN_CHUNK  # a stream per chunk of matrices
+
     def draw(self, config, settings, draws, progress=None):
-        sample = sample_gaussian_norms(config.K, config.d, settings.matrices, draws, pairs=config.pairs())
+        return self.draw_part(config, settings, draws, 0, settings.matrices, progress)
+
+    def units(self, config, settings) -> int:
+        return settings.matrices
+
+    def draw_part(self, config, settings, draws, first, count, progress=None):
+        sample = sample_gaussian_norms(config.K, config.d, count, draws, pairs=config.pairs(), first=first)
         if progress is not None:
-            progress(settings.matrices)
+            progress(count)
         return sample
+
+    def join(self, parts: list):
+        return join_gaussian(parts)
 
     def label(self, config, settings) -> str:
         which = f"{config.pair} norms" if config.pair else "norms"

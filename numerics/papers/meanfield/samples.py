@@ -128,23 +128,37 @@ class GaussianSample:
         return next(iter(self.values.values())).size
 
 
-def sample_gaussian_norms(K: int, d: int, matrices: int, draws: Draws, chunk: int = 500,
-                          max_vertices: int = 2**16, pairs: Sequence[tuple] = PAIRS) -> GaussianSample:
-    """Operator norms of ``matrices`` Gaussian K x d matrices (float64, drawn portably), for ``pairs`` (all nine
-    by default; one pair where a shape is too wide to enumerate the others, e.g. d = 1000), in chunks of a fixed
-    size (the streams are named by chunk, so ``chunk`` is part of the sample's definition)."""
+#: Gaussian matrices per named stream (``sample_gaussian_norms``): part of a sample's definition
+GAUSSIAN_CHUNK = 500
+
+
+def sample_gaussian_norms(K: int, d: int, matrices: int, draws: Draws, chunk: int = GAUSSIAN_CHUNK,
+                          max_vertices: int = 2**16, pairs: Sequence[tuple] = PAIRS, first: int = 0) -> GaussianSample:
+    """Operator norms of Gaussian K x d matrices ``first`` .. ``first + matrices - 1`` (float64, drawn portably),
+    for ``pairs`` (all nine by default; one pair where a shape is too wide to enumerate the others, e.g.
+    d = 1000), in chunks of a fixed size (the streams are named by chunk, so ``chunk`` is part of the sample's
+    definition, and a part that starts on a chunk's start is the same matrices as in a larger sample)."""
     start = time.perf_counter()
     values = {pq: [] for pq in pairs}
     exact, frobenius = {}, []
-    for first, size in _chunks(matrices, chunk):
-        G = draws.child(f"matrices/{first}").standard_normal((size, K, d), portable=True)
+    for offset, size in _chunks(matrices, chunk):
+        first_here = first + offset
+        G = draws.child(f"matrices/{first_here}").standard_normal((size, K, d), portable=True)
         frobenius.append((G**2).mean(dim=(-2, -1)).cpu().numpy())
         for pq in pairs:
-            norm = opnorm(G, *pq, max_vertices=max_vertices, draws=draws.child(f"search/{first}"))
+            norm = opnorm(G, *pq, max_vertices=max_vertices, draws=draws.child(f"search/{first_here}"))
             values[pq].append(norm.low.cpu().numpy())
             exact[pq] = exact.get(pq, True) and norm.exact
     return GaussianSample(K, d, {pq: np.concatenate(v) for pq, v in values.items()}, exact,
                           time.perf_counter() - start, np.concatenate(frobenius))
+
+
+def join_gaussian(parts: Sequence[GaussianSample]) -> GaussianSample:
+    """Consecutive parts of one job's matrices as one sample (the seconds add up)."""
+    first = parts[0]
+    return GaussianSample(first.K, first.d, {pq: np.concatenate([p.values[pq] for p in parts]) for pq in first.values},
+                          {pq: all(p.exact[pq] for p in parts) for pq in first.exact}, sum(p.seconds for p in parts),
+                          np.concatenate([p.frobenius for p in parts]))
 
 
 @dataclass(frozen=True)
