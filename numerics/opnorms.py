@@ -96,6 +96,8 @@ def opnorm(A: torch.Tensor, p, q, max_vertices: int = 2**16, restarts: int = 32,
         return _exact(vector_norm(A, dual(p), dim=-1).amax(dim=-1), "max row norm")
     if p == 2 and q == 2:
         return _exact(torch.linalg.matrix_norm(A, ord=2), "top singular value")
+    if K == 1:  # a row a: sup |a.x| / ||x||_p is the dual norm of a, whatever q
+        return _exact(vector_norm(A[..., 0, :], dual(p)), "dual norm of the one row")
     # (oo, 1) can enumerate either side; (oo, 2) only d; (2, 1) only K
     sides = {"d": (A, q)} if p == INF else {}
     if q == 1:
@@ -107,6 +109,16 @@ def opnorm(A: torch.Tensor, p, q, max_vertices: int = 2**16, restarts: int = 32,
         raise ValueError(f"||A||_{p}->{q} at K={K}, d={d} needs a sign search: pass draws= for its random starts")
     low = _sign_search(M, r, restarts, iterations, draws)
     return OpNorm(low, torch.maximum(low, _upper(A, p, q)), False, "sign search / norm-inequality sandwich")
+
+
+def searched(p, q, K: int, d: int, max_vertices: int = 2**16) -> bool:
+    """Whether ``opnorm`` needs its random sign search at this pair and shape (no closed form, and too many
+    sign vectors to enumerate): then its value depends on the random starts it is given."""
+    p, q = norm_order(p), norm_order(q)
+    if p == 1 or q == INF or (p == 2 and q == 2) or K == 1:
+        return False
+    sides = ([d] if p == INF else []) + ([K] if q == 1 else [])
+    return 2 ** (min(sides) - 1) > max_vertices
 
 
 def _exact(value: torch.Tensor, method: str) -> OpNorm:

@@ -128,7 +128,7 @@ def _check(request: Request):
         raise ProfileError(f"--executor must be local or ray, got {request.executor!r}")
     chosen = get_profile(request.profile)
     chosen = chosen.with_overrides(request.overrides) if request.overrides else chosen
-    check_spelling(request.device or chosen.device)
+    check_spelling(chosen.device if request.device is None else request.device)  # '' is refused, not the default
     return chosen, load().match(request.only)
 
 
@@ -149,7 +149,7 @@ def _execute(request: Request, chosen, claim_ids: list[str], sink: ResultsSink, 
     claims = [load()[claim_id] for claim_id in claim_ids]
     skip = {v.claim_id for v in sink.kept}
     entries = [entry(claim) for claim in claims if claim.id not in skip]
-    requested = request.device or chosen.device
+    requested = chosen.device if request.device is None else request.device
     local = request.executor == "local"
     # a local run resolves its device here (and refuses an absent GPU now); Ray workers resolve their own
     job_device = str(resolve(requested)) if local else requested

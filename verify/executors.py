@@ -127,7 +127,13 @@ class PoolExecutor:
                     while queue:  # what the caller added since the last result
                         index, job = next(counter), queue.popleft()
                         pending[index] = job
-                        futures[pool.submit(run_job, job)] = index
+                        try:
+                            futures[pool.submit(run_job, job)] = index
+                        except BrokenProcessPool:  # a worker died while the caller held a result
+                            broken = True
+                            break
+                    if broken:
+                        break
                     if not futures:
                         return
                     done, _ = wait(futures, return_when=FIRST_COMPLETED)

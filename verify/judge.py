@@ -83,6 +83,8 @@ def check_config(claim: Claim, experiment: Experiment, point, estimate: Estimate
     if iid is not None and iid.se > 0:
         extras["iid_ci_low"], extras["iid_ci_high"] = iid.low / theory, iid.high / theory
         extras["design_effect"] = (interval.se / iid.se) ** 2
+    if interval.se == 0:
+        extras["envelope"] = True  # a range or maximum over draws, not an interval at an error level (rounds.stops)
     status = comparison.judge(compared.low, compared.high, tolerance, theory, p_value, delta)
     if estimate.runs is not None:
         low, high = comparison.band(tolerance, theory)
@@ -166,6 +168,8 @@ def undecided(result: ConfigResult) -> str:
     if distance == 0:
         return f"undecided: the estimate sits on the band's edge {edge:.4g}, which no sample size decides"
     factor = (half / distance) ** 2
+    if not math.isfinite(factor * result.units):  # an interval without bounds (a deep tail on a few networks)
+        return f"undecided: the interval straddles the band's edge {edge:.4g} and has no finite width to scale"
     verdict_then = "HOLDS" if low <= result.statistic <= high else "VIOLATED"
     return (f"undecided: the interval straddles the band's edge {edge:.4g}; if the estimate stays at "
             f"{result.statistic:.4g}, about {factor:.2g}x the units ({math.ceil(result.units * factor)}) would make "

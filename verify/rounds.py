@@ -77,12 +77,14 @@ def looks_of(task: Task, jobs: dict[str, Job]) -> int:
 
 
 def stops(verdict: Verdict, look: Look) -> bool:
-    """Whether the claim is done at this look: decided, or out of rounds.  A verdict judged on the range of
-    per-run values (``runs``) is not an interval with an error level, so it waits for the last look."""
+    """Whether the claim is done at this look: decided, or out of rounds.  A verdict judged on a range over
+    draws (per-run values, ``runs``, or an ``envelope`` such as a maximum over networks) has no error level: it
+    HOLDS only on every draw, so only its last look may say so; a violation on some draws stands at once."""
     if look.last():
         return True
-    by_runs = any("runs" in config.get("extras", {}) for config in verdict.configs)
-    return verdict.status in DECISIVE and not by_runs
+    ranges = any("runs" in config.get("extras", {}) or config.get("extras", {}).get("envelope")
+                 for config in verdict.configs)
+    return verdict.status in DECISIVE and not (ranges and verdict.status is not Status.VIOLATED)
 
 
 def record(verdict: Verdict, look: Look, delta: float, units: int, cap: int) -> Verdict:
@@ -96,6 +98,7 @@ def record(verdict: Verdict, look: Look, delta: float, units: int, cap: int) -> 
     where = "stopped decided" if verdict.status in DECISIVE else "undecided at its last look"
     verdict.notes += (f" Sequential: {where} at look {look.look + 1} of {look.looks}, on {units} of {cap} "
                       f"networks; each look is judged at the error it spends ({EARLY_SHARE:.0%} of delta = "
-                      f"{delta:g} split over the early looks, the rest at the last), so the intervals of every "
-                      f"look cover at once with probability >= 1 - {delta:g}; this look's {levels[-1]:.3g}.")
+                      f"{delta:g} split over the early looks, as wide as Student's t on their networks, the rest "
+                      f"at the last), so the intervals of every look cover at once with probability >= "
+                      f"1 - {delta:g}; this look's {levels[-1]:.3g}.")
     return verdict

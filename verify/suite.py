@@ -12,7 +12,7 @@ from dataclasses import dataclass, field, replace
 from typing import Callable, Iterable
 
 from numerics.experiment import Probe, Sweep
-from numerics.stats import bonferroni, spent
+from numerics.stats import as_normal_level, bonferroni, spent
 from theory.claims import Claim
 from verify.catalog import Entry, entry
 from verify.executors import LocalExecutor
@@ -83,27 +83,37 @@ class Suite:
                 if uses[key] == 0:
                     drawn.pop(key, None)
 
+        def complete(look: Look) -> bool:
+            """Whether every round the claim's look reads has come back."""
+            return not look.done and all(len(drawn[k].samples) >= look.rounds_of(jobs[k]) for k in look.keys)
+
         def judge_ready(key: str) -> None:
-            """Judge the open claims that read ``key`` and now have every round their look reads."""
-            for look in [look for look in readers.get(key, ()) if not look.done and all(
-                    len(drawn[k].samples) >= look.rounds_of(jobs[k]) for k in look.keys)]:
+            """Judge the open claims that read ``key`` and now have every round their look reads (again at the
+            next look while its rounds are in already: another claim may have drawn them)."""
+            for look in [look for look in readers.get(key, ()) if complete(look)]:
                 found = self._judge(look, drawn)
-                if not stops(found, look):
+                while not stops(found, look):
                     look.look += 1
                     for k in look.keys:
                         wanted = look.rounds_of(jobs[k])
                         if drawn[k].asked < wanted:
                             drawn[k].asked = wanted
                             ask(jobs[k].round(wanted - 1))
-                    continue
-                look.done = True
-                verdicts[look.task.name] = found
-                self.on_verdict(found)
-                for k in look.keys:
-                    open_readers[k] -= 1
-                    if open_readers[k] == 0 and jobs[k].rest(drawn[k].asked) > 0:
-                        self.on_skip(jobs[k], jobs[k].rest(drawn[k].asked))
-                release(look.task)
+                    if not complete(look):
+                        break
+                    found = self._judge(look, drawn)
+                else:
+                    finish(look, found)
+
+        def finish(look: Look, found: Verdict) -> None:
+            look.done = True
+            verdicts[look.task.name] = found
+            self.on_verdict(found)
+            for k in look.keys:
+                open_readers[k] -= 1
+                if open_readers[k] == 0 and jobs[k].rest(drawn[k].asked) > 0:
+                    self.on_skip(jobs[k], jobs[k].rest(drawn[k].asked))
+            release(look.task)
 
         for job in plan.jobs:
             ask(job.round(0) if job.rounds and job.key in claimed else replace(job, rounds=()))
@@ -147,14 +157,19 @@ class Suite:
     def _judge(self, look: Look, drawn: dict) -> Verdict:
         """The claim's verdict at its look, on the first rounds of each of its jobs that the look reads."""
         task, entry = look.task, look.task.entry
-        delta = spent(self.profile.delta, look.look, look.looks)
         parts = {key: drawn[key].samples[:look.rounds_of(drawn[key].job)] for key in look.keys}
+        samples = _gather(task, lambda key: drawn[key].sample(len(parts[key])))
+        delta = spent(self.profile.delta, look.look, look.looks)
+        each = bonferroni(delta, len(task.points))
+        if not look.last() and entry.claim.comparison.by_interval:
+            # a deep tail: intervals as wide as Student's t on the fewest units of the look's samples (a test of a
+            # law takes its level as it is: its p-value is not a normal quantile)
+            fewest = min(s.units for point in samples for s in (point if isinstance(point, tuple) else (point,)))
+            each = as_normal_level(each, fewest)
         devices = sorted({device for key in look.keys for device in drawn[key].devices[:len(parts[key])]})
         seconds = sum(sum(drawn[key].seconds[:len(parts[key])]) for key in look.keys)
-        samples = _gather(task, lambda key: drawn[key].sample(len(parts[key])))
         found = verdict(entry.claim, entry.experiment, entry.estimator, [p for _, p in task.points], samples,
-                        task.theories, delta, bonferroni(delta, len(task.points)), self.seed, ", ".join(devices),
-                        seconds)
+                        task.theories, delta, each, self.seed, ", ".join(devices), seconds)
         cap = sum(drawn[key].job.rounds[-1] if drawn[key].job.rounds else units_of(drawn[key].samples[0])
                   for key in look.keys)
         return record(found, look, self.profile.delta, sum(units_of(sample) for sample in samples), cap)

@@ -11,7 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from numerics.random import Draws
-from numerics.opnorms import INF, PAIRS, opnorm, sign_vertices, vector_norm
+from numerics.opnorms import INF, PAIRS, opnorm, searched, sign_vertices, vector_norm
 
 
 def brute_force(A: torch.Tensor, p: float, q: float) -> tuple[float, float]:
@@ -78,6 +78,19 @@ def test_sandwich_contains_the_exact_value_and_is_flagged():
         assert (sandwich.high >= exact.value * (1 - 1e-12)).all()
         with pytest.raises(ValueError, match="sandwich"):
             sandwich.value
+
+
+def test_one_row_is_exact_at_any_width_and_the_search_predicate_matches_opnorm():
+    """K = 1 is the dual norm of the row for every pair, with no sign search (d = 40 has 2^39 sign vectors), so
+    a batch's norms do not depend on random starts; ``searched`` says exactly when opnorm would search."""
+    A = torch.randn(3, 1, 40, generator=torch.Generator().manual_seed(2), dtype=torch.float64)
+    for p, q in PAIRS:
+        found = opnorm(A, p, q)  # no draws given: a search would raise
+        dual = {1: INF, 2: 2, INF: 1}[p]
+        assert found.exact and torch.allclose(found.value, vector_norm(A[:, 0], dual), rtol=1e-12)
+    for (p, q), K, d in itertools.product(PAIRS, (1, 2, 20), (2, 20)):
+        M = torch.randn(1, K, d, dtype=torch.float64)
+        assert searched(p, q, K, d) is (not opnorm(M, p, q, draws=Draws(0)).exact), (p, q, K, d)
 
 
 def test_sign_vertices_are_all_sign_patterns_up_to_global_sign():

@@ -16,6 +16,7 @@ from dataclasses import asdict, dataclass, replace
 import torch
 
 from numerics.experiment import Experiment, Sweep, design_of, register_experiment
+from numerics.opnorms import searched
 from numerics.orders import PAIRS, pair_orders
 from numerics.papers.meanfield.designs import TrainingSetup
 from numerics.papers.meanfield.samples import (GAUSSIAN_CHUNK, join_gaussian, join_jacobians, network_bytes,
@@ -284,8 +285,12 @@ class DynamicsExperiment(Experiment):
     def draw(self, config, settings, draws, progress=None):
         return train_adversarial(config, settings.networks, draws, progress=progress)
 
-    def units(self, config, settings) -> int:
-        return settings.networks
+    least_units = 16  # early looks read interval tails: fewer networks make them wide to no purpose
+
+    def units(self, config, settings) -> int | None:
+        """The networks, unless the Jacobian norm's sign search draws its starts for the whole batch."""
+        spec = config.spec
+        return None if searched(config.p, config.q, spec.K, spec.d) else settings.networks
 
     def draw_part(self, config, settings, draws, first, count, progress=None):
         return train_adversarial(config, count, draws, progress=progress, first=first, total=settings.networks)
