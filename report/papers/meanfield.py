@@ -256,22 +256,23 @@ def _ladder_figure(rows: list[dict], label, ylabel: str) -> plt.Figure:
     return fig
 
 
-def limits_figure(data: dict) -> plt.Figure:
-    """Theorem 5.1's corollary in the limit, one series per (p, q)."""
-    rows = data["limits"]
-    fig = _ladder_figure(rows, lambda row: _pair_label(row["label"]),
-                         r"$\mathbb{E}\|J(x_0)\|_{p\to q} / (\sqrt{\omega^L/d}\,\mathbb{E}\|G\|_{p\to q})$")
+def _pair_ladder_figure(rows: list[dict], ylabel: str) -> plt.Figure:
+    """A Theorem 5.1 limit family, one series per (p, q), titled by its network."""
+    fig = _ladder_figure(rows, lambda row: _pair_label(row["label"]), ylabel)
     fig.suptitle(title(rows[0]["spec"], omit=("arch", "N")), fontsize=8)
     return fig
+
+
+def limits_figure(data: dict) -> plt.Figure:
+    """Theorem 5.1's corollary in the limit, one series per (p, q)."""
+    return _pair_ladder_figure(data["limits"], r"$\mathbb{E}\|J(x_0)\|_{p\to q} / (\sqrt{\omega^L/d}\,"
+                                               r"\mathbb{E}\|G\|_{p\to q})$")
 
 
 def bound_limits_figure(data: dict) -> plt.Figure:
     """Theorem 5.1's bound in the limit, one series per (p, q)."""
-    rows = data["bound_limits"]
-    fig = _ladder_figure(rows, lambda row: _pair_label(row["label"]),
-                         r"$\mathbb{E} L_{adv}^{PGD}(x_0) / (\epsilon \beta_{p,q} \sqrt{\omega^L})$")
-    fig.suptitle(title(rows[0]["spec"], omit=("arch", "N")), fontsize=8)
-    return fig
+    return _pair_ladder_figure(data["bound_limits"],
+                               r"$\mathbb{E} L_{adv}^{PGD}(x_0) / (\epsilon \beta_{p,q} \sqrt{\omega^L})$")
 
 
 def theorem41_limits_figure(data: dict) -> plt.Figure:
@@ -287,19 +288,21 @@ _LADDER_LEGEND = (r"Dots: each rung's ratio (its own networks) with a $\pm 3.29$
                   r"$r_\infty$ with the interval the verdict is judged on, against the margin $1 \pm %g$ (shaded).")
 
 
-def _limits_caption(data: dict) -> str:
-    rows = data["limits"]
-    return (r"Theorem~5.1's network-level corollary in the limit $N\to\infty$, at "
-            + caption_network(rows[0]["spec"], omit=("arch", "N")) + ". "
+def _pair_ladder_caption(rows: list[dict], lead: str) -> str:
+    """A Theorem 5.1 limit family's caption: ``lead``, its network, and how to read the ladder."""
+    return (lead + caption_network(rows[0]["spec"], omit=("arch", "N")) + ". "
             + _LADDER_LEGEND % (rows[0]["gamma"], rows[0]["margin"]))
+
+
+def _limits_caption(data: dict) -> str:
+    return _pair_ladder_caption(data["limits"], r"Theorem~5.1's network-level corollary in the limit $N\to\infty$, at ")
 
 
 def _bound_limits_caption(data: dict) -> str:
-    rows = data["bound_limits"]
-    return (r"Theorem~5.1's bound in the limit $N\to\infty$: PGD's mean loss at $x_0$ over $\epsilon\beta_{p,q}"
-            r"\sqrt{\omega^L}$ on every rung (an upper bound: HOLDS when $r_\infty$'s interval lies below the margin's "
-            r"top), at " + caption_network(rows[0]["spec"], omit=("arch", "N")) + ". "
-            + _LADDER_LEGEND % (rows[0]["gamma"], rows[0]["margin"]))
+    return _pair_ladder_caption(data["bound_limits"],
+                                r"Theorem~5.1's bound in the limit $N\to\infty$: PGD's mean loss at $x_0$ over "
+                                r"$\epsilon\beta_{p,q}\sqrt{\omega^L}$ on every rung (an upper bound: HOLDS when "
+                                r"$r_\infty$'s interval lies below the margin's top), at ")
 
 
 def _theorem41_limits_caption(data: dict) -> str:
