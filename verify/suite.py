@@ -57,16 +57,13 @@ class Suite:
         """
         executor = self.executor or LocalExecutor()
         jobs = {job.key: job for job in plan.jobs}
-        claimed = {key for task in plan.claims for key in task.all_keys}
         uses = plan.uses()
         drawn = {key: Drawn(job) for key, job in jobs.items()}  # dropped after their last use
         readers: dict[str, list[Look]] = {}  # job key -> the claims that read it, each where it stands
-        open_readers: dict[str, int] = {}  # job key -> its claims not yet done
         for task in plan.claims:
             look = Look(task, looks_of(task, jobs))
             for key in look.keys:
                 readers.setdefault(key, []).append(look)
-                open_readers[key] = open_readers.get(key, 0) + 1
         verdicts: dict[str, Verdict] = {}
         queue: deque[Job] = deque()
         ready: deque[tuple[Job, object]] = deque()  # kept results, handed over without the executor
@@ -109,14 +106,13 @@ class Suite:
             look.done = True
             verdicts[look.task.name] = found
             self.on_verdict(found)
-            for k in look.keys:
-                open_readers[k] -= 1
-                if open_readers[k] == 0 and jobs[k].rest(drawn[k].asked) > 0:
+            for k in look.keys:  # a job whose claims are all done draws no more rounds
+                if all(other.done for other in readers[k]) and jobs[k].rest(drawn[k].asked) > 0:
                     self.on_skip(jobs[k], jobs[k].rest(drawn[k].asked))
             release(look.task)
 
         for job in plan.jobs:
-            ask(job.round(0) if job.rounds and job.key in claimed else replace(job, rounds=()))
+            ask(job.round(0) if job.rounds and job.key in readers else replace(job, rounds=()))
         fresh = None
         try:
             while True:
@@ -157,8 +153,8 @@ class Suite:
     def _judge(self, look: Look, drawn: dict) -> Verdict:
         """The claim's verdict at its look, on the first rounds of each of its jobs that the look reads."""
         task, entry = look.task, look.task.entry
-        parts = {key: drawn[key].samples[:look.rounds_of(drawn[key].job)] for key in look.keys}
-        samples = _gather(task, lambda key: drawn[key].sample(len(parts[key])))
+        rounds = {key: look.rounds_of(drawn[key].job) for key in look.keys}  # all come back: the look is complete
+        samples = _gather(task, lambda key: drawn[key].sample(rounds[key]))
         delta = spent(self.profile.delta, look.look, look.looks)
         each = bonferroni(delta, len(task.points))
         if not look.last() and entry.claim.comparison.by_interval:
@@ -166,8 +162,8 @@ class Suite:
             # law takes its level as it is: its p-value is not a normal quantile)
             fewest = min(s.units for point in samples for s in (point if isinstance(point, tuple) else (point,)))
             each = as_normal_level(each, fewest)
-        devices = sorted({device for key in look.keys for device in drawn[key].devices[:len(parts[key])]})
-        seconds = sum(sum(drawn[key].seconds[:len(parts[key])]) for key in look.keys)
+        devices = sorted({device for key in look.keys for device in drawn[key].devices[:rounds[key]]})
+        seconds = sum(sum(drawn[key].seconds[:rounds[key]]) for key in look.keys)
         found = verdict(entry.claim, entry.experiment, entry.estimator, [p for _, p in task.points], samples,
                         task.theories, delta, each, self.seed, ", ".join(devices), seconds)
         cap = sum(drawn[key].job.rounds[-1] if drawn[key].job.rounds else units_of(drawn[key].samples[0])
