@@ -106,6 +106,10 @@ class Experiment:
         """One sample from consecutive parts (see ``units``)."""
         raise NotImplementedError(f"{self.name} draws its jobs whole")
 
+    def part_size(self, config, settings, count: int) -> int:
+        """The progress bar's total for a part of ``count`` units (``draw_part`` advances it by units)."""
+        return count
+
     def label(self, config, settings) -> str:
         """What a progress bar says while the job runs."""
         return f"{self.name} {canonical(self.describe(config))}"

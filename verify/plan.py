@@ -56,8 +56,9 @@ class Job:
         """Round ``index`` (0-based) of this job: its units, the same seed (unit i has its own stream)."""
         first = self.rounds[index - 1] if index else 0
         count = self.rounds[index] - first
-        return replace(self, part=(first, count), size=count,
-                       label=f"{self.label}, round {index + 1} of {len(self.rounds)} (networks {first}..{first + count - 1})")
+        size = experiment_named(self.experiment).part_size(self.config, self.settings, count)
+        return replace(self, part=(first, count), size=size,
+                       label=f"{self.label}, round {index + 1} of {len(self.rounds)}: {first}..{first + count - 1}")
 
 
 @dataclass

@@ -252,3 +252,21 @@ def test_a_range_over_draws_holds_only_on_every_draw_but_a_violation_stops_at_on
     assert holds.status is Status.HOLDS and holds.rounds["decided_at"] == 4
     violated = check(2, sp.Rational(1, 100))  # every value far below 2 mu
     assert violated.status is Status.VIOLATED and violated.rounds["decided_at"] == 1
+
+
+def test_a_rounds_progress_bar_counts_what_its_draw_advances():
+    """A round of Theorem 4.1 networks counts networks (its draw advances by networks); a round of training runs
+    counts training steps, as the whole job's bar does (its draw advances by steps)."""
+    from numerics.papers import load_all
+    from tests.tiny import TINY
+    from verify.catalog import catalog
+    from verify.profiles import get_profile
+
+    load_all()
+    profile = get_profile("quick").with_overrides({**TINY, "networks": 16, "dynamics.networks": 64})
+    plan = Suite(profile, seed=0).plan([catalog()["meanfield.thm4_1.jacobian_variance.vanilla"],
+                                        catalog()["meanfield.dyn.euler.vanilla"]], ())
+    sizes = {job.experiment: (job.size, job.round(1).size, job.round(1).part) for job in plan.jobs}
+    assert sizes["meanfield.jacobian"] == (16, 4, (4, 4))  # rounds of 4, 8, 16 networks
+    steps, in_round, part = sizes["meanfield.dynamics"]
+    assert in_round == steps and part == (16, 16)  # rounds of 16, 32, 64 runs, every one of its steps

@@ -295,6 +295,9 @@ class DynamicsExperiment(Experiment):
     def draw_part(self, config, settings, draws, first, count, progress=None):
         return train_adversarial(config, count, draws, progress=progress, first=first, total=settings.networks)
 
+    def part_size(self, config, settings, count: int) -> int:
+        return self.size(config, settings)  # its bar counts training steps, whatever the networks
+
     def join(self, parts: list):
         return join_runs(parts)
 
