@@ -69,14 +69,23 @@ def _compiled(expr: sp.Expr, symbols: tuple[sp.Symbol, ...], backend: Backend) -
         from scipy.special import gammaln
 
         return sp.lambdify(symbols, log_space(expr), modules=[{"lgamma": gammaln}, "scipy", "numpy"])
-    return sp.lambdify(symbols, log_space(expr), modules=[{"lgamma": mpmath.loggamma}, "mpmath"])
+    # mpmath's exponent range is unbounded and its working precision is set by the caller: the log-space rewrites
+    # (whose expm1/log1p search costs a tenth of a second per expression) buy nothing there
+    return sp.lambdify(symbols, expr, modules="mpmath")
+
+
+@lru_cache(maxsize=256)
+def _symbols(expr: sp.Expr) -> tuple[sp.Symbol, ...]:
+    """The free symbols sorted by name, once per expression: walking the tree cost more than evaluating a
+    one-line expression in a training loop's step."""
+    return tuple(sorted(expr.free_symbols, key=lambda s: s.name))
 
 
 def lambdify(expr: sp.Expr, backend: Backend = "numpy") -> tuple[tuple[sp.Symbol, ...], Callable]:
     """(free symbols sorted by name, a function of them) for ``expr`` in ``backend``."""
     if backend not in BACKENDS:
         raise ValueError(f"backend must be one of {', '.join(BACKENDS)}, got {backend!r}")
-    symbols = tuple(sorted(expr.free_symbols, key=lambda s: s.name))
+    symbols = _symbols(expr)
     return symbols, _compiled(expr, symbols, backend)
 
 

@@ -70,18 +70,19 @@ def _schedule_factor(schedule: str, eta: float, log_loss: torch.Tensor, norm: to
         factor = eta * torch.exp(log_loss)
     else:
         raise ValueError(f"unknown schedule {schedule!r}; allowed: {', '.join(SCHEDULES)}")
-    return torch.where(frozen, torch.zeros_like(factor), factor)
+    return factor.masked_fill(frozen, 0.0)
 
 
 def _run(steps: int, checkpoints: list[int], step, record, progress) -> None:
     """Call ``step(t)`` for t = 1..steps and ``record()`` after each checkpoint step, advancing the progress bar."""
     marks = set(checkpoints)
-    for t in range(1, steps + 1):
-        step(t)
-        if t in marks:
-            record()
-        if progress is not None:
-            progress(1)
+    with torch.inference_mode():  # gradients are written out by hand: autograd's bookkeeping is pure cost here
+        for t in range(1, steps + 1):
+            step(t)
+            if t in marks:
+                record()
+            if progress is not None:
+                progress(1)
 
 
 def _record(rows: dict[str, list], theta: torch.Tensor, q: torch.Tensor, norm: torch.Tensor) -> None:

@@ -81,10 +81,11 @@ def test_raw_gradient_pgd_twin_is_not_scale_invariant():
     assert (scaled - base).abs().max() > 1e-2
 
 
-def test_fgm_is_zero_where_the_input_gradient_vanishes():
+@pytest.mark.parametrize("attack", ["fgm", "fgsm", "pgd2", "pgdinf"])
+def test_perturbations_are_zero_where_the_input_gradient_vanishes(attack):
     model, X, y = relu2(4)
     dead = Relu2(model.a, -model.W.abs())  # every unit inactive on X >= 0: grad_x f = 0
-    delta = perturb(dead.input_grad, X.abs(), y, torch.full((3,), 0.3, dtype=torch.float64), "fgm")
+    delta = perturb(dead.input_grad, X.abs(), y, torch.full((3,), 0.3, dtype=torch.float64), attack)
     assert torch.all(delta == 0)
 
 
