@@ -49,13 +49,23 @@ def sign_vertices(n: int, dtype: torch.dtype, device) -> torch.Tensor:
 
 
 def _max_over_signs(M: torch.Tensor, r: float, chunk: int = 4096) -> torch.Tensor:
-    """max over s in {+-1}^n of ||M s||_r for M (..., m, n), by enumeration in chunks of vertices."""
+    """max over s in {+-1}^n of ||M s||_r for M (..., m, n), by enumeration in chunks of vertices.
+
+    The r-norms are reduced over the short m axis elementwise (sum of |.|, of squares with the root taken after
+    the maximum, or the largest |.|): a generic norm over that strided axis cost 3-5x as much.
+    """
     n = M.shape[-1]
     vertices = sign_vertices(n, M.dtype, M.device)
     best = torch.full(M.shape[:-2], -INF, dtype=M.dtype, device=M.device)
     for start in range(0, vertices.shape[0], chunk):
         images = M @ vertices[start:start + chunk].T  # (..., m, chunk)
-        best = torch.maximum(best, vector_norm(images, r, dim=-2).amax(dim=-1))
+        if r == 1:
+            largest = images.abs().sum(dim=-2).amax(dim=-1)
+        elif r == 2:
+            largest = images.square().sum(dim=-2).amax(dim=-1).sqrt()
+        else:  # r = oo (orders are 1, 2, oo)
+            largest = images.abs().amax(dim=(-2, -1))
+        best = torch.maximum(best, largest)
     return best
 
 

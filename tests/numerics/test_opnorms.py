@@ -11,7 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from numerics.random import Draws
-from numerics.opnorms import INF, PAIRS, opnorm, searched, sign_vertices, vector_norm
+from numerics.opnorms import INF, PAIRS, _max_over_signs, opnorm, searched, sign_vertices, vector_norm
 
 
 def brute_force(A: torch.Tensor, p: float, q: float) -> tuple[float, float]:
@@ -91,6 +91,16 @@ def test_one_row_is_exact_at_any_width_and_the_search_predicate_matches_opnorm()
     for (p, q), K, d in itertools.product(PAIRS, (1, 2, 20), (2, 20)):
         M = torch.randn(1, K, d, dtype=torch.float64)
         assert searched(p, q, K, d) is (not opnorm(M, p, q, draws=Draws(0)).exact), (p, q, K, d)
+
+
+@pytest.mark.parametrize("r", [1, 2, INF])
+def test_enumeration_in_chunks_is_the_norm_of_every_image(r):
+    """The enumeration's reductions over the short axis (no generic norm there) give the largest r-norm of the
+    images M s, whatever the chunking (the brute-force test above is the routine's planted-bug check)."""
+    M = torch.randn(5, 3, 7, generator=torch.Generator().manual_seed(2), dtype=torch.float64)
+    expected = vector_norm(M @ sign_vertices(7, M.dtype, M.device).T, r, dim=-2).amax(dim=-1)
+    for chunk in (5, 64):
+        torch.testing.assert_close(_max_over_signs(M, r, chunk=chunk), expected, rtol=1e-14, atol=0)
 
 
 def test_sign_vertices_are_all_sign_patterns_up_to_global_sign():
