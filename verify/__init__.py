@@ -3,6 +3,7 @@
 ``verify.run`` is the Python entry point of ``atv run`` and ``verify.Results`` what it returns;
 ``verify.check_bound`` is the Python entry point of ``atv check-bound`` (imported lazily: they load torch).
 """
+import numerics  # noqa: F401  (before torch allocates: the package sets torch's huge-page allocation)
 
 
 def check_bound(*args, **kwargs):

@@ -145,3 +145,19 @@ def test_a_real_gpu_draws_the_same_inputs_and_the_same_law():
     assert gpu.input_norms == pytest.approx(cpu.input_norms, rel=1e-12)
     ratio = np.mean(gpu.J[:, 0] ** 2) / np.mean(cpu.J[:, 0] ** 2)  # 256 networks each: within 20%
     assert 0.8 < ratio < 1.25
+
+
+@pytest.mark.parametrize("given, expected", [(None, "1"), ("0", "0")])
+def test_importing_the_package_asks_for_huge_pages_unless_told_otherwise(given, expected):
+    """torch reads THP_MEM_ALLOC_ENABLE at its first allocation, so ``numerics`` (imported by ``verify`` before
+    anything else) sets it; a user's own value is kept."""
+    import os
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if k != "THP_MEM_ALLOC_ENABLE"}
+    if given is not None:
+        env["THP_MEM_ALLOC_ENABLE"] = given
+    code = "import verify, os; print(os.environ['THP_MEM_ALLOC_ENABLE'])"
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == expected
