@@ -197,7 +197,7 @@ def _execute(request: Request, chosen, claim_ids: list[str], sink: ResultsSink, 
         _, data = suite.execute(plan, sink.kept)
         if data:
             drawn = time.perf_counter()
-            sink.add_figures(data)
+            sink.add_figures(data, processes=workers)  # the workers' cores are free by now
             drawing = time.perf_counter() - drawn
         state = "complete"
     except KeyboardInterrupt:

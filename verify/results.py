@@ -134,12 +134,12 @@ class ResultsSink:
         self.verdicts.append(verdict)
         self._writer.add(verdict.to_json())
 
-    def add_figures(self, data: dict) -> None:
-        """The probes' data, and with a folder the figures drawn from it into the folder."""
+    def add_figures(self, data: dict, processes: int = 1) -> None:
+        """The probes' data, and with a folder the figures drawn from it into the folder (by ``processes``)."""
         from report.figures import draw_all  # matplotlib: only when there is something to draw
 
         self.figures = data
-        self._writer.add_figures(data, draw_all(data, self.folder) if self.folder is not None else [])
+        self._writer.add_figures(data, draw_all(data, self.folder, processes) if self.folder is not None else [])
 
     def close(self, state: str, finished: str | None = None, timings: dict | None = None) -> None:
         """Record how the run ended (and when: now unless given; where its time went) and release the folder."""

@@ -128,7 +128,8 @@ def test_latex_refuses_an_unreadable_results_file(tmp_path):
     assert result.exit_code == 2
 
 
-def test_figures_are_drawn_from_stored_data(tmp_path):
+@pytest.mark.parametrize("processes", [1, 2])
+def test_figures_are_drawn_from_stored_data(tmp_path, processes):
     from numerics.experiment import PROBES
     from numerics.papers import load_all
     from report.figures import draw_all
@@ -139,9 +140,9 @@ def test_figures_are_drawn_from_stored_data(tmp_path):
     tiny = {"N": 32, "L": 2, "d": 4, "K": 4, "figures.networks": 4, "figures.N": 16, "figures.depths": "1,2",
             "figures.widths": "8,16", "gaussian.matrices": 50}
     _, data = Suite(get_profile("quick").with_overrides(tiny), seed=0).run([], [PROBES["meanfield.theorem4_1"]])
-    files = draw_all(json.loads(json.dumps(data)), tmp_path)  # as it comes back from results.json
-    assert {f"{stem}.{ext}" for stem in ("hist_entries", "depth_bound", "width_convergence")
-            for ext in ("png", "pdf")} == set(files)
+    files = draw_all(json.loads(json.dumps(data)), tmp_path, processes)  # as it comes back from results.json
+    assert [f"{stem}.{ext}" for stem in ("hist_entries", "depth_bound", "width_convergence")
+            for ext in ("png", "pdf")] == files
     assert all((tmp_path / f).stat().st_size > 1000 for f in files)
 
 
