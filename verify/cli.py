@@ -162,7 +162,10 @@ def run(
 
     display = Display()
     try:  # every option is checked before torch loads or a claim is built: a refusal takes well under a second
-        overrides = {} if resume is not None else {**(load_config(config) if config else {}), **parse_set(set_)}
+        from_file = load_config(config) if config and resume is None else {}
+        if from_file:  # a bad value in the file is refused, even where --set replaces it
+            get_profile(profile).with_overrides(from_file)
+        overrides = {} if resume is not None else {**from_file, **parse_set(set_)}
         if settings:
             typer.echo("\n".join(get_profile(profile).with_overrides(overrides).listing()))
             return

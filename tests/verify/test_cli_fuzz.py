@@ -54,7 +54,7 @@ def _file(folder: Path, name: str, text: str) -> str:
 @st.composite
 def run_arguments(draw, folder: Path):
     parts = [option("--profile", ["quick", "paper-cpu"], ["nope", "QUICK", "../quick", "é", ""]),
-             option("--seed", ["0", "7"], HOSTILE_TEXT),
+             option("--seed", ["0", "7"], [text for text in HOSTILE_TEXT if text != "0"]),  # 0 is a seed
              option("--only", CHEAP_CLAIMS, ["nosuch", "*nosuch*", ",", "é", "[", "meanfield.thm4_1.jacobian_variance."]),
              option("--device", ["cpu", "auto"], ["tpu", "cuda:x", "cuda:99", "gpu", "", "cpu "]),
              option("--executor", ["local"], ["dask", "", "RAY", "é"]),
