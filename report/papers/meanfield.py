@@ -250,8 +250,9 @@ def _ladder_figure(rows: list[dict], label, ylabel: str) -> plt.Figure:
             ax.axhspan(1 - mine[0]["margin"], 1 + mine[0]["margin"], color="0.88", label="margin")
         ax.axhline(1.0, color="k", lw=0.8)
         ax.set_xlabel("1/N")
-        ax.set_title(arch, fontsize=9)
-        ax.legend(fontsize=6, ncol=2)
+        ax.set_title(arch if mine else f"{arch}: not in this run", fontsize=9)
+        if mine:  # an architecture left out (--only) has nothing to label
+            ax.legend(fontsize=6, ncol=2)
     axes[0].set_ylabel(ylabel)
     return fig
 

@@ -23,3 +23,22 @@ def test_the_margin_figure_runs_for_the_monotonicity_claim_only():
     (figure,) = [f for f in registered().values() if f.probe == "implicit_bias.margins"]
     assert figure.illustrates("implicit_bias.hom.margin_monotone")
     assert not figure.illustrates("implicit_bias.hom.kkt.l2")
+
+
+def test_a_limit_figure_with_one_architecture_draws_without_an_empty_legend():
+    """``--only`` one architecture leaves the other panel empty: it says so, and draws no legend without labels
+    (matplotlib warned "No artists with labels found")."""
+    import warnings
+
+    import matplotlib.pyplot as plt
+
+    from report.papers.meanfield import _ladder_figure
+
+    row = {"arch": "vanilla", "widths": [64, 128, 512], "ratios": [1.1, 1.05, 1.01], "ses": [0.01] * 3,
+           "limit": 1.0, "c": 6.0, "gamma": 1.0, "ci_low": 0.99, "ci_high": 1.01, "margin": 0.02}
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        fig = _ladder_figure([row], lambda r: "Var J", "ratio")
+    titles = [ax.get_title() for ax in fig.axes]
+    plt.close(fig)
+    assert titles == ["vanilla", "residual: not in this run"]
