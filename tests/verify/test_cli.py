@@ -89,6 +89,22 @@ def test_config_file_value_out_of_range_is_refused(tmp_path, entry):
     assert entry("run", "--config", str(tmp_path / "missing.toml")).returncode == 2
 
 
+def test_a_config_value_is_checked_alone_and_settings_together_after_set(tmp_path):
+    """A bad value in the file is refused even where --set replaces it; a file value valid only with the --set
+    value of another setting (narrow_N below the N that --set gives) is accepted."""
+    bad = tmp_path / "bad.toml"
+    bad.write_text("N = -4\n")
+    refused = atv("run", "--config", str(bad), "--set", "N=16", "--settings")
+    assert refused.exit_code == 2 and "N must be >= 1" in refused.output
+    related = tmp_path / "related.toml"
+    related.write_text("[meanfield.dynamics]\nnarrow_N = 200\n")
+    accepted = atv("run", "--config", str(related), "--set", "meanfield.dynamics.N=256", "--settings")
+    assert accepted.exit_code == 0, accepted.output
+    assert "narrow_N     = 200" in accepted.output
+    alone = atv("run", "--config", str(related), "--settings")
+    assert alone.exit_code == 2 and "narrow_N must lie in [1, dynamics.N = 128)" in alone.output
+
+
 def test_claims_lists_every_claim():
     result = atv("claims")
     assert result.exit_code == 0

@@ -236,6 +236,18 @@ def get_profile(name: str) -> Profile:
     return Profile(name, **top, sections=sections).validate()
 
 
+def check_values(overrides: Mapping[str, object]) -> None:
+    """Each value read and checked against its own declaration only, or a ProfileError naming its key: a config
+    file's bad value is refused even where --set replaces it, while checks that relate two settings wait for the
+    merged overrides (``Profile.with_overrides``), since --set may change the other one."""
+    for key, raw in overrides.items():
+        if key in TOP_LEVEL[1:]:
+            _read(TOP[key], raw, key)
+            continue
+        for section, name in _targets(key):
+            _read(_declared(section)[name], raw, key)
+
+
 def parse_set(pairs: list[str]) -> dict[str, str]:
     """``["N=256", "sigma_b2=0.1"]`` -> ``{"N": "256", "sigma_b2": "0.1"}``."""
     return key_values(pairs, "--set", "key=value", ProfileError)
