@@ -218,9 +218,9 @@ def bound_value(bound: sp.Expr, values: Mapping[sp.Symbol, float], text: str, wh
 
 
 def prepare(bound: sp.Expr, text: str) -> None:
-    """Compile the bound's mpmath evaluation once, before anything is measured: SymPy's expm1/log1p rewriting
-    (``numerics.backends.log_space``) factors the expression and can take minutes on some bounds, so it runs
-    under its own EVALUATION_SECONDS limit and a bound too slow to compile is refused up front."""
+    """Compile the bound's mpmath evaluation once, before anything is measured: SymPy's code generation can take
+    long on some bounds, so it runs under its own EVALUATION_SECONDS limit and a bound too slow to compile is
+    refused up front."""
     try:
         with time_limit(EVALUATION_SECONDS):
             lambdify(bound, "mpmath")
@@ -238,9 +238,9 @@ def _bound_value(bound: sp.Expr, values: Mapping[sp.Symbol, float]) -> float:
                                    "bound cannot settle")
     try:
         exact = _exact(bound, values)
-    except _Unevaluable as err:  # the log-space rewriting met a complex intermediate or a symbolic infinity
+    except _Unevaluable as err:  # mpmath met a complex intermediate or a symbolic infinity
         return _settled(enclosure, f"not evaluable ({err})")
-    if mpmath.isnan(exact):  # e.g. 0**0 rewritten as exp(0*log(0)): the interval may still pin it down
+    if mpmath.isnan(exact):  # e.g. 0 * oo: the interval may still pin it down
         return _settled(enclosure, "nan")
     return _real(exact)
 

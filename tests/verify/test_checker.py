@@ -127,7 +127,7 @@ def test_legitimate_bounds_keep_their_50_digit_values():
             bound = parse_bound(text, ADV_LOSS, {"arch": arch})
             for values in configs:
                 assert bound_value(bound, values, text, "") == value(bound, values)  # bit for bit
-    # a real value that the log-space rewriting makes a complex number with a 1e-50 imaginary part
+    # a real value (the log-space rewriting, no longer used for mpmath, made it complex with a 1e-50 imaginary part)
     assert bound_value(parse_bound("gamma(1/2 - d)", ADV_LOSS, {"arch": "vanilla"}), {d: 3}, "", "") == \
         pytest.approx(float(mpmath.gamma(-2.5)), rel=1e-15)
 

@@ -29,11 +29,15 @@ def check_attack(attack: str) -> str:
 
 def _direction(grad: torch.Tensor, p: float) -> torch.Tensor:
     """The steepest-ascent direction of unit l_p norm (p in {2, oo}, the attacks' norms); 0 where the gradient
-    vanishes (FGM is undefined there: the digest's pitfall 6).  Written for this loop's latency: 0 / tiny = 0
-    for l2 and sign(0) = 0 for l_oo, with steepest_direction's numbers elsewhere, and no mask."""
-    if p == 2:
-        return grad / grad.norm(dim=-1, keepdim=True).clamp(min=1e-300)
-    return torch.sign(grad)
+    vanishes (FGM is undefined there: the digest's pitfall 6).  For l2 the gradient is first divided by its
+    largest |entry|, so its norm neither overflows (||w|| > 1e154 on a deep linear net's way to
+    FROZEN_LOG_SCALE made it inf, and the direction 0) nor underflows (entries below 1e-162)."""
+    if p != 2:
+        return torch.sign(grad)  # sign(0) = 0
+    scale = grad.abs().amax(dim=-1, keepdim=True)
+    vanished = scale == 0
+    unit = grad / scale.masked_fill(vanished, 1.0)
+    return unit / unit.norm(dim=-1, keepdim=True).masked_fill(vanished, 1.0)
 
 
 def _project(delta: torch.Tensor, p: float, radius: torch.Tensor) -> torch.Tensor:

@@ -89,6 +89,17 @@ def test_perturbations_are_zero_where_the_input_gradient_vanishes(attack):
     assert torch.all(delta == 0)
 
 
+@pytest.mark.parametrize("size", [1e-170, 1.0, 1e200])
+def test_the_l2_direction_is_a_unit_vector_at_any_scale_of_the_gradient(size):
+    """FGM's direction at a gradient of any size is the unit vector along it: a plain norm overflows past 1e154
+    (then the direction, and the perturbation, silently vanished) and underflows below 1e-162."""
+    from numerics.papers.implicit_bias.models import _direction
+
+    grad = torch.tensor([[3.0, -4.0, 0.0]], dtype=torch.float64) * size
+    torch.testing.assert_close(_direction(grad, 2), torch.tensor([[0.6, -0.8, 0.0]], dtype=torch.float64))
+    assert torch.equal(_direction(torch.zeros(1, 3, dtype=torch.float64), 2), torch.zeros(1, 3, dtype=torch.float64))
+
+
 @given(seeds, scales)
 def test_relu2_is_3_homogeneous_and_satisfies_euler(seed, c):
     model, X, _ = relu2(seed)
