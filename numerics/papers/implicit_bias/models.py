@@ -34,10 +34,9 @@ def _direction(grad: torch.Tensor, p: float) -> torch.Tensor:
     FROZEN_LOG_SCALE made it inf, and the direction 0) nor underflows (entries below 1e-162)."""
     if p != 2:
         return torch.sign(grad)  # sign(0) = 0
-    scale = grad.abs().amax(dim=-1, keepdim=True)
-    vanished = scale == 0
-    unit = grad / scale.masked_fill(vanished, 1.0)
-    return unit / unit.norm(dim=-1, keepdim=True).masked_fill(vanished, 1.0)
+    # entries in [-1, 1] with one of them +-1 (so a norm >= 1), or all 0 (and 0 / 1 stays 0): no mask needed
+    unit = grad / grad.abs().amax(dim=-1, keepdim=True).clamp(min=torch.finfo(grad.dtype).tiny)
+    return unit / unit.norm(dim=-1, keepdim=True).clamp(min=1.0)
 
 
 def _project(delta: torch.Tensor, p: float, radius: torch.Tensor) -> torch.Tensor:

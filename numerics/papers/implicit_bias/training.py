@@ -112,7 +112,8 @@ def train_deep_linear(model: DeepLinear, X: torch.Tensor, y: torch.Tensor, eps: 
     def step(t: int) -> None:
         nonlocal signed
         w = model.product()
-        delta = perturb(lambda points: w[:, None, :].expand_as(points), X, y, eps, attack)
+        # grad_x f = w at every point: (B, 1, d), broadcast by perturb, so the direction is computed once per run
+        delta = perturb(lambda points: w[:, None, :], X, y, eps, attack)
         signed = y[..., None] * (X + delta)  # y_i x'_i, held fixed for the parameter gradient
         log_loss, weights = _margins((signed * w[:, None, :]).sum(-1))
         factor = _schedule_factor(schedule, annealed(eta, t, steps, anneal), log_loss, model.norm(), model.degree,
