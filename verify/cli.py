@@ -157,13 +157,13 @@ def run(
 ) -> None:
     """Run the verification suite and write OUT/results.json."""
     from verify.api import Interrupted, run as verify_run
-    from verify.profiles import check_values, get_profile, load_config, parse_set
+    from verify.profiles import get_profile, load_config, parse_set, read_values
     from verify.runs import resume_conflict
 
     display = Display()
     try:  # every option is checked before torch loads or a claim is built: a refusal takes well under a second
         from_file = load_config(config) if config and resume is None else {}
-        check_values(from_file)  # a bad value in the file is refused, even where --set replaces it
+        read_values(from_file)  # a bad value in the file is refused, even where --set replaces it
         overrides = {} if resume is not None else {**from_file, **parse_set(set_)}
         if settings:
             typer.echo("\n".join(get_profile(profile).with_overrides(overrides).listing()))

@@ -97,14 +97,7 @@ class Profile:
 
     def with_overrides(self, overrides: Mapping[str, object]) -> "Profile":
         """A copy with settings replaced (``overrides``: KEY -> raw value, as in the module docstring)."""
-        top: dict[str, object] = {}
-        changes: dict[str, dict[str, object]] = {}
-        for key, raw in overrides.items():
-            if key in TOP_LEVEL[1:]:
-                top[key] = _read(TOP[key], raw, key)
-                continue
-            for section, name in _targets(key):
-                changes.setdefault(section, {})[name] = _read(_declared(section)[name], raw, key)
+        top, changes = read_values(overrides)
         sections = dict(self.sections)
         for section, values in changes.items():
             sections[section] = _build(section, values, self[section])
@@ -236,16 +229,20 @@ def get_profile(name: str) -> Profile:
     return Profile(name, **top, sections=sections).validate()
 
 
-def check_values(overrides: Mapping[str, object]) -> None:
-    """Each value read and checked against its own declaration only, or a ProfileError naming its key: a config
-    file's bad value is refused even where --set replaces it, while checks that relate two settings wait for the
-    merged overrides (``Profile.with_overrides``), since --set may change the other one."""
+def read_values(overrides: Mapping[str, object]) -> tuple[dict[str, object], dict[str, dict[str, object]]]:
+    """(top-level values, section -> field -> value): each value read and checked against its own declaration
+    only, or a ProfileError naming its key.  Checks that relate two settings come after, in
+    ``Profile.with_overrides``: so the CLI can refuse a config file's bad value even where --set replaces it,
+    and still accept a file value that only the --set value of another setting makes valid."""
+    top: dict[str, object] = {}
+    changes: dict[str, dict[str, object]] = {}
     for key, raw in overrides.items():
         if key in TOP_LEVEL[1:]:
-            _read(TOP[key], raw, key)
+            top[key] = _read(TOP[key], raw, key)
             continue
         for section, name in _targets(key):
-            _read(_declared(section)[name], raw, key)
+            changes.setdefault(section, {})[name] = _read(_declared(section)[name], raw, key)
+    return top, changes
 
 
 def parse_set(pairs: list[str]) -> dict[str, str]:

@@ -68,6 +68,10 @@ class NetworkBatch:
     def __call__(self, x: torch.Tensor) -> torch.Tensor:
         return self.forward_with_slopes(x)[0]
 
+    def float(self) -> "NetworkBatch":
+        """A detached float32 copy: what a search or a training whose precision decides no verdict runs on."""
+        return NetworkBatch(self.spec, *(t.detach().float() for t in (self.P_in, self.W, self.b, self.P_out)))
+
 
 def sample_networks(spec: NetworkSpec, B: int, draws: Draws, dtype: torch.dtype = torch.float64,
                     first: int = 0) -> NetworkBatch:

@@ -229,7 +229,7 @@ def _norm_chunk(spec: NetworkSpec, x: torch.Tensor, eps: dict, first: int, size:
     found, etas, certificates, pieces = {}, [], {}, {}
     if attacked:
         exact_net = NetworkBatch(spec, *(t[:attacked] for t in (net.P_in, net.W, net.b, net.P_out)))
-        fast = NetworkBatch(spec, *(t.float() for t in (exact_net.P_in, exact_net.W, exact_net.b, exact_net.P_out)))
+        fast = exact_net.float()
         origin = x[0].expand(attacked, -1)
         clean = exact_net(origin[:, None])[:, 0]
         for p, q in pairs:

@@ -96,8 +96,7 @@ def attack(net: NetworkBatch, x: torch.Tensor, setup: TrainingSetup, draws: Draw
     accuracy (as ``samples._norm_chunk`` does for the norms' PGD).
     """
     B, m, d = x.shape
-    fast = NetworkBatch(net.spec, *(t.detach().float() for t in (net.P_in, net.W, net.b, net.P_out)))
-    found = pgd(_flat_attack(fast), x.reshape(B * m, d).float(), setup.eps, setup.p, setup.q,
+    found = pgd(_flat_attack(net.float()), x.reshape(B * m, d).float(), setup.eps, setup.p, setup.q,
                 steps=setup.pgd_steps, restarts=setup.pgd_restarts, draws=draws)
     return project(found.eta.to(x.dtype), setup.p, setup.eps).reshape(B, m, d)
 
@@ -160,7 +159,7 @@ def train_clean(net: NetworkBatch, task: CleanTask, steps: int, lr: float) -> to
     across networks, whose log spreads by about 0.35 between networks, and float32 moves a network's best loss
     by at most 1e-4 of itself (measured at the default capacity setup, both architectures, 64 networks).
     """
-    net = NetworkBatch(net.spec, *(t.detach().float() for t in (net.P_in, net.W, net.b, net.P_out)))
+    net = net.float()
     task = CleanTask(*(t.float() for t in (task.A, task.C, task.x_train, task.x_test)))
     W = net.W.clone()
     losses, step = [], None
