@@ -92,12 +92,14 @@ def pgd(model: PatchCNN, W: torch.Tensor, data: Patches, eps: float, steps: int,
         delta = (2 * draws.child(f"start{restart}").uniform(data.X.shape, dtype=data.X.dtype) - 1) * eps
         for iterate in range(steps + 1):  # every iterate is checked; the last is not moved on from
             point = moved(data, delta)
-            predicted = model.logits(W, point.X, point.counts).argmax(-1)
+            at_point = model.forward(W, point.X, point.counts)
+            predicted = at_point[1].argmax(-1)
             wrong = (predicted != data.y) & robust
             found[wrong] = delta[wrong]
             target[wrong] = predicted[wrong]
             robust &= ~wrong
             if iterate < steps:
-                _, _, dX = model.loss_grads(W, point.X, point.counts, point.y, weights=False, inputs=True)
+                _, _, dX = model.loss_grads(W, point.X, point.counts, point.y, weights=False, inputs=True,
+                                            forward=at_point)
                 delta = (delta + step * torch.sign(dX)).clamp(-eps, eps)
     return PGDResult(robust, found, target)

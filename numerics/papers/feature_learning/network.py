@@ -33,21 +33,27 @@ class PatchCNN:
         S, n, Q, d = X.shape
         return torch.bmm(X.reshape(S, n * Q, d), W.transpose(1, 2))  # (S, n Q, k m)
 
+    def forward(self, W: torch.Tensor, X: torch.Tensor, counts: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """The pre-activations Z (S, n Q, k m) and the logits F (S, n, k) for distinct patches X (S, n, Q, d) with
+        counts (Q,): a search that reads the logits and then steps along the gradient at the same point passes
+        them on to ``loss_grads`` instead of computing them twice."""
+        S, n, Q, _ = X.shape
+        Z = self._pre(W, X)
+        act = smooth_relu(Z, self.q, self.rho).reshape(S, n, Q, self.k, self.m).sum(-1)
+        return Z, torch.einsum("snqk,q->snk", act, counts)
+
     def logits(self, W: torch.Tensor, X: torch.Tensor, counts: torch.Tensor) -> torch.Tensor:
         """F (S, n, k) for distinct patches X (S, n, Q, d) with counts (Q,)."""
-        S, n, Q, _ = X.shape
-        act = smooth_relu(self._pre(W, X), self.q, self.rho).reshape(S, n, Q, self.k, self.m).sum(-1)
-        return torch.einsum("snqk,q->snk", act, counts)
+        return self.forward(W, X, counts)[1]
 
     def loss_grads(self, W: torch.Tensor, X: torch.Tensor, counts: torch.Tensor, y: torch.Tensor,
-                   weights: bool = True, inputs: bool = False
+                   weights: bool = True, inputs: bool = False,
+                   forward: tuple[torch.Tensor, torch.Tensor] | None = None
                    ) -> tuple[torch.Tensor, torch.Tensor | None, torch.Tensor | None]:
         """Per-seed mean cross-entropy (S,), its gradient in W (S, k m, d), and/or its gradient in one copy of each
-        distinct patch (S, n, Q, d)."""
+        distinct patch (S, n, Q, d); ``forward``: this point's ``forward(W, X, counts)``, when already computed."""
         S, n, Q, d = X.shape
-        Z = self._pre(W, X)
-        F = torch.einsum("snqk,q->snk", smooth_relu(Z, self.q, self.rho).reshape(S, n, Q, self.k, self.m).sum(-1),
-                         counts)
+        Z, F = forward if forward is not None else self.forward(W, X, counts)
         logp = torch.log_softmax(F, -1)
         loss = -logp.gather(-1, y[..., None])[..., 0].mean(-1)
         dF = (logp.exp() - torch.nn.functional.one_hot(y, self.k).to(F.dtype)) / n  # (S, n, k)
