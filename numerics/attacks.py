@@ -13,6 +13,11 @@ fixed linear functional <c_r, f(x + eta) - f(x)> (c_r = +-e_i for q = oo, cyclin
 signs for q = 1; a random direction for q = 2), which spreads the restarts over the vertices where a convex
 objective has its local maxima; every restart then climbs the true objective.  Restart 0 climbs the true
 objective throughout.  The best restart per input is kept: a lower estimate of L_adv.
+
+``pgd_many`` runs several searches (``Search``: their own p, q, eps and restarts) on the same inputs at once: their
+restarts share every forward and backward pass of f, which on a batch of wide networks costs reading all the
+weights for only a few points, while each search keeps its own starts, targets, steps and projection (the same
+numbers as run alone, up to the rounding of larger matrix products).  ``pgd`` is the one-search case.
 """
 from __future__ import annotations
 
@@ -109,52 +114,113 @@ def _random_state(B: int, restarts: int, d: int, K: int, p: float, q: float, eps
     return torch.cat([row[0] for row in rows]), torch.cat([row[1] for row in rows])
 
 
+@dataclass(frozen=True)
+class Search:
+    """One maximisation of ||f(x + eta) - f(x)||_q over ||eta||_p <= eps with ``restarts`` parallel restarts
+    (orders as ``norm_order`` reads them: 1, 2, oo)."""
+
+    p: float
+    q: float
+    eps: float
+    restarts: int = 16
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "p", norm_order(self.p))
+        object.__setattr__(self, "q", norm_order(self.q))
+        if self.eps <= 0:
+            raise ValueError(f"eps must be > 0, got {self.eps}")
+        if self.restarts < 1:
+            raise ValueError(f"restarts must be >= 1, got {self.restarts}")
+
+
+class _Climb:
+    """One search's state in ``pgd_many``: its restarts' perturbations (B, restarts, d), targets and best so far."""
+
+    def __init__(self, search: Search, eta: torch.Tensor, targets: torch.Tensor) -> None:
+        self.search, self.eta, self.targets = search, eta, targets  # targets[:, 0] unused
+        B, _, d = eta.shape
+        self.best_value = torch.full((B,), -math.inf, dtype=eta.dtype, device=eta.device)
+        self.best_eta = torch.zeros(B, d, dtype=eta.dtype, device=eta.device)
+        self.history: list[torch.Tensor] = []
+
+    def targeted(self, step: int, steps: int) -> bool:
+        """Restarts r > 0 climb their fixed functional <c_r, .> during the first half of the steps."""
+        return step < steps // 2 and self.search.restarts > 1
+
+    def values(self, diff: torch.Tensor, targeted: bool) -> tuple[torch.Tensor, torch.Tensor]:
+        """The climbed objective (B, restarts) and the true one ||diff||_q, from one forward pass's diff."""
+        true = vector_norm(diff, self.search.q)
+        if not targeted:
+            return true, true
+        aimed = (diff[:, 1:] * self.targets[:, 1:]).sum(-1)
+        return torch.cat([true[:, :1], aimed], dim=1), true
+
+    def keep(self, values: torch.Tensor) -> None:
+        """Keep the best restart per problem if it beats the best so far."""
+        top, index = values.max(dim=1)
+        better = top > self.best_value
+        self.best_value = torch.where(better, top, self.best_value)
+        chosen = self.eta[torch.arange(self.eta.shape[0], device=self.eta.device), index]
+        self.best_eta = torch.where(better[:, None], chosen, self.best_eta)
+        self.history.append(self.best_value.clone())
+
+    def step(self, grad: torch.Tensor, step: int, steps: int) -> None:
+        """Full jumps across the ball for three quarters of the steps, then linearly shrinking ones."""
+        p, eps = self.search.p, self.search.eps
+        refine = (step - 3 * steps // 4) / max(steps - 3 * steps // 4, 1)  # < 0 before the last quarter
+        size = 2.0 * eps if refine < 0 else eps * max(0.5 * (1 - refine), 0.01)
+        self.eta = project(self.eta + size * steepest_direction(grad, p), p, eps).detach()
+
+    def result(self, steps: int) -> AttackResult:
+        return AttackResult(self.best_value, self.best_eta, self.search.restarts, steps, torch.stack(self.history))
+
+
+def pgd_many(f: Callable[[torch.Tensor], torch.Tensor], x: torch.Tensor, searches: Sequence[Search],
+             steps: int = 40, *, draws: Sequence[Draws | Sequence[Draws]]) -> list[AttackResult]:
+    """Run several searches on the same B problems at once: one AttackResult per search.
+
+    ``f`` maps (B, n, d) -> (B, n, K) with problem b using only row b and each point on its own (a NetworkBatch
+    does), and ``x`` is (B, d) on the draws' device.  All searches' restarts go through f together (one forward
+    and one backward pass per step, not one per search); ``draws`` has one entry per search, each what ``pgd``
+    takes (one stream for the batch, or one per group of consecutive problems), so a search finds what it finds
+    run alone from the same streams.
+    """
+    if steps < 1:
+        raise ValueError(f"steps must be >= 1, got {steps}")
+    if len(draws) != len(searches) or not searches:
+        raise ValueError(f"draws must have one entry per search ({len(searches)}), got {len(draws)}")
+    B, d = x.shape
+    with torch.no_grad():
+        base = f(x[:, None, :])  # (B, 1, K)
+    climbs = [_Climb(search, *_random_state(B, search.restarts, d, base.shape[-1], search.p, search.q, search.eps,
+                                            streams, x.dtype))
+              for search, streams in zip(searches, draws)]
+    sizes = [search.restarts for search in searches]
+
+    def diffs(etas: Sequence[torch.Tensor]) -> tuple[torch.Tensor, ...]:
+        """f(x + eta) - f(x) of every search's restarts, from one pass of f over all of them."""
+        return (f(x[:, None, :] + torch.cat(list(etas), dim=1)) - base).split(sizes, dim=1)
+
+    for step in range(steps):
+        etas = [climb.eta.detach().requires_grad_(True) for climb in climbs]
+        both = [climb.values(diff, climb.targeted(step, steps)) for climb, diff in zip(climbs, diffs(etas))]
+        grads = torch.autograd.grad(sum(climbed.sum() for climbed, _ in both), etas)
+        for climb, (_, true), grad in zip(climbs, both, grads):
+            climb.keep(true.detach())
+            climb.step(grad, step, steps)
+    with torch.no_grad():
+        for climb, diff in zip(climbs, diffs([climb.eta for climb in climbs])):
+            climb.keep(climb.values(diff, False)[1])
+    return [climb.result(steps) for climb in climbs]
+
+
 def pgd(f: Callable[[torch.Tensor], torch.Tensor], x: torch.Tensor, eps: float, p, q, steps: int = 40,
         restarts: int = 16, *, draws: Draws | Sequence[Draws]) -> AttackResult:
-    """Maximise ||f(x + eta) - f(x)||_q over ||eta||_p <= eps for a batch of B problems.
+    """Maximise ||f(x + eta) - f(x)||_q over ||eta||_p <= eps for a batch of B problems (``pgd_many`` with one
+    search).
 
     ``f`` maps (B, n, d) -> (B, n, K) with problem b using only row b (a NetworkBatch does), and ``x`` is (B, d)
     on the draws' device; the random starts and targets come from ``draws``: one stream for the batch, or one
     per group of consecutive problems (a divisor of B).
     """
-    p, q = norm_order(p), norm_order(q)
-    if eps <= 0:
-        raise ValueError(f"eps must be > 0, got {eps}")
-    if steps < 1 or restarts < 1:
-        raise ValueError("steps and restarts must be >= 1")
-    B, d = x.shape
-    with torch.no_grad():
-        base = f(x[:, None, :])  # (B, 1, K)
-    eta, targets = _random_state(B, restarts, d, base.shape[-1], p, q, eps, draws, x.dtype)  # targets[:, 0] unused
-
-    def loss(e: torch.Tensor, targeted: bool = False) -> torch.Tensor:
-        diff = f(x[:, None, :] + e) - base  # (B, restarts, K)
-        values = vector_norm(diff, q)
-        if targeted:
-            values = torch.cat([values[:, :1], (diff[:, 1:] * targets[:, 1:]).sum(-1)], dim=1)
-        return values
-
-    best_value = torch.full((B,), -math.inf, dtype=x.dtype, device=x.device)
-    best_eta = torch.zeros(B, d, dtype=x.dtype, device=x.device)
-    history = []
-
-    def keep(values: torch.Tensor, e: torch.Tensor) -> None:
-        nonlocal best_value, best_eta
-        top, index = values.max(dim=1)
-        better = top > best_value
-        best_value = torch.where(better, top, best_value)
-        best_eta = torch.where(better[:, None], e[torch.arange(B), index], best_eta)
-        history.append(best_value.clone())
-
-    for step in range(steps):
-        e = eta.detach().requires_grad_(True)
-        targeted = step < steps // 2 and restarts > 1
-        values = loss(e, targeted)
-        (grad,) = torch.autograd.grad(values.sum(), e)
-        keep(values.detach() if not targeted else loss(eta).detach(), eta)
-        refine = (step - 3 * steps // 4) / max(steps - 3 * steps // 4, 1)  # < 0 before the last quarter
-        size = 2.0 * eps if refine < 0 else eps * max(0.5 * (1 - refine), 0.01)
-        eta = project(eta + size * steepest_direction(grad, p), p, eps).detach()
-    with torch.no_grad():
-        keep(loss(eta), eta)
-    return AttackResult(best_value, best_eta, restarts, steps, torch.stack(history))
+    return pgd_many(f, x, [Search(p, q, eps, restarts)], steps, draws=[draws])[0]

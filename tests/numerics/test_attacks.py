@@ -1,4 +1,5 @@
-"""PGD: exact projections, and on linear maps it reaches the operator norm where that has a closed form."""
+"""PGD: exact projections, and on linear maps it reaches the operator norm where that has a closed form; several
+searches run at once find what each finds alone."""
 from __future__ import annotations
 
 import math
@@ -8,9 +9,11 @@ import torch
 from hypothesis import given
 from hypothesis import strategies as st
 
-from numerics.attacks import pgd, project, project_l1
+from numerics.attacks import Search, pgd, pgd_many, project, project_l1
 from numerics.random import Draws
-from numerics.opnorms import INF, opnorm, vector_norm
+from numerics.opnorms import INF, PAIRS, opnorm, vector_norm
+from numerics.papers.meanfield.networks import NetworkBatch, sample_networks
+from theory.papers.meanfield.network import NetworkSpec
 
 
 def project_l1_bisection(v: torch.Tensor, radius: float) -> torch.Tensor:
@@ -65,3 +68,77 @@ def test_pgd_history_is_monotone_and_bad_arguments_are_refused():
     assert (result.history[1:] >= result.history[:-1]).all()
     with pytest.raises(ValueError, match="eps"):
         pgd(lambda z: z, torch.zeros(1, 2), 0.0, 2, 2, draws=Draws(1))
+
+
+TINY = NetworkSpec(arch="vanilla", d=4, K=3, N=16, L=2, sigma_w2=2.0, sigma_b2=0.1)
+EPS = {1: 0.9, 2: 0.5, INF: 0.3}
+
+
+def tiny_problem(B: int = 6) -> tuple[NetworkBatch, torch.Tensor]:
+    """B float64 networks and one input per network."""
+    return sample_networks(TINY, B, Draws(3)), Draws(4).standard_normal((B, TINY.d))
+
+
+def all_pairs() -> list[Search]:
+    """The nine pairs, each with its own eps and restarts (2K targets every output for q = oo)."""
+    return [Search(p, q, EPS[p], 2 * TINY.K if q == INF else 3) for p, q in PAIRS]
+
+
+def streams(networks: range) -> list[Draws]:
+    """Fresh per-network streams, as ``samples._norm_chunk`` gives every pair."""
+    return [Draws(5).child(f"pgd/{i}") for i in networks]
+
+
+def agrees(found, alone) -> bool:
+    return all(torch.allclose(a, b, rtol=1e-12, atol=1e-12) for a, b in
+               ((found.value, alone.value), (found.eta, alone.eta), (found.history, alone.history)))
+
+
+def test_searches_run_at_once_find_what_each_finds_alone():
+    net, x = tiny_problem()
+    searches = all_pairs()
+    together = pgd_many(net, x, searches, steps=8, draws=[streams(range(6)) for _ in searches])
+    for search, found in zip(searches, together):
+        alone = pgd(net, x, search.eps, search.p, search.q, steps=8, restarts=search.restarts, draws=streams(range(6)))
+        assert agrees(found, alone), (search.p, search.q)
+        assert found.restarts == search.restarts
+        assert (vector_norm(found.eta, search.p) <= search.eps * (1 + 1e-12)).all()
+
+
+def test_a_search_with_a_swapped_q_is_caught():
+    """The planted twin of the test above: one pair run with another q no longer agrees with that pair alone."""
+    net, x = tiny_problem()
+    searches = all_pairs()
+    planted = 1  # (1, 2) searched as (1, oo)
+    assert (searches[planted].p, searches[planted].q) == (1, 2)
+    twin = [*searches[:planted], Search(1, INF, EPS[1], searches[planted].restarts), *searches[planted + 1:]]
+    together = pgd_many(net, x, twin, steps=8, draws=[streams(range(6)) for _ in twin])
+    for k, (search, found) in enumerate(zip(searches, together)):
+        alone = pgd(net, x, search.eps, search.p, search.q, steps=8, restarts=search.restarts, draws=streams(range(6)))
+        assert agrees(found, alone) == (k != planted), (search.p, search.q)
+
+
+def test_a_networks_searches_do_not_depend_on_the_batch():
+    net, x = tiny_problem()
+    searches = all_pairs()
+
+    def run(part: slice) -> list:
+        group = NetworkBatch(TINY, *(t[part] for t in (net.P_in, net.W, net.b, net.P_out)))
+        return pgd_many(group, x[part], searches, steps=8,
+                        draws=[streams(range(6)[part]) for _ in searches])
+
+    whole, head, tail = run(slice(0, 6)), run(slice(0, 3)), run(slice(3, 6))
+    for found, first, second in zip(whole, head, tail):
+        torch.testing.assert_close(found.value, torch.cat([first.value, second.value]), rtol=1e-12, atol=1e-12)
+        torch.testing.assert_close(found.eta, torch.cat([first.eta, second.eta]), rtol=1e-12, atol=1e-12)
+
+
+def test_bad_searches_are_refused():
+    with pytest.raises(ValueError, match="eps"):
+        Search(2, 2, 0.0)
+    with pytest.raises(ValueError, match="restarts"):
+        Search(2, 2, 1.0, restarts=0)
+    with pytest.raises(ValueError, match="orders"):
+        Search(3, 2, 1.0)
+    with pytest.raises(ValueError, match="one entry per search"):
+        pgd_many(lambda z: z, torch.zeros(1, 2), [Search(2, 2, 1.0)] * 2, draws=[Draws(1)])

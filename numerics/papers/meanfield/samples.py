@@ -220,8 +220,11 @@ def _norm_chunk(spec: NetworkSpec, x: torch.Tensor, eps: dict, first: int, size:
                 certified: int = 0) -> tuple[dict, dict, dict, dict]:
     """Networks ``first`` .. ``first + size - 1``: ||J(x_m)||_{p->q} at every input (host arrays (size, inputs)),
     PGD's value on the first ``attacked`` of them and the step-1 certificate on the first ``certified`` of those
-    (``_certify``).  Only host arrays leave this function, so a GPU holds one chunk at a time."""
-    from numerics.attacks import pgd
+    (``_certify``).  Only host arrays leave this function, so a GPU holds one chunk at a time.
+
+    The pairs' searches run as one (``pgd_many``): a step reads the float32 weights once for all of them, each
+    pair from fresh streams ``pgd/<network>`` (what a search of that pair alone would draw)."""
+    from numerics.attacks import Search, pgd_many
 
     net = sample_networks(spec, size, draws, first=first)
     J, _ = jacobian_and_bias(net, x)  # (size, inputs, K, d)
@@ -232,9 +235,9 @@ def _norm_chunk(spec: NetworkSpec, x: torch.Tensor, eps: dict, first: int, size:
         fast = exact_net.float()
         origin = x[0].expand(attacked, -1)
         clean = exact_net(origin[:, None])[:, 0]
-        for p, q in pairs:
-            best = pgd(fast, origin.float(), eps[p], p, q, steps=pgd_steps, restarts=pgd_restarts,
-                       draws=[draws.child(f"pgd/{first + i}") for i in range(attacked)])
+        searches = [Search(p, q, eps[p], pgd_restarts) for p, q in pairs]
+        streams = [[draws.child(f"pgd/{first + i}") for i in range(attacked)] for _ in pairs]
+        for (p, q), best in zip(pairs, pgd_many(fast, origin.float(), searches, pgd_steps, draws=streams)):
             etas.append(best.eta.double())
             found[(p, q)] = vector_norm(exact_net((origin + etas[-1])[:, None])[:, 0] - clean, q).cpu().numpy()
     if certified:
