@@ -42,3 +42,14 @@ def test_a_limit_figure_with_one_architecture_draws_without_an_empty_legend():
     titles = [ax.get_title() for ax in fig.axes]
     plt.close(fig)
     assert titles == ["vanilla", "residual: not in this run"]
+
+
+def test_the_depth_figures_gaussian_reference_draws_only_the_norm_it_shows():
+    """The depth figure reads the 2->2 norms of its Gaussian reference shape; all nine pairs at K = d = 32 cost 27 s
+    of the quick profile (the (oo, .) norms search 2^31 sign vectors) for numbers nothing showed."""
+    from numerics.papers.meanfield.experiments import GaussianExperiment
+    from numerics.papers.meanfield.figures import _theorem_points
+    from verify.profiles import get_profile
+
+    shapes = [config for name, config in _theorem_points(get_profile("quick")) if name == GaussianExperiment.name]
+    assert shapes and all(shape.pairs() == ((2, 2),) for shape in shapes)

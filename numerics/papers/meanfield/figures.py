@@ -33,7 +33,8 @@ def _theory(claim_name: str, spec: NetworkSpec) -> float:
 
 def _theorem_points(profile) -> list:
     """Per architecture: the last Theorem 4.1 configuration (histograms), a depth and a width sweep at the
-    figures' sizes, and the Gaussian reference shape of the depth sweep."""
+    figures' sizes, and the Gaussian reference shape of the depth sweep (its 2->2 norms only: the (oo, .) norms of
+    a wide shape are a search over 2^(d-1) sign vectors that the figure never reads)."""
     fig = profile[FigureExperiment.name]
     points = []
     for arch in ARCHITECTURES:
@@ -43,7 +44,7 @@ def _theorem_points(profile) -> list:
         depth = tuple(NetworkSpec(**{**small, "K": depth_K, "L": depth}) for depth in fig.depths)
         width = tuple(NetworkSpec(**{**small, "L": fig.width_L, "N": n}) for n in fig.widths)
         points += [(FigureExperiment.name, spec), (FigureExperiment.name, Sweep(depth)),
-                   (FigureExperiment.name, Sweep(width)), (GaussianExperiment.name, Shape(depth_K, small["d"]))]
+                   (FigureExperiment.name, Sweep(width)), (GaussianExperiment.name, Shape(depth_K, small["d"], "2_2"))]
     return points
 
 
