@@ -61,6 +61,16 @@ class ReluNets:
         hidden = torch.relu(torch.bmm(x, self.W.transpose(1, 2)) + self.b[:, None, :])
         return torch.bmm(hidden, (self.a * self.mask)[..., None])[..., 0] + self.c[:, None]
 
+    def margins_and_descent(self, x: torch.Tensor, y: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """The margins y f(x) (B, n) and the gradient of -sum y f in x (B, n, d), written out: an attack's steps
+        on these tiny networks cost autograd's bookkeeping several times the arithmetic.  The factors meet in
+        the order autograd's backward pass multiplies them (relu' = 1 where the pre-activation is > 0)."""
+        pre = torch.bmm(x, self.W.transpose(1, 2)) + self.b[:, None, :]
+        out = self.a * self.mask
+        margins = y * (torch.bmm(torch.relu(pre), out[..., None])[..., 0] + self.c[:, None])
+        upstream = (-y)[..., None] * out[:, None, :]  # d(-sum y f) / d hidden
+        return margins, torch.bmm(torch.where(pre > 0, upstream, 0.0), self.W)
+
 
 def worst_margins(net: ReluNets, x: torch.Tensor, y: torch.Tensor, radius: float, steps: int, restarts: int,
                   draws: Draws) -> tuple[torch.Tensor, torch.Tensor]:
@@ -71,15 +81,13 @@ def worst_margins(net: ReluNets, x: torch.Tensor, y: torch.Tensor, radius: float
         eta = torch.zeros_like(x) if restart == 0 else random_in_ball(tuple(x.shape), 2, radius,
                                                                      draws.child(f"r{restart}"), x.dtype)
         for _ in range(steps + 1):
-            eta = eta.detach().requires_grad_(True)
-            margin = y * net(x + eta)
+            margin, grad = net.margins_and_descent(x + eta, y)
             if best is None:
-                best, best_eta = margin.detach(), eta.detach()
-            better = margin.detach() < best
-            best = torch.where(better, margin.detach(), best)
-            best_eta = torch.where(better[..., None], eta.detach(), best_eta)
-            (grad,) = torch.autograd.grad(-margin.sum(), eta)
-            eta = project(eta.detach() + 2.5 * radius / steps * steepest_direction(grad, 2), 2, radius)
+                best, best_eta = margin, eta
+            better = margin < best
+            best = torch.where(better, margin, best)
+            best_eta = torch.where(better[..., None], eta, best_eta)
+            eta = project(eta + 2.5 * radius / steps * steepest_direction(grad, 2), 2, radius)
     return best, best_eta
 
 

@@ -200,3 +200,26 @@ def test_settings_refuse_bad_values():
     with pytest.raises(ValueError, match="activation"):
         cfg.LinearisationSettings(activation="relu")
     assert math.isclose(cfg.TrainingSettings(alpha="theorem").runs("theorem")[0].radius, 2.0)
+
+
+def _autograd_descent(net, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+    point = x.detach().requires_grad_(True)
+    (grad,) = torch.autograd.grad(-(y * net(point)).sum(), point)
+    return grad
+
+
+def test_the_capacity_attacks_written_out_gradient_is_autograds():
+    """``ReluNets.margins_and_descent`` replaced autograd in the capacity attack's steps: the same margins and
+    the same gradient bit for bit, masked (narrower) networks and dead neurons included; a gradient that forgets
+    the width mask is told apart."""
+    from numerics.papers.ntk_convergence.capacity import ReluNets
+
+    draws = Draws(3)
+    net = ReluNets.init(torch.tensor([1.0, 3.0, 6.0]), 4, draws)
+    net.b = draws.child("b").standard_normal((3, 6))  # some neurons dead at some points
+    x, y = draws.child("x").standard_normal((3, 7, 4)), draws.child("y").signs((3, 7))
+    margins, descent = net.margins_and_descent(x, y)
+    assert torch.equal(margins, y * net(x))
+    assert torch.equal(descent, _autograd_descent(net, x, y))
+    unmasked = dataclasses.replace(net, mask=torch.ones_like(net.mask))
+    assert not torch.allclose(unmasked.margins_and_descent(x, y)[1], descent)
