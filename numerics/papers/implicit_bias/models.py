@@ -13,6 +13,7 @@ and the hand-written forms are what the Hypothesis properties check against the 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Callable
 
 import torch
 
@@ -36,39 +37,55 @@ def _direction(grad: torch.Tensor, p: float) -> torch.Tensor:
         return torch.sign(grad)  # sign(0) = 0
     # entries in [-1, 1] with one of them +-1 (so a norm >= 1), or all 0 (and 0 / 1 stays 0): no mask needed
     unit = grad / grad.abs().amax(dim=-1, keepdim=True).clamp(min=torch.finfo(grad.dtype).tiny)
-    return unit / unit.norm(dim=-1, keepdim=True).clamp(min=1.0)
+    # linalg.vector_norm is the kernel Tensor.norm dispatches to, without torch.functional's Python wrapper
+    return unit / torch.linalg.vector_norm(unit, dim=-1, keepdim=True).clamp(min=1.0)
 
 
 def _project(delta: torch.Tensor, p: float, radius: torch.Tensor) -> torch.Tensor:
     """Projection of each (B, n, d) row on its run's ball (radius (B, 1, 1), one size per run)."""
     if p == 2:
-        return delta * (radius / delta.norm(dim=-1, keepdim=True).clamp(min=radius).clamp(min=1e-300))
+        length = torch.linalg.vector_norm(delta, dim=-1, keepdim=True)
+        return delta * (radius / length.clamp(min=radius).clamp(min=1e-300))
     return torch.maximum(torch.minimum(delta, radius), -radius)
 
 
-def perturb(input_grad, x: torch.Tensor, y: torch.Tensor, eps: torch.Tensor, attack: str, steps: int = 5,
-            step_ratio: float = 2.5) -> torch.Tensor:
+class Perturbation:
+    """``perturb`` for a run's fixed points, labels, sizes and attack: what does not change between training steps
+    (the radius times the descent sign -y, the attack's norm, the PGD step) is computed once, so a step pays only
+    for the direction (the training loops are latency-bound: each small op costs microseconds)."""
+
+    def __init__(self, x: torch.Tensor, y: torch.Tensor, eps: torch.Tensor, attack: str, steps: int = 5,
+                 step_ratio: float = 2.5) -> None:
+        self.x, self.attack, self.steps = x, check_attack(attack), steps
+        self.radius = eps[:, None, None]
+        self.p = NORM_OF[attack]
+        self.descent = -y[..., None]
+        self.scale = self.radius * self.descent  # FGM/FGSM: delta = radius * descent * direction
+        self.alpha = step_ratio * self.radius / steps
+
+    def __call__(self, input_grad: Callable[[torch.Tensor], torch.Tensor]) -> torch.Tensor:
+        """delta for the current parameters, ``input_grad(points) -> grad_x f`` at (B, n, d) points."""
+        if self.attack == "none":
+            return torch.zeros_like(self.x)
+        if self.attack in ("fgm", "fgsm"):
+            return self.scale * _direction(input_grad(self.x), self.p)
+        delta = torch.zeros_like(self.x)
+        for _ in range(self.steps):
+            grad = self.descent * input_grad(self.x + delta)
+            move = grad if self.attack == "pgd2_raw" else _direction(grad, self.p)
+            delta = _project(delta + self.alpha * move, self.p, self.radius)
+        return delta
+
+
+def perturb(input_grad: Callable[[torch.Tensor], torch.Tensor], x: torch.Tensor, y: torch.Tensor,
+            eps: torch.Tensor, attack: str, steps: int = 5, step_ratio: float = 2.5) -> torch.Tensor:
     """delta minimising y f(x + delta) over the eps-ball (x: (B, n, d), y: (B, n), eps: (B,)).
 
     ``input_grad(points) -> grad_x f`` at (B, n, d) points.  FGM/FGSM are one closed-form step from x; PGD takes
     ``steps`` steps of size step_ratio * eps / steps from zero (normalised for pgd2/pgdinf, raw gradient for the
-    pgd2_raw twin), projected on the ball.
+    pgd2_raw twin), projected on the ball.  A training loop builds the ``Perturbation`` once instead.
     """
-    check_attack(attack)
-    radius = eps[:, None, None]
-    if attack == "none":
-        return torch.zeros_like(x)
-    p = NORM_OF[attack]
-    descent = -y[..., None]
-    if attack in ("fgm", "fgsm"):
-        return radius * descent * _direction(input_grad(x), p)
-    delta = torch.zeros_like(x)
-    alpha = step_ratio * radius / steps
-    for _ in range(steps):
-        grad = descent * input_grad(x + delta)
-        move = grad if attack == "pgd2_raw" else _direction(grad, p)
-        delta = _project(delta + alpha * move, p, radius)
-    return delta
+    return Perturbation(x, y, eps, attack, steps, step_ratio)(input_grad)
 
 
 @dataclass
@@ -87,38 +104,49 @@ class DeepLinear:
     def degree(self) -> int:
         return len(self.layers)
 
+    def prefixes(self) -> list[torch.Tensor]:
+        """[W_1, W_2 W_1, ..., W_L .. W_1]: the right factors B_k of ``gradients`` and, last, the product, so a
+        training step multiplies the layers once for both."""
+        out = [self.layers[0]]
+        for layer in self.layers[1:]:
+            out.append(torch.bmm(layer, out[-1]))
+        return out
+
     def product(self) -> torch.Tensor:
         """The end-to-end predictor w_prod = (W_L ... W_1)^T, (B, d): a new tensor, never a view of a layer (a
         recorded checkpoint must not change with the training that follows)."""
-        out = self.layers[0]
-        for layer in self.layers[1:]:
-            out = torch.bmm(layer, out)
+        out = self.prefixes()[-1]
         return out[:, 0, :].clone() if len(self.layers) == 1 else out[:, 0, :]
 
     def norm(self) -> torch.Tensor:
         """||theta||_2 over all layers, (B,)."""
-        return torch.sqrt(sum((layer**2).sum(dim=(1, 2)) for layer in self.layers))
+        squares = None
+        for layer in self.layers:  # layer * layer is pow(layer, 2)'s kernel, without wrapping the exponent
+            total = (layer * layer).sum(dim=(1, 2))
+            squares = total if squares is None else squares + total
+        return torch.sqrt(squares)
 
-    def gradients(self, row: torch.Tensor) -> list[torch.Tensor]:
+    def gradients(self, row: torch.Tensor, prefixes: list[torch.Tensor] | None = None) -> list[torch.Tensor]:
         """d(w_prod . row)/dW_k for a (B, d) row vector: A_k^T row B_k^T with A_k = W_L..W_{k+1},
-        B_k = W_{k-1}..W_1."""
+        B_k = W_{k-1}..W_1 (``prefixes``, from ``prefixes()`` at the current layers, saves recomputing them).
+        A_k^T row is an outer product: a broadcast product (the same roundings as a bmm over a length-1 axis)."""
         L = self.degree
-        right = [None] * L  # right[k] = W_{k-1} .. W_1 (identity for k = 0)
-        acc = None
-        for k in range(L):
-            right[k] = acc
-            acc = self.layers[k] if acc is None else torch.bmm(self.layers[k], acc)
+        if prefixes is None:
+            prefixes = self.prefixes()
         grads = [None] * L
+        row = row[:, None, :]
         left = None  # W_L .. W_{k+1}, (B, 1, d_k)
         for k in reversed(range(L)):
-            outer = row[:, None, :] if left is None else torch.bmm(left.transpose(1, 2), row[:, None, :])
-            grads[k] = outer if right[k] is None else torch.bmm(outer, right[k].transpose(1, 2))
-            left = self.layers[k] if left is None else torch.bmm(left, self.layers[k])
+            outer = row if left is None else left.transpose(1, 2) * row
+            grads[k] = outer if k == 0 else torch.bmm(outer, prefixes[k - 1].transpose(1, 2))
+            if k > 0:
+                left = self.layers[k] if left is None else torch.bmm(left, self.layers[k])
         return grads
 
     def step(self, grads: list[torch.Tensor], scale: torch.Tensor) -> None:
+        scale = scale.view(-1, 1, 1)
         for layer, grad in zip(self.layers, grads):
-            layer.sub_(scale[:, None, None] * grad)
+            layer.sub_(scale * grad)
 
 
 @dataclass
@@ -141,17 +169,28 @@ class Relu2:
         return torch.relu(torch.bmm(x, self.W.transpose(1, 2)))  # (B, n, m)
 
     def __call__(self, x: torch.Tensor) -> torch.Tensor:
-        return (self.hidden(x) ** 2 * self.a[:, None, :]).sum(-1)
+        return self.output(self.hidden(x) ** 2)
+
+    def output(self, squares: torch.Tensor) -> torch.Tensor:
+        """f from the squared hidden units relu(w_k.x)^2, (B, n, m) -> (B, n): a training step keeps the squares
+        for ``param_grads`` at the same points."""
+        return (squares * self.a.unsqueeze(1)).sum(-1)  # unsqueeze: a[:, None, :] without the indexing machinery
 
     def input_grad(self, x: torch.Tensor) -> torch.Tensor:
         """grad_x f = sum_k 2 a_k relu(w_k.x) w_k, (B, n, d)."""
-        return torch.bmm(2 * self.hidden(x) * self.a[:, None, :], self.W)
+        return torch.bmm(2 * self.hidden(x) * self.a.unsqueeze(1), self.W)
 
-    def param_grads(self, x: torch.Tensor, weights: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        """sum_i weights_i grad_theta f(x_i) for (B, n) weights: (d/da, d/dW)."""
-        h = self.hidden(x)
-        ga = (weights[..., None] * h**2).sum(1)
-        gW = torch.bmm((2 * weights[..., None] * h * self.a[:, None, :]).transpose(1, 2), x)
+    def param_grads(self, x: torch.Tensor, weights: torch.Tensor,
+                    hidden: tuple[torch.Tensor, torch.Tensor] | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+        """sum_i weights_i grad_theta f(x_i) for (B, n) weights: (d/da, d/dW).  ``hidden``: (relu(Wx), its square)
+        at these x, if the forward pass already has them."""
+        if hidden is None:
+            h = self.hidden(x)
+            hidden = (h, h**2)
+        h, squares = hidden
+        weights = weights.unsqueeze(-1)
+        ga = (weights * squares).sum(1)
+        gW = torch.bmm((2 * weights * h * self.a.unsqueeze(1)).transpose(1, 2), x)
         return ga, gW
 
     def per_point_grads(self, x: torch.Tensor) -> torch.Tensor:
@@ -164,8 +203,9 @@ class Relu2:
         return torch.cat([self.a, self.W.flatten(1)], dim=-1)
 
     def norm(self) -> torch.Tensor:
-        return self.flat().norm(dim=-1)
+        return torch.linalg.vector_norm(self.flat(), dim=-1)  # Tensor.norm's kernel, without its Python wrapper
 
     def step(self, grads: tuple[torch.Tensor, torch.Tensor], scale: torch.Tensor) -> None:
-        self.a.sub_(scale[:, None] * grads[0])
-        self.W.sub_(scale[:, None, None] * grads[1])
+        scale = scale.unsqueeze(-1)
+        self.a.sub_(scale * grads[0])
+        self.W.sub_(scale.unsqueeze(-1) * grads[1])

@@ -16,21 +16,35 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Callable
 
 import numpy as np
 import torch
 
-from numerics.backends import evaluate
-from numerics.papers.implicit_bias.models import DeepLinear, Relu2, perturb
+from numerics.backends import lambdify
+from numerics.papers.implicit_bias.models import DeepLinear, Perturbation, Relu2
 from numerics.papers.implicit_bias.settings import SCHEDULES
 from theory.papers.implicit_bias.margins import STEP_SCALE, degree, theta_norm
 #: a run stops once L log||theta|| (the log of its margins' scale) passes this
 FROZEN_LOG_SCALE = 500.0
 
 
+def step_scale_function(L: int) -> Callable[[torch.Tensor], torch.Tensor]:
+    """norm -> ||theta||^{2-L} for one degree: ``STEP_SCALE`` lambdified once (``backends.lambdify``, the torch
+    function ``evaluate`` calls) and called directly, since ``evaluate``'s per-call argument handling cost more than
+    the expression itself in a training step."""
+    symbols, fn = lambdify(STEP_SCALE, "torch")
+    if set(symbols) != {degree, theta_norm}:
+        raise ValueError(f"STEP_SCALE should depend on {degree} and {theta_norm} only, not on {symbols}")
+    value = float(L)  # a Python float: 2 - L is exact either way, so this is evaluate's float64-tensor value
+    if symbols[0] == degree:
+        return lambda norm: fn(value, norm)
+    return lambda norm: fn(norm, value)
+
+
 def step_scale(norm: torch.Tensor, L: int) -> torch.Tensor:
     """||theta||^{2-L}, from the theory expression."""
-    return evaluate(STEP_SCALE, {degree: float(L), theta_norm: norm}, "torch")
+    return step_scale_function(L)(norm)
 
 
 @dataclass
@@ -46,10 +60,12 @@ class Trace:
     frozen: np.ndarray  # (B,): the run hit FROZEN_LOG_SCALE
 
 
-def _margins(q: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-    """(log mean exp(-q), softmax(-q)) per run, stably."""
-    lse = torch.logsumexp(-q, dim=-1)
-    return lse - math.log(q.shape[-1]), torch.softmax(-q, dim=-1)
+def _margins(q: torch.Tensor, with_loss: bool = True) -> tuple[torch.Tensor | None, torch.Tensor]:
+    """(log mean exp(-q), softmax(-q)) per run, stably; the loss is None unless ``with_loss`` (a normalised step
+    does not use it, and logsumexp is one of a step's dearest ops)."""
+    minus = -q
+    lse = torch.logsumexp(minus, dim=-1) - math.log(q.shape[-1]) if with_loss else None
+    return lse, torch.softmax(minus, dim=-1)
 
 
 def annealed(eta: float, t: int, steps: int, anneal: float) -> float:
@@ -58,31 +74,39 @@ def annealed(eta: float, t: int, steps: int, anneal: float) -> float:
     return eta * (1 - (1 - anneal) * late)
 
 
-def _schedule_factor(schedule: str, eta: float, log_loss: torch.Tensor, norm: torch.Tensor, L: int,
-                     frozen: torch.Tensor) -> torch.Tensor:
+class _Schedule:
     """The step multiplying the softmax-weighted gradient: eta ||theta||^{2-L} (normalized), or eta L(theta)
     (constant steps on the mean loss: its gradient is L(theta) times the softmax-weighted one).  Runs whose
-    L log||theta|| passes FROZEN_LOG_SCALE are marked in ``frozen`` (in place) and get 0."""
-    frozen |= L * torch.log(norm) > FROZEN_LOG_SCALE
-    if schedule == "normalized":
-        factor = eta * step_scale(norm, L)
-    elif schedule == "constant":
-        factor = eta * torch.exp(log_loss)
-    else:
-        raise ValueError(f"unknown schedule {schedule!r}; allowed: {', '.join(SCHEDULES)}")
-    return factor.masked_fill(frozen, 0.0)
+    L log||theta|| passes FROZEN_LOG_SCALE are marked in ``frozen`` (in place) and get 0.  Built once per run, so
+    the step scale's lambdified expression is looked up once."""
+
+    def __init__(self, schedule: str, L: int) -> None:
+        if schedule not in SCHEDULES:
+            raise ValueError(f"unknown schedule {schedule!r}; allowed: {', '.join(SCHEDULES)}")
+        self.L = L
+        self.needs_loss = schedule == "constant"
+        self.scale = None if self.needs_loss else step_scale_function(L)
+
+    def __call__(self, eta: float, log_loss: torch.Tensor | None, norm: torch.Tensor,
+                 frozen: torch.Tensor) -> torch.Tensor:
+        frozen |= self.L * torch.log(norm) > FROZEN_LOG_SCALE
+        factor = eta * (torch.exp(log_loss) if self.needs_loss else self.scale(norm))
+        return factor.masked_fill_(frozen, 0.0)  # in place: factor is this step's own tensor
 
 
-def _run(steps: int, checkpoints: list[int], step, record, progress) -> None:
-    """Call ``step(t)`` for t = 1..steps and ``record()`` after each checkpoint step, advancing the progress bar."""
+def _run(steps: int, checkpoints: list[int], step, record, progress, every: int = 100) -> None:
+    """Call ``step(t)`` for t = 1..steps and ``record()`` after each checkpoint step, advancing the progress bar
+    every ``every`` steps and at the end (a progress bar update costs as much as a few tensor ops)."""
     marks = set(checkpoints)
+    shown = 0
     with torch.inference_mode():  # gradients are written out by hand: autograd's bookkeeping is pure cost here
         for t in range(1, steps + 1):
             step(t)
             if t in marks:
                 record()
-            if progress is not None:
-                progress(1)
+            if progress is not None and (t % every == 0 or t == steps):
+                progress(t - shown)
+                shown = t
 
 
 def _record(rows: dict[str, list], theta: torch.Tensor, q: torch.Tensor, norm: torch.Tensor) -> None:
@@ -108,18 +132,19 @@ def train_deep_linear(model: DeepLinear, X: torch.Tensor, y: torch.Tensor, eps: 
     frozen = torch.zeros(X.shape[0], dtype=torch.bool, device=X.device)
     rows: dict[str, list] = {k: [] for k in ("theta", "w", "log_loss", "q_min", "norm")}
     signed = X  # the last step's y_i x'_i, where a checkpoint measures the new weights
+    attack_of, factor_of, labels = Perturbation(X, y, eps, attack), _Schedule(schedule, model.degree), y[..., None]
 
     def step(t: int) -> None:
         nonlocal signed
-        w = model.product()
-        # grad_x f = w at every point: (B, 1, d), broadcast by perturb, so the direction is computed once per run
-        delta = perturb(lambda points: w[:, None, :], X, y, eps, attack)
-        signed = y[..., None] * (X + delta)  # y_i x'_i, held fixed for the parameter gradient
-        log_loss, weights = _margins((signed * w[:, None, :]).sum(-1))
-        factor = _schedule_factor(schedule, annealed(eta, t, steps, anneal), log_loss, model.norm(), model.degree,
-                                  frozen)
+        prefixes = model.prefixes()  # the product and the right factors of the layer gradients, multiplied once
+        w = prefixes[-1]  # w_prod as a (B, 1, d) row
+        # grad_x f = w at every point, broadcast by perturb, so the direction is computed once per run
+        delta = attack_of(lambda points: w)
+        signed = labels * (X + delta)  # y_i x'_i, held fixed for the parameter gradient
+        log_loss, weights = _margins((signed * w).sum(-1), factor_of.needs_loss)
+        factor = factor_of(annealed(eta, t, steps, anneal), log_loss, model.norm(), frozen)
         row = -(weights[..., None] * signed).sum(1)  # grad of log L with respect to w_prod
-        model.step(model.gradients(row), factor)
+        model.step(model.gradients(row, prefixes), factor)
 
     def record() -> None:
         w_now = model.product()
@@ -137,20 +162,23 @@ def train_relu2(model: Relu2, X: torch.Tensor, y: torch.Tensor, eps: torch.Tenso
     """Adversarial training of the two-layer relu^2 net (Theorem B's homogeneous setting)."""
     frozen = torch.zeros(X.shape[0], dtype=torch.bool, device=X.device)
     rows: dict[str, list] = {k: [] for k in ("theta", "log_loss", "q_min", "norm")}
+    attack_of, factor_of = Perturbation(X, y, eps, attack, steps=pgd_steps), _Schedule(schedule, model.degree)
 
-    def margins() -> tuple[torch.Tensor, torch.Tensor]:
-        points = X + perturb(model.input_grad, X, y, eps, attack, steps=pgd_steps)
-        return points, y * model(points)
+    def margins() -> tuple[torch.Tensor, tuple[torch.Tensor, torch.Tensor], torch.Tensor]:
+        """The adversarial points, the hidden units there and their squares (param_grads reuses them), q."""
+        points = X + attack_of(model.input_grad)
+        h = model.hidden(points)
+        hidden = (h, h * h)  # pow(h, 2)'s own kernel is h * h: the same squares, without wrapping the exponent
+        return points, hidden, y * model.output(hidden[1])
 
     def step(t: int) -> None:
-        points, q = margins()
-        log_loss, weights = _margins(q)
-        factor = _schedule_factor(schedule, annealed(eta, t, steps, anneal), log_loss, model.norm(), model.degree,
-                                  frozen)
-        model.step(model.param_grads(points, -weights * y), factor)
+        points, hidden, q = margins()
+        log_loss, weights = _margins(q, factor_of.needs_loss)
+        factor = factor_of(annealed(eta, t, steps, anneal), log_loss, model.norm(), frozen)
+        model.step(model.param_grads(points, -weights * y, hidden), factor)
 
     def record() -> None:
-        _record(rows, model.flat(), margins()[1], model.norm())
+        _record(rows, model.flat(), margins()[2], model.norm())
 
     _run(steps, checkpoints, step, record, progress)
     return _trace(checkpoints, rows, frozen)
