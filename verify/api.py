@@ -134,21 +134,11 @@ def _check(request: Request):
 
 def _execute(request: Request, chosen, claim_ids: list[str], sink: ResultsSink, threads: Threads,
              workers: int | None, on_verdict: Callable[[Verdict], None], progress: Progress) -> Results:
-    """Build the claims, plan (every claim checked at every point before anything is drawn), execute and judge."""
-    import torch
-
-    from numerics.device import describe, resolve
-    from numerics.experiment import PROBES, RegistrationError
-    from numerics.papers import load_all
-    from report.figures import registered
-    from theory.registry import load
-    from verify.catalog import entry
+    """Start the executor, then build the claims, plan (every claim checked at every point before anything is
+    drawn), execute and judge."""
+    from numerics.device import resolve
     from verify.executors import make_executor
-    from verify.suite import Suite
 
-    claims = [load()[claim_id] for claim_id in claim_ids]
-    skip = {v.claim_id for v in sink.kept}
-    entries = [entry(claim) for claim in claims if claim.id not in skip]
     requested = chosen.device if request.device is None else request.device
     local = request.executor == "local"
     # a local run resolves its device here (and refuses an absent GPU now); Ray workers resolve their own
@@ -159,6 +149,31 @@ def _execute(request: Request, chosen, claim_ids: list[str], sink: ResultsSink, 
                                                              threads.count)
     runner = make_executor(request.executor, request.address, workers=workers,
                            threads=max(1, threads.count // workers))
+    runner.start()  # a pool's workers import the papers while this process builds the claims and plans below
+    try:
+        return _plan_and_run(request, chosen, claim_ids, sink, threads, workers, on_verdict, progress, runner,
+                             job_device, local)
+    finally:
+        runner.close()  # a pool that no run took (an error while planning)
+
+
+def _plan_and_run(request: Request, chosen, claim_ids: list[str], sink: ResultsSink, threads: Threads, workers: int,
+                  on_verdict: Callable[[Verdict], None], progress: Progress, runner, job_device: str,
+                  local: bool) -> Results:
+    """``_execute`` once its executor is started: build the claims, plan, draw, judge and draw the figures."""
+    import torch
+
+    from numerics.device import describe
+    from numerics.experiment import PROBES, RegistrationError
+    from numerics.papers import load_all
+    from report.figures import registered
+    from theory.registry import load
+    from verify.catalog import entry
+    from verify.suite import Suite
+
+    claims = [load()[claim_id] for claim_id in claim_ids]
+    skip = {v.claim_id for v in sink.kept}
+    entries = [entry(claim) for claim in claims if claim.id not in skip]
     load_all()  # registers the probes (a resumed run may have no claim left to load them)
     wanted = {figure.probe for figure in registered().values() if request.figures and any(
         figure.illustrates(claim.id) for claim in claims)}  # a figure's claim globs say when its probe runs
@@ -168,7 +183,7 @@ def _execute(request: Request, chosen, claim_ids: list[str], sink: ResultsSink, 
     probes = [probe for name, probe in PROBES.items() if name in wanted]
     suite = Suite(chosen, request.seed, job_device, runner)
     plan = suite.plan(entries, probes)  # checks every claim at every point
-    where = describe(job_device) if local else f"ray ({request.address or 'local cluster'}), {requested}"
+    where = describe(job_device) if local else f"ray ({request.address or 'local cluster'}), {job_device}"
     metadata = run_metadata(chosen.describe(), where, request.seed, request.executor)
     metadata.update(request=request.to_json(), threads=threads.count if local else None,
                     threads_source=threads.source if local else None, workers=workers if local else None)

@@ -73,6 +73,12 @@ class LocalExecutor:
     def __init__(self, progress: ProgressFactory | None = None) -> None:
         self.progress = progress
 
+    def start(self) -> None:
+        """Nothing to start ahead: jobs run in this process."""
+
+    def close(self) -> None:
+        """Nothing to end."""
+
     def run(self, jobs: Iterable[Job]) -> Iterator[tuple[Job, JobResult]]:
         queue = _queue(jobs)
         while queue:
@@ -87,6 +93,11 @@ def _start_worker(threads: int) -> None:
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     torch.set_num_threads(threads)
+
+
+def _warm() -> None:
+    """What a worker imports before its first job (the papers' experiments), run while the caller plans."""
+    load_all()
 
 
 class PoolExecutor:
@@ -105,21 +116,43 @@ class PoolExecutor:
         if workers < 2:
             raise ValueError(f"a pool needs two workers or more, got {workers}")
         self.workers, self.threads, self.progress = workers, threads, progress
+        self._started = None  # a pool ``start`` spawned, which the next ``run`` uses
+
+    def _pool(self):
+        from concurrent.futures import ProcessPoolExecutor
+
+        return ProcessPoolExecutor(self.workers, initializer=_start_worker, initargs=(self.threads,),
+                                   mp_context=multiprocessing.get_context("spawn"))
+
+    def start(self) -> None:
+        """Spawn the workers now and have each import the papers (some 6 s of CPU each), so that they start up
+        while the caller builds its claims and plan on its one core instead of after; ``close`` ends them if no
+        ``run`` follows."""
+        if self._started is None:
+            self._started = self._pool()
+            for _ in range(self.workers):  # one task per worker: each submit spawns a worker while none is idle
+                self._started.submit(_warm)
+
+    def close(self) -> None:
+        """End the workers ``start`` spawned, if no ``run`` took them."""
+        if self._started is not None:
+            _stop(self._started)
+            self._started = None
 
     def run(self, jobs: Iterable[Job]) -> Iterator[tuple[Job, JobResult]]:
-        from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+        from concurrent.futures import FIRST_COMPLETED, wait
         from concurrent.futures.process import BrokenProcessPool
 
         queue = _queue(jobs)
         if not queue:
+            self.close()
             return
         pending: dict[int, Job] = {}  # index -> a job handed to a pool whose result has not come back
         counter = itertools.count()
         advance = (self.progress(f"{len(queue)} job(s) in {min(self.workers, len(queue))} processes",
                                  len(queue)) if self.progress else None)
         for _ in range(self.RESTARTS + 1):
-            pool = ProcessPoolExecutor(self.workers, initializer=_start_worker, initargs=(self.threads,),
-                                       mp_context=multiprocessing.get_context("spawn"))
+            pool, self._started = self._started or self._pool(), None
             broken = False
             try:
                 futures = {pool.submit(run_job, job): index for index, job in pending.items()}
@@ -179,6 +212,12 @@ class RayExecutor:
 
     def __init__(self, address: str | None = None, progress: ProgressFactory | None = None) -> None:
         self.address, self.progress = address, progress
+
+    def start(self) -> None:
+        """Nothing ahead: ``run`` connects (a cluster keeps its own workers)."""
+
+    def close(self) -> None:
+        """Nothing to end: ``run`` shuts down a cluster it started."""
 
     def _start(self) -> tuple[object, bool]:
         """(the ray module, whether this executor started the connection)."""

@@ -146,6 +146,29 @@ def ray_cluster():
 
 
 @pytest.mark.slow
+def test_a_started_pool_draws_the_same_samples_and_leaves_no_worker_behind(jobs, alone):
+    """``start`` spawns the workers ahead of the plan: the next ``run`` uses those very processes (no second pool)
+    and gives the in-process samples; a started pool that no run takes (planning failed) ends with ``close``."""
+    import multiprocessing
+
+    pool = PoolExecutor(2, threads=1)
+    pool.start()
+    spawned = {process.pid for process in multiprocessing.active_children()}
+    assert len(spawned) == 2
+    pairs = []
+    for pair in pool.run(jobs):
+        pairs.append(pair)
+        assert {process.pid for process in multiprocessing.active_children()} == spawned  # the started workers
+    same_samples(pairs, jobs, alone)
+    assert multiprocessing.active_children() == []
+    idle = PoolExecutor(2, threads=1)
+    idle.start()
+    assert len(multiprocessing.active_children()) == 2
+    idle.close()
+    assert multiprocessing.active_children() == []
+
+
+@pytest.mark.slow
 def test_ray_with_two_workers_draws_the_local_samples(ray_cluster, jobs, alone):
     assert ray_cluster.cluster_resources().get("CPU", 0) >= 2
     same_samples(RayExecutor().run(jobs), jobs, alone)
