@@ -62,9 +62,10 @@ def project(eta: torch.Tensor, p: float, eps: float) -> torch.Tensor:
 
 
 def steepest_direction(grad: torch.Tensor, p: float) -> torch.Tensor:
-    """argmax of <grad, v> over the unit l_p ball (ties broken arbitrarily)."""
+    """argmax of <grad, v> over the unit l_p ball (ties broken arbitrarily; 0 for a zero gradient).  The norm is
+    kept from 0 by the dtype's smallest normal number (a float literal such as 1e-300 is 0 in float32)."""
     if p == 2:
-        return grad / vector_norm(grad, 2).clamp(min=1e-300).unsqueeze(-1)
+        return grad / vector_norm(grad, 2).clamp(min=torch.finfo(grad.dtype).tiny).unsqueeze(-1)
     if p == math.inf:
         return torch.sign(grad)
     index = grad.abs().argmax(dim=-1, keepdim=True)
@@ -76,7 +77,7 @@ def random_in_ball(shape: tuple[int, ...], p: float, eps: float, draws: Draws, d
     direction = draws.standard_normal(shape, dtype)
     if p == 1:
         direction = torch.sign(direction) * draws.exponential(shape, dtype)
-    direction = direction / vector_norm(direction, p).clamp(min=1e-300).unsqueeze(-1)
+    direction = direction / vector_norm(direction, p).clamp(min=torch.finfo(dtype).tiny).unsqueeze(-1)
     radius = draws.uniform(shape[:-1], dtype).unsqueeze(-1)
     return direction * radius * eps
 

@@ -9,7 +9,7 @@ import torch
 from hypothesis import given
 from hypothesis import strategies as st
 
-from numerics.attacks import Search, pgd, pgd_many, project, project_l1
+from numerics.attacks import Search, pgd, pgd_many, project, project_l1, steepest_direction
 from numerics.random import Draws
 from numerics.opnorms import INF, PAIRS, opnorm, vector_norm
 from numerics.papers.meanfield.networks import NetworkBatch, sample_networks
@@ -142,3 +142,14 @@ def test_bad_searches_are_refused():
         Search(3, 2, 1.0)
     with pytest.raises(ValueError, match="one entry per search"):
         pgd_many(lambda z: z, torch.zeros(1, 2), [Search(2, 2, 1.0)] * 2, draws=[Draws(1)])
+
+
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
+def test_a_zero_gradients_l2_direction_is_zero_in_either_precision(dtype):
+    """A float32 search (the norms' PGD, the NTK training) whose gradient vanishes takes no step; the clamp it had,
+    1e-300, is 0 in float32 and made the direction 0 / 0 = nan, which then spread through the perturbation."""
+    grad = torch.zeros(3, 4, dtype=dtype)
+    grad[0, 1] = 2.0
+    direction = steepest_direction(grad, 2)
+    assert torch.equal(direction, torch.tensor([[0, 1, 0, 0], [0, 0, 0, 0], [0, 0, 0, 0]], dtype=dtype))
+    assert torch.isnan(grad / vector_norm(grad, 2).clamp(min=1e-300).unsqueeze(-1)).any() == (dtype == torch.float32)

@@ -114,6 +114,7 @@ def test_the_categorical_settings_are_found_from_their_declarations():
         ("meanfield.jacobian", "dtype"): 1, ("meanfield.dynamics", "L"): 1, ("meanfield.dynamics", "regimes"): 1,
         ("implicit_bias.homogeneous", "attacks"): 4, ("ntk_convergence.linearisation", "activation"): 1,
         ("ntk_convergence.training", "ball"): 1, ("ntk_convergence.training", "alpha"): 1,
+        ("ntk_convergence.training", "dtype"): 1,
         ("ntk_convergence.training", "attacks"): 4, ("ntk_convergence.training", "weak_attacks"): 4,
         ("feature_learning.patches", "dtype"): 1}
 

@@ -226,8 +226,9 @@ class TrainingExperiment(RunExperiment):
         return config.steps * len(config.widths) * len(config.attacks)
 
     def draw(self, config: TrainingRun, settings, draws, progress=None) -> TrainingSample:
-        x, y = sphere(config.seeds, config.n, config.d, draws.child("data"))
-        widest = TwoLayer.init(config.seeds, max(config.widths), config.d, draws.child("init"))
+        dtype = getattr(torch, config.dtype)  # the float64 draws, rounded: the same data in either precision
+        x, y = (t.to(dtype) for t in sphere(config.seeds, config.n, config.d, draws.child("data")))
+        widest = TwoLayer.init(config.seeds, max(config.widths), config.d, draws.child("init")).to(dtype)
         radius = math.inf if config.radius is None else config.radius
         alpha = theorem_step(radius, config.steps, config.delta) if config.alpha == "theorem" else float(config.alpha)
         out = {name: [] for name in ("loss", "grad_sq", "distance", "boundary", "robust_final", "surrogate_final")}
@@ -255,9 +256,9 @@ class TrainingExperiment(RunExperiment):
                     rows["surrogate_final"].append(logistic(y * model.output(trace.W, final)).mean(-1).cpu().numpy())
                 for name in out:
                     out[name].append(np.stack(rows[name]))
-        return TrainingSample(config, alpha, **{k: np.stack(v) for k, v in out.items()},
-                              robust_init=torch.stack(init_robust).cpu().numpy(),
-                              init_norm=torch.stack(init_norm).cpu().numpy())
+        return TrainingSample(config, alpha, **{k: np.stack(v).astype(np.float64) for k, v in out.items()},
+                              robust_init=torch.stack(init_robust).double().cpu().numpy(),
+                              init_norm=torch.stack(init_norm).double().cpu().numpy())
 
 
 @dataclass

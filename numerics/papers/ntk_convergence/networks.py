@@ -61,6 +61,10 @@ class TwoLayer:
     def width(self) -> int:
         return self.W0.shape[1]
 
+    def to(self, dtype: torch.dtype) -> "TwoLayer":
+        """The same networks in another precision (W_0 and a rounded)."""
+        return TwoLayer(self.W0.to(dtype), self.a.to(dtype), self.activation)
+
     def prefix(self, width: int) -> "TwoLayer":
         """The width-``width`` network made of the first width/2 neurons of each half (the same draws)."""
         half, new = self.width // 2, width // 2
