@@ -149,8 +149,8 @@ def _execute(request: Request, chosen, claim_ids: list[str], sink: ResultsSink, 
                                                              threads.count)
     runner = make_executor(request.executor, request.address, workers=workers,
                            threads=max(1, threads.count // workers))
-    runner.start()  # a pool's workers import the papers while this process builds the claims and plans below
     try:
+        runner.start()  # a pool's workers import the papers while this process builds the claims and plans below
         return _plan_and_run(request, chosen, claim_ids, sink, threads, workers, on_verdict, progress, runner,
                              job_device, local)
     finally:

@@ -88,10 +88,11 @@ class LocalExecutor:
 
 
 def _start_worker(threads: int) -> None:
-    """A pool worker: its share of the threads; Ctrl-C is the parent's to handle (it terminates the pool)."""
+    """A pool worker: its share of the threads; Ctrl-C is the parent's to handle (it terminates the pool), also
+    while the worker still imports (a pool starts while the claims are built)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     import torch
 
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
     torch.set_num_threads(threads)
 
 
@@ -152,6 +153,7 @@ class PoolExecutor:
         advance = (self.progress(f"{len(queue)} job(s) in {min(self.workers, len(queue))} processes",
                                  len(queue)) if self.progress else None)
         for _ in range(self.RESTARTS + 1):
+            # the pool ``start`` spawned, if any (a worker that died warming up costs one of the tries)
             pool, self._started = self._started or self._pool(), None
             broken = False
             try:

@@ -183,7 +183,9 @@ def reach_exponent(sample: TrainingSample) -> Estimate:
         f"the ball's radius changes with the width ({config.ball}: {radii[0]:.3g} at m = {config.widths[0]}, "
         f"{radii[-1]:.3g} at m = {config.widths[-1]}); the claim is derived for a radius fixed in m")
     advantage = sample.robust_init - comparators(sample)  # (widths, S)
-    if np.any(advantage <= 1e-9):
+    # an advantage within the training precision's rounding of L*(W_0) (about log 2) is not measured
+    floor = max(1e-9, 16 * np.finfo(config.dtype).eps * float(np.abs(sample.robust_init).max()))
+    if np.any(advantage <= floor):
         if regime:
             return no_value(sample.units, out_of_regime=regime)
         return no_value(sample.units, unreliable="no comparator beats W_0 at some width and seed, so the ball's "
