@@ -96,11 +96,6 @@ def _start_worker(threads: int) -> None:
     torch.set_num_threads(threads)
 
 
-def _warm() -> None:
-    """What a worker imports before its first job (the papers' experiments), run while the caller plans."""
-    load_all()
-
-
 class PoolExecutor:
     """Runs the jobs in ``workers`` spawned processes (torch is not fork-safe) with ``threads`` torch threads
     each; results come back in completion order, like Ray's.  A job's numbers do not depend on where it runs
@@ -132,7 +127,7 @@ class PoolExecutor:
         if self._started is None:
             self._started = self._pool()
             for _ in range(self.workers):  # one task per worker: each submit spawns a worker while none is idle
-                self._started.submit(_warm)
+                self._started.submit(load_all)  # the papers' experiments, imported before the first job
 
     def close(self) -> None:
         """End the workers ``start`` spawned, if no ``run`` took them."""

@@ -42,11 +42,6 @@ def step_scale_function(L: int) -> Callable[[torch.Tensor], torch.Tensor]:
     return lambda norm: fn(norm, value)
 
 
-def step_scale(norm: torch.Tensor, L: int) -> torch.Tensor:
-    """||theta||^{2-L}, from the theory expression."""
-    return step_scale_function(L)(norm)
-
-
 @dataclass
 class Trace:
     """What a run records at each checkpoint, as numpy arrays with the checkpoints first."""

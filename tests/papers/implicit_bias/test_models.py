@@ -15,7 +15,7 @@ from scipy.optimize import linprog
 
 from numerics.backends import evaluate
 from numerics.papers.implicit_bias.models import DeepLinear, Relu2, perturb
-from numerics.papers.implicit_bias.training import checkpoint_steps, step_scale
+from numerics.papers.implicit_bias.training import checkpoint_steps, step_scale_function
 from numerics.random import Draws
 from theory.papers.implicit_bias.margins import ROBUST_MARGIN, dual_norm, homogeneity_residuals, s
 from theory.symbols import eps as eps_symbol
@@ -160,7 +160,7 @@ def test_step_scale_keeps_the_relative_step_of_a_homogeneous_model_constant():
     for c in (1.0, 7.0, 300.0):
         net = model.scaled(c)
         grad_norm = net.per_point_grads(X)[:, 0].norm(dim=-1)
-        steps.append(step_scale(net.norm(), net.degree) * grad_norm / net.norm())
+        steps.append(step_scale_function(net.degree)(net.norm()) * grad_norm / net.norm())
     torch.testing.assert_close(steps[1], steps[0], rtol=1e-10, atol=0)
     torch.testing.assert_close(steps[2], steps[0], rtol=1e-10, atol=0)
 

@@ -58,7 +58,8 @@ def ode_rhs(arch: str, power: sp.Expr = L / 2, width_scaling: bool = True) -> sp
     """dr/dt as a function of r: alpha (d sigma^2/dt) with the Euler ratio and the mean-field loss at omega(r).
 
     ``power`` and ``width_scaling`` default to the derivation; the planted-error twins change them.  Cached: the
-    claims, the ODE and the report ask for it some thirty times, and each simplification costs tenths of a second.
+    claims, the ODE and the report ask for it some thirty times, and each simplification costs tenths of a second
+    (positional and keyword calls are cached apart, so it is still computed a few times).
     """
     rate = alpha * SIGMA_RATE * (1 if width_scaling else N) * euler_ratio(arch)
     rhs = rate.subs(L_adv, meanfield_loss(power)).subs(omega, omega_of(arch, stated=True))
