@@ -212,7 +212,7 @@ def _plan_and_run(request: Request, chosen, claim_ids: list[str], sink: ResultsS
         _, data = suite.execute(plan, sink.kept)
         if data:
             drawn = time.perf_counter()
-            sink.add_figures(data, processes=workers)  # the workers' cores are free by now
+            sink.add_figures(data, map=runner.map)  # drawn by the workers: their cores are free by now
             drawing = time.perf_counter() - drawn
         state = "complete"
     except KeyboardInterrupt:

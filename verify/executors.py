@@ -16,7 +16,6 @@ from __future__ import annotations
 import itertools
 import multiprocessing
 import os
-import signal
 import time
 from collections import deque
 from dataclasses import dataclass, replace
@@ -28,6 +27,7 @@ from numerics.papers import load_all
 from numerics.random import Draws
 from theory.papers import ENVIRONMENT
 from verify.plan import Job
+from verify.worker import start_worker
 
 #: progress(label, total) -> advance(n): how an executor reports a job's progress
 ProgressFactory = Callable[[str, int], Callable[[int], None]]
@@ -79,21 +79,16 @@ class LocalExecutor:
     def close(self) -> None:
         """Nothing to end."""
 
+    def map(self, fn: Callable, *iterables: Iterable) -> list:
+        """``fn`` over the iterables in this process, results in order."""
+        return list(map(fn, *iterables))
+
     def run(self, jobs: Iterable[Job]) -> Iterator[tuple[Job, JobResult]]:
         queue = _queue(jobs)
         while queue:
             job = queue.popleft()
             advance = self.progress(job.label, job.size) if self.progress else None
             yield job, run_job(job, advance)
-
-
-def _start_worker(threads: int) -> None:
-    """A pool worker: its share of the threads; Ctrl-C is the parent's to handle (it terminates the pool), also
-    while the worker still imports (a pool starts while the claims are built)."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    import torch
-
-    torch.set_num_threads(threads)
 
 
 class PoolExecutor:
@@ -103,7 +98,8 @@ class PoolExecutor:
 
     A worker that dies (killed, out of memory) breaks the pool: the jobs not yet returned run again in a fresh
     pool, at most ``RESTARTS`` times, then an ExecutorError names them (never a hang).  Stopping early (Ctrl-C,
-    an error) terminates the workers at once rather than waiting for their jobs."""
+    an error) terminates the workers at once rather than waiting for their jobs.  After a run that finished the
+    workers stay, for the next run or ``map``, until ``close``."""
 
     name = "local"
     RESTARTS = 2
@@ -112,12 +108,12 @@ class PoolExecutor:
         if workers < 2:
             raise ValueError(f"a pool needs two workers or more, got {workers}")
         self.workers, self.threads, self.progress = workers, threads, progress
-        self._started = None  # a pool ``start`` spawned, which the next ``run`` uses
+        self._started = None  # a pool ``start`` spawned or a finished ``run`` kept, which the next one uses
 
     def _pool(self):
         from concurrent.futures import ProcessPoolExecutor
 
-        return ProcessPoolExecutor(self.workers, initializer=_start_worker, initargs=(self.threads,),
+        return ProcessPoolExecutor(self.workers, initializer=start_worker, initargs=(self.threads,),
                                    mp_context=multiprocessing.get_context("spawn"))
 
     def start(self) -> None:
@@ -130,10 +126,17 @@ class PoolExecutor:
                 self._started.submit(load_all)  # the papers' experiments, imported before the first job
 
     def close(self) -> None:
-        """End the workers ``start`` spawned, if no ``run`` took them."""
+        """End the workers that ``start`` spawned or a finished ``run`` kept."""
         if self._started is not None:
             _stop(self._started)
             self._started = None
+
+    def map(self, fn: Callable, *iterables: Iterable) -> list:
+        """``fn`` over the iterables in the workers, results in order (the figures, drawn by the workers that
+        drew the samples: no second pool to start); ``fn`` and its arguments must pickle."""
+        if self._started is None:
+            self._started = self._pool()
+        return list(self._started.map(fn, *iterables))
 
     def run(self, jobs: Iterable[Job]) -> Iterator[tuple[Job, JobResult]]:
         from concurrent.futures import FIRST_COMPLETED, wait
@@ -141,7 +144,6 @@ class PoolExecutor:
 
         queue = _queue(jobs)
         if not queue:
-            self.close()
             return
         pending: dict[int, Job] = {}  # index -> a job handed to a pool whose result has not come back
         counter = itertools.count()
@@ -164,7 +166,8 @@ class PoolExecutor:
                             break
                     if broken:
                         break
-                    if not futures:
+                    if not futures:  # every job is back: the workers stay for the next run or map
+                        self._started, pool = pool, None
                         return
                     done, _ = wait(futures, return_when=FIRST_COMPLETED)
                     for future in done:
@@ -179,7 +182,8 @@ class PoolExecutor:
                             advance(1)
                         yield job, result
             finally:
-                _stop(pool)
+                if pool is not None:
+                    _stop(pool)
         labels = ", ".join(job.label for job in list(pending.values())[:3])
         raise ExecutorError(f"the worker processes died {self.RESTARTS + 1} time(s) (out of memory?) with jobs "
                             f"left: {labels}{', ...' if len(pending) > 3 else ''}; --workers 1 runs them in this "
@@ -215,6 +219,10 @@ class RayExecutor:
 
     def close(self) -> None:
         """Nothing to end: ``run`` shuts down a cluster it started."""
+
+    def map(self, fn: Callable, *iterables: Iterable) -> list:
+        """``fn`` over the iterables in this process (the figures go to this machine's folder), in order."""
+        return list(map(fn, *iterables))
 
     def _start(self) -> tuple[object, bool]:
         """(the ray module, whether this executor started the connection)."""

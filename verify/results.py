@@ -8,7 +8,7 @@ import copy
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Iterator, Sequence
+from typing import TYPE_CHECKING, Callable, Iterator, Sequence
 
 from verify.runs import (Request, RunError, check_out, now, prepare_out, read_results, results_path,
                          resume_record)
@@ -134,12 +134,13 @@ class ResultsSink:
         self.verdicts.append(verdict)
         self._writer.add(verdict.to_json())
 
-    def add_figures(self, data: dict, processes: int = 1) -> None:
-        """The probes' data, and with a folder the figures drawn from it into the folder (by ``processes``)."""
+    def add_figures(self, data: dict, map: Callable = map) -> None:
+        """The probes' data, and with a folder the figures drawn from it into the folder (by ``map``: see
+        ``report.figures.draw_all``)."""
         from report.figures import draw_all  # matplotlib: only when there is something to draw
 
         self.figures = data
-        self._writer.add_figures(data, draw_all(data, self.folder, processes) if self.folder is not None else [])
+        self._writer.add_figures(data, draw_all(data, self.folder, map) if self.folder is not None else [])
 
     def close(self, state: str, finished: str | None = None, timings: dict | None = None) -> None:
         """Record how the run ended (and when: now unless given; where its time went) and release the folder."""

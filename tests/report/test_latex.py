@@ -128,8 +128,9 @@ def test_latex_refuses_an_unreadable_results_file(tmp_path):
     assert result.exit_code == 2
 
 
-@pytest.mark.parametrize("processes", [1, 2])
-def test_figures_are_drawn_from_stored_data(tmp_path, processes):
+@pytest.mark.parametrize("workers", [1, 2])
+def test_figures_are_drawn_from_stored_data(tmp_path, workers):
+    """In this process, and by a pool's workers (as a run draws them: the figures travel to the workers by name)."""
     from numerics.experiment import PROBES
     from numerics.papers import load_all
     from report.figures import draw_all
@@ -140,7 +141,13 @@ def test_figures_are_drawn_from_stored_data(tmp_path, processes):
     tiny = {"N": 32, "L": 2, "d": 4, "K": 4, "figures.networks": 4, "figures.N": 16, "figures.depths": "1,2",
             "figures.widths": "8,16", "gaussian.matrices": 50}
     _, data = Suite(get_profile("quick").with_overrides(tiny), seed=0).run([], [PROBES["meanfield.theorem4_1"]])
-    files = draw_all(json.loads(json.dumps(data)), tmp_path, processes)  # as it comes back from results.json
+    from verify.executors import make_executor
+
+    runner = make_executor("local", workers=workers)
+    try:
+        files = draw_all(json.loads(json.dumps(data)), tmp_path, runner.map)  # as it comes back from results.json
+    finally:
+        runner.close()
     assert [f"{stem}.{ext}" for stem in ("hist_entries", "depth_bound", "width_convergence")
             for ext in ("png", "pdf")] == files
     assert all((tmp_path / f).stat().st_size > 1000 for f in files)

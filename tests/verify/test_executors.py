@@ -148,8 +148,12 @@ def ray_cluster():
 @pytest.mark.slow
 def test_a_started_pool_draws_the_same_samples_and_leaves_no_worker_behind(jobs, alone):
     """``start`` spawns the workers ahead of the plan: the next ``run`` uses those very processes (no second pool)
-    and gives the in-process samples; a started pool that no run takes (planning failed) ends with ``close``."""
+    and gives the in-process samples, and they stay for ``map`` (the figures) until ``close``; a started pool
+    that no run takes (planning failed) ends with ``close``.  The workers run at a lower priority than the caller
+    (which judges and plans while they draw)."""
     import multiprocessing
+
+    from verify.worker import NICENESS
 
     pool = PoolExecutor(2, threads=1)
     pool.start()
@@ -160,6 +164,11 @@ def test_a_started_pool_draws_the_same_samples_and_leaves_no_worker_behind(jobs,
         pairs.append(pair)
         assert {process.pid for process in multiprocessing.active_children()} == spawned  # the started workers
     same_samples(pairs, jobs, alone)
+    assert {process.pid for process in multiprocessing.active_children()} == spawned  # kept after the run
+    lower = min(19, os.getpriority(os.PRIO_PROCESS, 0) + NICENESS)
+    assert pool.map(os.getpriority, [os.PRIO_PROCESS] * 4, [0] * 4) == [lower] * 4  # as the workers see it
+    assert {process.pid for process in multiprocessing.active_children()} == spawned
+    pool.close()
     assert multiprocessing.active_children() == []
     idle = PoolExecutor(2, threads=1)
     idle.start()

@@ -30,11 +30,12 @@ def test_every_profile_loads_and_the_paper_profiles_have_the_papers_shape():
 def test_overrides_are_parsed_against_the_field_type():
     profile = get_profile("quick").with_overrides({
         "N": "256,1024", "dynamics.map_etas": "0.001,0.01", "meanfield.gaussian.beta_shapes": "[[3, 4], [5, 6]]",
-        "norms.eps_fraction": "0.2", "dtype": "float64", "delta": "0.01"})
+        "norms.eps_fraction": "0.2", "dtype": "float64", "norms.dtype": "float64", "delta": "0.01"})
     assert profile["meanfield.jacobian"].N == (256, 1024) and profile["meanfield.jacobian"].dtype == "float64"
     assert profile["meanfield.dynamics"].map_etas == (0.001, 0.01)
     assert profile["meanfield.gaussian"].beta_shapes == ((3, 4), (5, 6))
     assert profile["meanfield.network_norms"].eps_fraction == 0.2 and profile.delta == 0.01
+    assert profile["meanfield.network_norms"].dtype == "float64"  # quick's float32, overridden
     assert len(profile["meanfield.jacobian"].specs("vanilla")) == 4  # 2 activations x 2 widths
 
 

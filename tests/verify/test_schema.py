@@ -18,10 +18,19 @@ VERDICT = {"claim_id": "x", "status": "HOLDS", "statistic": 1.0, "ci_low": 0.9, 
 
 
 def test_a_well_formed_file_validates(tmp_path):
+    """While the run goes on the file is one line (json's C encoder), once it has ended indented; both are the
+    same document."""
+    import json
+
+    path = tmp_path / "results.json"
     writer = ResultsWriter(tmp_path, copy.deepcopy(METADATA))
     writer.add(copy.deepcopy(VERDICT))
+    running = path.read_text()
+    assert running.count("\n") == 1 and json.loads(running)["verdicts"] == [VERDICT]
     writer.finish("complete", "t2")
-    assert (tmp_path / "results.json").exists()
+    ended = path.read_text()
+    assert ended.count("\n") > 10 and json.loads(ended)["verdicts"] == [VERDICT]
+    assert json.loads(ended)["metadata"] == dict(json.loads(running)["metadata"], state="complete", finished="t2")
 
 
 @pytest.mark.parametrize("path, bad", [

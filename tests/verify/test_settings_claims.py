@@ -111,7 +111,8 @@ def test_no_value_of_a_categorical_setting_leaves_a_claim_judged_against_another
 
 def test_the_categorical_settings_are_found_from_their_declarations():
     assert {(section, name): len(values) for section, name, values in CATEGORICAL} == {
-        ("meanfield.jacobian", "dtype"): 1, ("meanfield.dynamics", "L"): 1, ("meanfield.dynamics", "regimes"): 1,
+        ("meanfield.jacobian", "dtype"): 1, ("meanfield.network_norms", "dtype"): 1, ("meanfield.dynamics", "L"): 1,
+        ("meanfield.dynamics", "regimes"): 1,
         ("implicit_bias.homogeneous", "attacks"): 4, ("ntk_convergence.linearisation", "activation"): 1,
         ("ntk_convergence.training", "ball"): 1, ("ntk_convergence.training", "alpha"): 1,
         ("ntk_convergence.training", "dtype"): 1,

@@ -243,11 +243,13 @@ class NormExperiment(NetworkExperiment):
             return sample_network_norms(config.spec, settings.ladder_networks, inputs=1, pgd_networks=0, pgd_steps=1,
                                         pgd_restarts=1, eps_fraction=settings.eps_fraction,
                                         gaussian_matrices=settings.reference_matrices, draws=draws,
-                                        chunk=settings.chunk, progress=progress, pairs=config.pairs())
+                                        chunk=settings.chunk, progress=progress, pairs=config.pairs(),
+                                        dtype=getattr(torch, settings.dtype))
         return sample_network_norms(config.spec, settings.networks, settings.inputs, settings.pgd_networks,
                                     settings.pgd_steps, settings.pgd_restarts, settings.eps_fraction,
                                     settings.reference_matrices, draws, chunk=settings.chunk, progress=progress,
-                                    pairs=config.pairs(), certificate_networks=settings.certificate_networks)
+                                    pairs=config.pairs(), certificate_networks=settings.certificate_networks,
+                                    dtype=getattr(torch, settings.dtype))
 
     def label(self, config, settings) -> str:
         which = f"{config.pair} norms" if config.pair else "operator norms"
@@ -259,9 +261,10 @@ class NormExperiment(NetworkExperiment):
         return settings.ladder_networks if config.rung else settings.networks
 
     def memory(self, config, settings) -> int:
+        dtype = getattr(torch, settings.dtype)
         if config.rung:
-            return network_bytes(config.spec, 1, torch.float64)
-        return network_bytes(config.spec, settings.inputs, torch.float64, copies=1.5)
+            return network_bytes(config.spec, 1, dtype)
+        return network_bytes(config.spec, settings.inputs, dtype, copies=1.5)
 
 
 class DynamicsExperiment(Experiment):

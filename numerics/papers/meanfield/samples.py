@@ -217,21 +217,24 @@ def _certify(net: NetworkBatch, origin: torch.Tensor, etas: torch.Tensor, eps: d
 
 def _norm_chunk(spec: NetworkSpec, x: torch.Tensor, eps: dict, first: int, size: int, attacked: int,
                 pgd_steps: int, pgd_restarts: int, draws: Draws, pairs: Sequence[tuple] = PAIRS,
-                certified: int = 0) -> tuple[dict, dict, dict, dict]:
+                certified: int = 0, dtype: torch.dtype = torch.float64) -> tuple[dict, dict, dict, dict]:
     """Networks ``first`` .. ``first + size - 1``: ||J(x_m)||_{p->q} at every input (host arrays (size, inputs)),
     PGD's value on the first ``attacked`` of them and the step-1 certificate on the first ``certified`` of those
     (``_certify``).  Only host arrays leave this function, so a GPU holds one chunk at a time.
 
     The pairs' searches run as one (``pgd_many``): a step reads the float32 weights once for all of them, each
-    pair from fresh streams ``pgd/<network>`` (what a search of that pair alone would draw)."""
+    pair from fresh streams ``pgd/<network>`` (what a search of that pair alone would draw).
+
+    The norms are taken in ``dtype``; PGD's values and the certificates in float64 whatever it is, on the very
+    same weights (drawn in float32 either way: ``sample_networks``)."""
     from numerics.attacks import Search, pgd_many
 
-    net = sample_networks(spec, size, draws, first=first)
+    net = sample_networks(spec, size, draws, dtype=dtype, first=first)
     J, _ = jacobian_and_bias(net, x)  # (size, inputs, K, d)
-    norms = {pq: opnorm(J, *pq).value.cpu().numpy() for pq in pairs}  # exact at NormSettings' sizes (enumeration)
+    norms = {pq: opnorm(J, *pq).value.double().cpu().numpy() for pq in pairs}  # exact here (enumeration)
     found, etas, certificates, pieces = {}, [], {}, {}
     if attacked:
-        exact_net = NetworkBatch(spec, *(t[:attacked] for t in (net.P_in, net.W, net.b, net.P_out)))
+        exact_net = NetworkBatch(spec, *(t[:attacked].double() for t in (net.P_in, net.W, net.b, net.P_out)))
         fast = exact_net.float()
         origin = x[0].expand(attacked, -1)
         clean = exact_net(origin[:, None])[:, 0]
@@ -241,7 +244,8 @@ def _norm_chunk(spec: NetworkSpec, x: torch.Tensor, eps: dict, first: int, size:
             etas.append(best.eta.double())
             found[(p, q)] = vector_norm(exact_net((origin + etas[-1])[:, None])[:, 0] - clean, q).cpu().numpy()
     if certified:
-        chosen = NetworkBatch(spec, *(t[:certified] for t in (net.P_in, net.W, net.b, net.P_out)))
+        chosen = NetworkBatch(spec, *(t[:certified] for t in
+                                      (exact_net.P_in, exact_net.W, exact_net.b, exact_net.P_out)))
         certificates, pieces = _certify(chosen, x[0].expand(certified, -1), torch.stack(etas, 1)[:certified], eps,
                                         pairs, {pq: values[:certified] for pq, values in found.items()})
     return norms, found, certificates, pieces
@@ -250,10 +254,12 @@ def _norm_chunk(spec: NetworkSpec, x: torch.Tensor, eps: dict, first: int, size:
 def sample_network_norms(spec: NetworkSpec, networks: int, inputs: int, pgd_networks: int, pgd_steps: int,
                          pgd_restarts: int, eps_fraction: float, gaussian_matrices: int, draws: Draws,
                          chunk: int = 0, progress: Callable[[int], None] | None = None,
-                         pairs: Sequence[tuple] = PAIRS, certificate_networks: int = 0) -> NetworkNormSample:
+                         pairs: Sequence[tuple] = PAIRS, certificate_networks: int = 0,
+                         dtype: torch.dtype = torch.float64) -> NetworkNormSample:
     """||J(x)||_{p->q} for ``pairs`` (all nine by default) at ``inputs`` inputs of ``networks`` networks, PGD on
     the first ``pgd_networks`` (float32 search; the value it reports is recomputed in float64), and Theorem 5.1's
-    first step certified on the segments of the first ``certificate_networks`` of those (``_certify``).
+    first step certified on the segments of the first ``certificate_networks`` of those (``_certify``).  The
+    norms' Jacobians are computed in ``dtype`` (see ``_norm_chunk``).
 
     PGD's random starts come from a stream per network (``pgd/<network>``), and a certificate depends on its
     network alone, so chunking changes no number.
@@ -267,12 +273,12 @@ def sample_network_norms(spec: NetworkSpec, networks: int, inputs: int, pgd_netw
     pieces = {pq: [] for pq in pairs}
     eps = {p: eps_fraction * float(vector_norm(x[0], p)) for p in ORDERS}
     # the float32 copy PGD attacks sits beside the float64 weights: 1.5 copies of each attacked network
-    chunk = chunk or auto_chunk(spec, inputs, torch.float64, draws.device, networks, copies=1.5)
+    chunk = chunk or auto_chunk(spec, inputs, dtype, draws.device, networks, copies=1.5)
     for first, size in _chunks(networks, chunk):
         attacked = min(size, max(pgd_networks - first, 0))
         certified = min(attacked, max(min(certificate_networks, pgd_networks) - first, 0))
         norms, found, ratios, counts = _norm_chunk(spec, x, eps, first, size, attacked, pgd_steps, pgd_restarts,
-                                                   draws, pairs, certified)  # freed before the next chunk
+                                                   draws, pairs, certified, dtype)  # freed before the next chunk
         for pq in pairs:
             at_x0[pq].append(norms[pq][:, 0])
             sup[pq].append(norms[pq].max(axis=1))

@@ -190,6 +190,8 @@ class NormSettings(Settings):
     reference_matrices: int = setting(4000, meaning="Gaussian reference sample for the network-level ratio", low=2,
                                       why="an interval needs two matrices")
     chunk: int = _chunk(0)
+    dtype: str = setting("float64", meaning="the floating-point type of the Jacobians whose norms are taken (PGD's "
+                                            "values and the certificates are always float64)", choices=DTYPES)
     certificate_networks: int = setting(8, meaning="PGD networks whose segments x_0 -> x_0 + eta* are walked (the "
                                                    "step-1 certificate)", low=1)
     ladder: tuple[int, ...] = _ladder((64, 128, 256, 512, 1024), "norms only, no attack")
