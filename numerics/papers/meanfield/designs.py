@@ -86,6 +86,11 @@ def dynamics_points(settings: DynamicsSettings, design: DynamicsDesign, arch: st
     capacity = {"clean_steps": settings.clean_steps, "clean_lr": settings.clean_lr, **train}
     widths = (settings.narrow_width, settings.N)
 
+    def trained(depth: int) -> dict:
+        """The depth designs' training; at the capacity designs' depth their setup itself, so that the two share
+        one job (training the clean task too, from copies, changes no adversarial-training number)."""
+        return capacity if depth == settings.L else train
+
     def sweep(setups: list) -> Sweep:
         return Sweep(tuple(setups), at=len(setups) // 2)
 
@@ -100,12 +105,12 @@ def dynamics_points(settings: DynamicsSettings, design: DynamicsDesign, arch: st
         case DynamicsDesign.BETA_K:
             return [setup(settings, at(K=k), p=p, q=q, **rate) for k in settings.beta_outputs]
         case DynamicsDesign.DEPTHS:
-            return [sweep([setup(settings, at(critical=True, L=depth), **train) for depth in settings.depths])]
+            return [sweep([setup(settings, at(critical=True, L=depth), **trained(depth)) for depth in settings.depths])]
         case DynamicsDesign.CAPACITY:
             return [setup(settings, at(critical=True), **capacity)]
         case DynamicsDesign.DEPTHS_WIDTH:  # the depths at each width; the theory side at N's middle depth
             depths = settings.depths
-            return [Sweep(tuple(setup(settings, at(critical=True, N=n, L=depth), **train)
+            return [Sweep(tuple(setup(settings, at(critical=True, N=n, L=depth), **trained(depth))
                                 for n in widths for depth in depths), at=len(depths) + len(depths) // 2)]
         case DynamicsDesign.CAPACITY_WIDTH:
             return [Sweep(tuple(setup(settings, at(critical=True, N=n), **capacity) for n in widths), at=1)]

@@ -208,7 +208,8 @@ class DynamicsSettings(Settings):
     initial rate over d (K = 1) or K (p = 1, q = oo); ``depths`` adversarial training then clean gradients over
     depth, from criticality for vanilla nets; ``capacity`` adds clean training from both weights;
     ``depths_width`` / ``capacity_width`` are those at ``narrow_width`` and at N (same eta, eps, steps), whose N
-    setups are the ``depths`` / ``capacity`` ones (shared jobs): a narrow second width is the cheap one.
+    setups are the ``depths`` / ``capacity`` ones (shared jobs): a narrow second width is the cheap one.  At depth
+    L the depth designs train the capacity setup itself (one job for both; its networks are that job's).
     """
 
     networks: int = _networks(64, 2, "an interval needs two networks")
