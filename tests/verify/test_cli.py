@@ -26,10 +26,13 @@ def run_module(*args: str) -> subprocess.CompletedProcess:
 
 
 @pytest.fixture
-def entry(capsys):
+def entry(capsys, tmp_path, monkeypatch):
     """``atv ARGS`` through ``verify.cli.main``, the entry point ``python -m verify`` calls, in this process (no
     interpreter start-up per case): its exit code, stdout and stderr, as ``run_module`` returns them.  Anything but
-    the exit escapes, so a traceback fails the test; ``run_module`` remains for what only a process shows."""
+    the exit escapes, so a traceback fails the test; ``run_module`` remains for what only a process shows.  It runs
+    in an empty folder: a run left in the checkout's ./atv-out would refuse every ``atv run`` first."""
+    monkeypatch.chdir(tmp_path)
+
     def call(*args: str) -> subprocess.CompletedProcess:
         with pytest.raises(SystemExit) as exited:
             cli.main(list(args))

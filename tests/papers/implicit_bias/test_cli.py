@@ -16,10 +16,13 @@ FAST = ["--set", "deep_linear.seeds=2", "--set", "deep_linear.l2_steps=30", "--s
 
 
 @pytest.fixture
-def atv(capsys):
+def atv(capsys, tmp_path, monkeypatch):
     """``atv ARGS`` through the entry point ``python -m verify`` calls (``verify.cli.main``), in this process (no
     interpreter start-up and imports per case): its exit code, stdout and stderr.  An exception other than the exit
-    escapes, so a traceback fails the test."""
+    escapes, so a traceback fails the test.  It runs in an empty folder (not the checkout, whose ./atv-out may hold
+    a run)."""
+    monkeypatch.chdir(tmp_path)
+
     def call(*args: str) -> SimpleNamespace:
         with pytest.raises(SystemExit) as exited:
             cli.main(list(args))
