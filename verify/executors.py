@@ -150,7 +150,8 @@ class PoolExecutor:
         advance = (self.progress(f"{len(queue)} job(s) in {min(self.workers, len(queue))} processes",
                                  len(queue)) if self.progress else None)
         for _ in range(self.RESTARTS + 1):
-            # the pool ``start`` spawned, if any (a worker that died warming up costs one of the tries)
+            # the pool ``start`` spawned or a finished run kept, if any (a worker that died warming up costs one
+            # of the tries)
             pool, self._started = self._started or self._pool(), None
             broken = False
             try:

@@ -19,8 +19,9 @@ from numerics.experiment import Experiment, Sweep, design_of, register_experimen
 from numerics.opnorms import searched
 from numerics.orders import PAIRS, pair_orders
 from numerics.papers.meanfield.designs import TrainingSetup
-from numerics.papers.meanfield.samples import (GAUSSIAN_CHUNK, join_gaussian, join_jacobians, network_bytes,
-                                               sample_gaussian_norms, sample_jacobians, sample_network_norms)
+from numerics.papers.meanfield.samples import (GAUSSIAN_CHUNK, attacked_copies, join_gaussian, join_jacobians,
+                                               network_bytes, sample_gaussian_norms, sample_jacobians,
+                                               sample_network_norms)
 from numerics.papers.meanfield.settings import (DYNAMICS, FIGURES, GAUSSIAN, JACOBIAN, NORMS, DynamicsSettings,
                                                 FigureSettings, GaussianSettings, JacobianSettings, NormSettings,
                                                 norm_spec)
@@ -264,7 +265,7 @@ class NormExperiment(NetworkExperiment):
         dtype = getattr(torch, settings.dtype)
         if config.rung:
             return network_bytes(config.spec, 1, dtype)
-        return network_bytes(config.spec, settings.inputs, dtype, copies=1.5)
+        return network_bytes(config.spec, settings.inputs, dtype, copies=attacked_copies(dtype))
 
 
 class DynamicsExperiment(Experiment):

@@ -47,12 +47,20 @@ def auto_chunk(spec: NetworkSpec, inputs: int, dtype: torch.dtype, device: torch
                copies: float = 1.0) -> int:
     """Networks per chunk that fit ``numerics.device.memory_budget``.
 
-    Per network: the weights (``copies`` of them: 1.5 when a float32 copy is attacked beside the float64
-    one), the slope patterns of the forward pass and the (n K x N) blocks of the Jacobian chain (the float32
+    Per network: the weights (``copies`` of them: ``attacked_copies`` where PGD attacks the network), the slope
+    patterns of the forward pass and the (n K x N) blocks of the Jacobian chain (the float32
     draw of one network's weights is transient).
     """
     per_network = network_bytes(spec, inputs, dtype, copies)
     return int(max(1, min(networks, memory_budget(device) // per_network)))
+
+
+def attacked_copies(dtype: torch.dtype) -> float:
+    """The weights an attacked network holds at once in ``_norm_chunk``, in copies of ``dtype``: its own, a
+    float64 copy when ``dtype`` is not float64 (PGD's values, the certificates), and the float32 copy PGD searches
+    on (1.5 in float64; 4 in float32)."""
+    size = torch.finfo(dtype).bits // 8
+    return 1 + (8 / size if size != 8 else 0) + 4 / size
 
 
 def network_bytes(spec: NetworkSpec, inputs: int, dtype: torch.dtype, copies: float = 1.0) -> int:
@@ -272,8 +280,7 @@ def sample_network_norms(spec: NetworkSpec, networks: int, inputs: int, pgd_netw
     certificates = {pq: [] for pq in pairs}
     pieces = {pq: [] for pq in pairs}
     eps = {p: eps_fraction * float(vector_norm(x[0], p)) for p in ORDERS}
-    # the float32 copy PGD attacks sits beside the float64 weights: 1.5 copies of each attacked network
-    chunk = chunk or auto_chunk(spec, inputs, dtype, draws.device, networks, copies=1.5)
+    chunk = chunk or auto_chunk(spec, inputs, dtype, draws.device, networks, copies=attacked_copies(dtype))
     for first, size in _chunks(networks, chunk):
         attacked = min(size, max(pgd_networks - first, 0))
         certified = min(attacked, max(min(certificate_networks, pgd_networks) - first, 0))

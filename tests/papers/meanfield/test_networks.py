@@ -171,3 +171,11 @@ def test_norms_in_float32_change_the_norms_by_their_rounding_only():
         assert all(np.array_equal(getattr(wide, name)[pq], getattr(narrow, name)[pq]) for pq in wide.pgd), name
     planted = {pq: values * (1 + 1e-3) for pq, values in narrow.at_x0.items()}
     assert not close(wide.at_x0, planted)
+
+
+def test_an_attacked_network_is_budgeted_with_every_copy_it_holds():
+    """float64: the weights and PGD's float32 copy (1 + 1/2); float32: the weights, the float64 copy PGD's values
+    and the certificates use (2) and PGD's float32 copy (1) -- in units of the chunk's dtype."""
+    from numerics.papers.meanfield.samples import attacked_copies
+
+    assert attacked_copies(torch.float64) == 1.5 and attacked_copies(torch.float32) == 4.0
