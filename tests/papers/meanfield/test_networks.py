@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from numerics.papers.meanfield.jacobian import jacobian_and_bias, jacobian_autograd, jacobian_finite_difference
 from numerics.papers.meanfield.samples import fixed_inputs, sample_jacobians
-from numerics.papers.meanfield.networks import sample_networks
+from numerics.papers.meanfield.networks import NetworkBatch, sample_networks, slope
 from numerics.random import Draws
 from theory.papers.meanfield.network import ARCHITECTURES, NetworkSpec
 
@@ -47,6 +47,34 @@ def _reference_forward(net, x):
 def test_batched_forward_matches_per_network_loop(spec, seed):
     net, x = _net_and_inputs(spec, seed)
     torch.testing.assert_close(net(x), _reference_forward(net, x), rtol=1e-12, atol=1e-12)
+
+
+@given(spec=small_specs(), dtype=st.sampled_from([torch.float32, torch.float64]))
+def test_slope_is_the_piecewise_value_exactly_and_carries_no_gradient(spec, dtype):
+    """The vectorised slope gives u and v bit for bit (zeros of either sign count as >= 0), as torch.where."""
+    tiny = torch.finfo(dtype).tiny
+    pre = torch.tensor([0.0, -0.0, tiny, -tiny, 1e-3, -1e-3, 7.5, -7.5, torch.inf, -torch.inf], dtype=dtype)
+    pre = pre.requires_grad_(True)
+    found = slope(pre, spec)
+    expected = torch.where(pre.detach() >= 0, torch.tensor(spec.u, dtype=dtype), torch.tensor(spec.v, dtype=dtype))
+    assert torch.equal(found, expected) and found.dtype == dtype
+    assert not found.requires_grad  # D is piecewise constant: no gradient flows through it
+
+
+@pytest.mark.parametrize("arch", ARCHITECTURES)
+def test_layer_gradients_equal_those_of_each_layer_alone(arch):
+    """The forward pass unbinds W's layers; the gradient with respect to the stacked W is, layer by layer, that of
+    a network whose layers are separate leaves (a planted scale on one layer's gradient is caught)."""
+    spec = NetworkSpec(arch, d=5, K=2, N=12, L=3, sigma_w2=1.5, sigma_b2=0.1, u=1.0, v=0.2)
+    net, x = _net_and_inputs(spec, 3)
+    W = net.W.clone().requires_grad_(True)
+    (stacked,) = torch.autograd.grad(NetworkBatch(spec, net.P_in, W, net.b, net.P_out)(x).square().sum(), W)
+    layers = [net.W[:, layer].clone().requires_grad_(True) for layer in range(spec.L)]
+    alone = torch.autograd.grad(NetworkBatch(spec, net.P_in, torch.stack(layers, 1), net.b, net.P_out)(x)
+                                .square().sum(), layers)
+    assert torch.equal(stacked, torch.stack(alone, 1))
+    planted = torch.stack([g * (0.8 if i == 1 else 1.0) for i, g in enumerate(alone)], 1)
+    assert not torch.allclose(stacked, planted, rtol=0.1)
 
 
 @given(spec=small_specs(), seed=st.integers(0, 2**31))
