@@ -23,11 +23,15 @@ def _at_least(a: torch.Tensor, b) -> torch.Tensor:
 
     Bool tensors have no vectorised CPU kernels: ``torch.ge`` and ``torch.where`` on them took 0.7 ms per
     (16, 64, 128) float32 pre-activation, more than that layer's matrix product; sign, add and clamp take 0.07."""
-    return torch.sign(a.detach() - b).add_(1).clamp_(max=1)
+    a = a.detach()
+    return torch.sign(a if isinstance(b, (int, float)) and b == 0 else a - b).add_(1).clamp_(max=1)
 
 
 def _select(indicator: torch.Tensor, a, b) -> torch.Tensor:
-    """a where ``indicator`` is 1, b where it is 0; exact (a * 1 + b * 0 = a and a * 0 + b * 1 = b)."""
+    """a where ``indicator`` is 1, b where it is 0; exact (a * 1 + b * 0 = a and a * 0 + b * 1 = b), and one
+    pass (or none) where b is 0, as for ReLU."""
+    if isinstance(b, (int, float)) and b == 0:
+        return indicator if a == 1 else a * indicator
     return a * indicator + b * (1 - indicator)
 
 
@@ -39,8 +43,7 @@ def _slope_fn():
 
 def slope(pre: torch.Tensor, spec: NetworkSpec) -> torch.Tensor:
     """D = phi'(pre) elementwise (u where pre >= 0, v elsewhere)."""
-    return _slope_fn()(pre, torch.tensor(spec.u, dtype=pre.dtype, device=pre.device),
-                       torch.tensor(spec.v, dtype=pre.dtype, device=pre.device))
+    return _slope_fn()(pre, float(spec.u), float(spec.v))  # Python numbers: torch rounds them to pre's dtype
 
 
 @dataclass

@@ -57,10 +57,10 @@ def auto_chunk(spec: NetworkSpec, inputs: int, dtype: torch.dtype, device: torch
 
 def attacked_copies(dtype: torch.dtype) -> float:
     """The weights an attacked network holds at once in ``_norm_chunk``, in copies of ``dtype``: its own, a
-    float64 copy when ``dtype`` is not float64 (PGD's values, the certificates), and the float32 copy PGD searches
-    on (1.5 in float64; 4 in float32)."""
+    float64 copy when ``dtype`` is not float64 (PGD's values, the certificates), and a float32 copy for PGD's
+    search when ``dtype`` is not float32 (1.5 in float64; 3 in float32, whose own weights PGD searches on)."""
     size = torch.finfo(dtype).bits // 8
-    return 1 + (8 / size if size != 8 else 0) + 4 / size
+    return 1 + (8 / size if size != 8 else 0) + (4 / size if size != 4 else 0)
 
 
 def network_bytes(spec: NetworkSpec, inputs: int, dtype: torch.dtype, copies: float = 1.0) -> int:
@@ -242,8 +242,10 @@ def _norm_chunk(spec: NetworkSpec, x: torch.Tensor, eps: dict, first: int, size:
     norms = {pq: opnorm(J, *pq).value.double().cpu().numpy() for pq in pairs}  # exact here (enumeration)
     found, etas, certificates, pieces = {}, [], {}, {}
     if attacked:
-        exact_net = NetworkBatch(spec, *(t[:attacked].double() for t in (net.P_in, net.W, net.b, net.P_out)))
-        fast = exact_net.float()
+        first_ones = [t[:attacked] for t in (net.P_in, net.W, net.b, net.P_out)]
+        exact_net = NetworkBatch(spec, *(t.double() for t in first_ones))
+        # float32 weights are PGD's copy as they are (through float64 and back is the identity)
+        fast = NetworkBatch(spec, *first_ones) if dtype == torch.float32 else exact_net.float()
         origin = x[0].expand(attacked, -1)
         clean = exact_net(origin[:, None])[:, 0]
         searches = [Search(p, q, eps[p], pgd_restarts) for p, q in pairs]
