@@ -214,6 +214,7 @@ def train_adversarial(setup: TrainingSetup, networks: int, draws: Draws,
     clean_loss = {"before": train_clean(net, task, setup.clean_steps, setup.clean_lr)} if setup.clean_steps else {}
     W = net.W.detach().clone()
     sigma2, loss, inner, first_order, jnorm = [], [], [], [], []
+    squares = W.square().sum(dim=(-1, -2))  # ||W_l||_F^2 of the current weights, carried from step to step
     for step in range(setup.steps):
         current = _with_weights(net, W)
         x = dataset if setup.regime == "dataset" else population.standard_normal(
@@ -223,17 +224,18 @@ def train_adversarial(setup: TrainingSetup, networks: int, draws: Draws,
         value = adversarial_loss(_with_weights(net, W), x, delta, q)
         (grad,) = torch.autograd.grad(value.sum(), W)
         W = W.detach()
-        old_sq, g_sq = W.square().sum(dim=(-1, -2)), grad.square().sum(dim=(-1, -2))
+        old_sq, g_sq = squares, grad.square().sum(dim=(-1, -2))
         sigma2.append(old_sq / spec.N)
         loss.append(value.detach())
         inner.append((W * grad).sum(dim=(-1, -2)))
         jnorm.append(jacobian_norm(current))
         W = W - setup.eta * grad
-        first_order.append((W.square().sum(dim=(-1, -2)) - old_sq - setup.eta**2 * g_sq) / (-2 * setup.eta))
+        squares = W.square().sum(dim=(-1, -2))
+        first_order.append((squares - old_sq - setup.eta**2 * g_sq) / (-2 * setup.eta))
         if progress is not None:
             progress(1)
     trained = _with_weights(net, W)
-    sigma2.append(W.square().sum(dim=(-1, -2)) / spec.N)
+    sigma2.append(squares / spec.N)
     jnorm.append(jacobian_norm(trained))
     clean_grad["after"] = clean_gradient_norms(trained, task)
     if setup.clean_steps:
