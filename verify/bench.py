@@ -15,7 +15,9 @@ range over rounds.  One function per measurement, each returning its figures (``
   for at least a second per repeat;
 - ``paper``: paper-size networks per second (d=1000, K=1, N=5000, L=10, float32) through ``sample_jacobians``,
   against the floor of drawing the same number of weights with ``torch.randn``;
-- ``cost``: seconds per network over widths and depths, with the fitted log-log slopes.
+- ``cost``: seconds per network over widths and depths, with the fitted log-log slopes;
+- ``slope``: the networks' slope D = phi'(pre) per second, against SymPy's own torch printing of the same
+  Piecewise (``torch.where`` on ``torch.ge``) on the same pre-activations, whose values it must equal.
 """
 from __future__ import annotations
 
@@ -24,19 +26,24 @@ from dataclasses import dataclass
 from typing import Callable
 
 import numpy as np
+import sympy as sp
 import torch
 from torch.utils import benchmark
 
 from numerics.device import describe
 from numerics.papers.meanfield.jacobian import jacobian_and_bias
 from numerics.papers.meanfield.networks import NetworkBatch, sample_networks
+from numerics.papers.meanfield.networks import slope as network_slope
 from numerics.papers.meanfield.samples import sample_jacobians
 from numerics.random import Draws
-from theory.papers.meanfield.network import NetworkSpec
+from theory.papers.meanfield.network import SLOPE, NetworkSpec
+from theory.symbols import u, v, z
 
 QUICK = NetworkSpec("vanilla", d=32, K=32, N=512, L=4, sigma_w2=2.0, sigma_b2=0.01)
 PAPER = NetworkSpec("vanilla", d=1000, K=1, N=5000, L=10, sigma_w2=2.0, sigma_b2=0.01)
-MEASUREMENTS = ("generation", "chain", "naive", "paper", "cost")
+#: leaky ReLU (v != 0): the slope's general path, at the dynamics' clean-task pre-activations (B, n, N)
+LEAKY = NetworkSpec("vanilla", d=16, K=1, N=128, L=4, sigma_w2=2.0, sigma_b2=0.0, u=1.0, v=0.5)
+MEASUREMENTS = ("generation", "chain", "naive", "paper", "cost", "slope")
 
 #: the JSON that ``atv bench --json`` prints (validated before it is printed)
 FIGURE_SCHEMA = {
@@ -253,7 +260,22 @@ def cost(setting: Setting, spec: NetworkSpec = QUICK, widths: tuple[int, ...] = 
     return figures, {"spec": spec.as_dict(), "widths": list(widths), "depths": list(depths)}
 
 
-FUNCTIONS = {"generation": generation, "chain": chain, "naive": naive, "paper": paper, "cost": cost}
+def slope(setting: Setting, spec: NetworkSpec = LEAKY, shape: tuple[int, ...] = (16, 64, 128)) -> tuple[dict, dict]:
+    """Slopes per second, and the speed-up over SymPy's plain torch printing of the same Piecewise on the same
+    pre-activations (bool kernels are not vectorised on CPUs); the largest difference of the values (0 expected)."""
+    plain = sp.lambdify((z, u, v), SLOPE, modules="torch")
+    pre = setting.draws.standard_normal(shape, setting.dtype)
+    values = [torch.tensor(value, dtype=pre.dtype, device=pre.device) for value in (spec.u, spec.v)]
+    difference = float((network_slope(pre, spec) - plain(pre, *values)).abs().max())
+    timed = interleaved(setting, {"where": lambda: plain(pre, *values), "slope": lambda: network_slope(pre, spec)})
+    elements = math.prod(shape)
+    figures = {"slope_rate": Figure.of_runs([elements / t / 1e6 for t in runs(timed["slope"])], "M slopes/s"),
+               "speedup_over_where": Figure.of_rounds(list(per_round(timed["where"]) / per_round(timed["slope"])),
+                                                      "x")}
+    return figures, {"spec": spec.as_dict(), "shape": list(shape), "max_abs_difference": difference}
+
+
+FUNCTIONS = {"generation": generation, "chain": chain, "naive": naive, "paper": paper, "cost": cost, "slope": slope}
 
 
 @dataclass
@@ -294,6 +316,10 @@ ROWS = {
     "cost": lambda f, sizes, dtype: (
         "cost curve", f"N^{f['slope_N'].median:.2f} L^{f['slope_L'].median:.2f}",
         f"slopes {f['slope_N'].text(2)} in N, {f['slope_L'].text(2)} in L (expected 2 and 1)"),
+    "slope": lambda f, sizes, dtype: (
+        "slope D = phi'(pre)", f["slope_rate"].text(),
+        f"{f['speedup_over_where'].text()} torch.where on torch.ge (SymPy's printing) at {tuple(sizes['shape'])}, "
+        f"max |dD| {sizes['max_abs_difference']:.1e}"),
 }
 
 

@@ -373,7 +373,7 @@ def check_bound_command(
 def bench(
     device: str = typer.Option("auto", help="auto | cpu | cuda | cuda:<index>"),
     dtype: str = typer.Option("float64", help="float64 | float32: the dtype of the quick-size measurements"),
-    only: Optional[str] = typer.Option(None, help="comma-separated measurements: generation, chain, naive, paper, cost"),
+    only: Optional[str] = typer.Option(None, help="comma-separated measurements: generation, chain, naive, paper, cost, slope"),
     json_out: bool = typer.Option(False, "--json", help="print the figures as JSON (schema: verify.bench.BENCH_SCHEMA)"),
 ) -> None:
     """Measure the hot paths: each side of every ratio timed with torch.utils.benchmark, the two sides interleaved;

@@ -22,7 +22,8 @@ QUICK = NetworkSpec("vanilla", d=6, K=3, N=32, L=2, sigma_w2=2.0, sigma_b2=0.01)
 SIZES = {"generation": {"spec": QUICK, "networks": 4}, "chain": {"spec": QUICK, "networks": 4},
          "naive": {"spec": QUICK, "min_seconds": 0.02},
          "paper": {"spec": NetworkSpec("vanilla", d=20, K=1, N=64, L=3, sigma_w2=2.0, sigma_b2=0.01)},
-         "cost": {"spec": QUICK, "widths": (16, 32, 64), "depths": (1, 2, 4), "networks": 4}}
+         "cost": {"spec": QUICK, "widths": (16, 32, 64), "depths": (1, 2, 4), "networks": 4},
+         "slope": {"shape": (4, 8, 16)}}
 
 
 def test_every_measurement_reports_medians_with_their_spread_in_the_documented_schema():
@@ -39,7 +40,18 @@ def test_every_measurement_reports_medians_with_their_spread_in_the_documented_s
         ratio = figures[name]["figures"][key]
         assert ratio["spread"] == "range over interleaved rounds" and ratio["repeats"] == 3 and ratio["median"] > 0
     assert figures["naive"]["sizes"]["max_abs_difference"] < 1e-12  # the baseline gets the same Jacobians
-    assert len(result.rows()) == 5
+    assert figures["slope"]["sizes"]["max_abs_difference"] == 0  # and the slope the same values, exactly
+    assert len(result.rows()) == len(MEASUREMENTS)
+
+
+def test_the_slope_measurement_reports_a_planted_error(monkeypatch):
+    """A slope off by a fifth shows as a difference from SymPy's printing of the same Piecewise."""
+    import verify.bench as bench
+
+    true_slope = bench.network_slope
+    monkeypatch.setattr(bench, "network_slope", lambda pre, spec: 0.8 * true_slope(pre, spec))
+    planted = run_bench("cpu", rounds=2, min_run_time=0.01, only=("slope",), sizes=SIZES)
+    assert planted.measurements["slope"][1]["max_abs_difference"] > 0.1
 
 
 def test_the_sides_of_a_ratio_are_interleaved():
