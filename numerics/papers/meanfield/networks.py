@@ -34,7 +34,9 @@ def _select(indicator: torch.Tensor, a, b) -> torch.Tensor:
     indicator * M + b, with M > |a| + |b|, is b itself at 0 and beyond a at 1, so clamping it at a gives exactly a
     or b (mirrored when a < b).  In place, with no temporaries: per-operation temporaries of a float64 layer made
     glibc return and fault in their pages on every call, slower than torch.where."""
-    if isinstance(b, (int, float)) and b == 0 and a == 1:  # ReLU: the indicator is the slope
+    if not all(isinstance(value, (int, float)) for value in (a, b)):  # a nested Piecewise: the general kernel
+        return torch.where(indicator > 0, a, b)
+    if b == 0 and a == 1:  # ReLU: the indicator is the slope
         return indicator
     big = 2 * (abs(a) + abs(b)) + 1
     if a >= b:

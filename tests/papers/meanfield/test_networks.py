@@ -61,6 +61,19 @@ def test_slope_is_the_piecewise_value_exactly_and_carries_no_gradient(spec, dtyp
     assert not found.requires_grad  # D is piecewise constant: no gradient flows through it
 
 
+def test_a_slope_of_three_pieces_gets_the_general_kernel_and_the_same_values():
+    """The kernels' map also serves a Piecewise of more pieces (where nested in where), value for value."""
+    import sympy as sp
+
+    from numerics.papers.meanfield import networks
+    from theory.symbols import u, v, z
+
+    three = sp.Piecewise((u, z >= 1), (v, z >= 0), (0, True))
+    fn = sp.lambdify((z, u, v), three, modules=[{"where": networks._select, "ge": networks._at_least}, "torch"])
+    x = torch.tensor([-1.0, -0.0, 0.0, 0.5, 1.0, 2.0], dtype=torch.float64)
+    assert torch.equal(fn(x, 2.0, 0.5), torch.where(x >= 1, 2.0, torch.where(x >= 0, 0.5, 0.0)).double())
+
+
 @pytest.mark.parametrize("arch", ARCHITECTURES)
 def test_layer_gradients_equal_those_of_each_layer_alone(arch):
     """The forward pass unbinds W's layers; the gradient with respect to the stacked W is, layer by layer, that of
